@@ -1,0 +1,111 @@
+import type { Athlete, LiveAthlete, LiveChart } from '../../protocol/api.ts';
+import type { Sample } from '../../protocol/mqtt/telemetry.ts';
+import { percentOfMax, zoneForPercent } from '../sport-science/heart-rate-zones.ts';
+
+interface DeviceReading {
+  heartRateBpm: number | null;
+  contactLost: boolean;
+  lastSampleMs: number;
+  batteryPercent: number | null;
+}
+
+/**
+ * What one club's straps said last, turned into tiles and into the rolling chart. Pure state: the hub
+ * feeds samples and ticks, tests drive it directly.
+ */
+export class ClubLiveState {
+  private readonly readings = new Map<string, DeviceReading>();
+  private readonly chart: LiveChart = { t: [], series: {} };
+
+  constructor(
+    private readonly options: { staleAfterMs: number; windowMs: number; tickMs: number },
+  ) {}
+
+  applySample(sample: Sample): void {
+    const reading = this.readings.get(sample.device) ?? { heartRateBpm: null, contactLost: false, lastSampleMs: 0, batteryPercent: null };
+    if (sample.timeMs < reading.lastSampleMs) return; // a late replay must not overwrite newer state
+    if (sample.kind === 'heart_rate') {
+      reading.contactLost = sample.values.sensorContact === 'not-detected';
+      reading.heartRateBpm = reading.contactLost ? null : sample.values.heartRateBpm;
+      reading.lastSampleMs = sample.timeMs;
+    } else if (sample.kind === 'battery') {
+      reading.batteryPercent = sample.values.batteryPercent;
+    }
+    this.readings.set(sample.device, reading);
+  }
+
+  /** Tiles: every member of the club (by their paired straps), then straps nobody is paired with. */
+  tiles(athletes: readonly Athlete[], nowMs: number): LiveAthlete[] {
+    const pairedDevices = new Set(athletes.flatMap((athlete) => athlete.devices));
+    const tiles = athletes.map((athlete) => {
+      const device = this.mostRecentDevice(athlete.devices);
+      return this.tile(athlete.id, athlete.name, device, true, athlete.maxHrBpm, nowMs);
+    });
+    for (const device of [...this.readings.keys()].sort()) {
+      if (!pairedDevices.has(device)) tiles.push(this.tile(`device:${device}`, `Unpaired strap ${device}`, device, false, null, nowMs));
+    }
+    return tiles;
+  }
+
+  /** Appends one chart frame (one value per tile) and forgets frames older than the window. */
+  appendFrame(tiles: readonly LiveAthlete[], nowMs: number): Record<string, number | null> {
+    const frame: Record<string, number | null> = {};
+    for (const tile of tiles) {
+      if (!this.chart.series[tile.id]) this.chart.series[tile.id] = this.chart.t.map(() => null);
+      frame[tile.id] = tile.state === 'live' ? tile.heartRateBpm : null;
+    }
+    this.chart.t.push(nowMs);
+    for (const [id, values] of Object.entries(this.chart.series)) values.push(frame[id] ?? null);
+    const keep = Math.ceil(this.options.windowMs / this.options.tickMs);
+    if (this.chart.t.length > keep) {
+      const drop = this.chart.t.length - keep;
+      this.chart.t.splice(0, drop);
+      for (const values of Object.values(this.chart.series)) values.splice(0, drop);
+    }
+    return frame;
+  }
+
+  chartSnapshot(): LiveChart {
+    return { t: [...this.chart.t], series: Object.fromEntries(Object.entries(this.chart.series).map(([id, v]) => [id, [...v]])) };
+  }
+
+  hasRecentData(nowMs: number): boolean {
+    for (const reading of this.readings.values()) if (nowMs - reading.lastSampleMs < this.options.windowMs) return true;
+    return false;
+  }
+
+  private mostRecentDevice(devices: readonly string[]): string | null {
+    let best: string | null = null;
+    for (const device of devices) {
+      const reading = this.readings.get(device);
+      if (reading && (best === null || reading.lastSampleMs > this.readings.get(best)!.lastSampleMs)) best = device;
+    }
+    return best ?? devices[0] ?? null;
+  }
+
+  private tile(id: string, name: string, device: string | null, paired: boolean, maxHrBpm: number | null, nowMs: number): LiveAthlete {
+    const reading = device ? this.readings.get(device) : undefined;
+    const state: LiveAthlete['state'] = !reading || reading.lastSampleMs === 0
+      ? 'waiting'
+      : nowMs - reading.lastSampleMs > this.options.staleAfterMs
+        ? 'stale'
+        : reading.contactLost
+          ? 'contact-lost'
+          : 'live';
+    const bpm = state === 'live' ? reading!.heartRateBpm : null;
+    const percent = bpm !== null && maxHrBpm ? percentOfMax(bpm, maxHrBpm) : null;
+    return {
+      id,
+      name,
+      device,
+      paired,
+      heartRateBpm: bpm,
+      percentOfMax: percent,
+      zone: percent === null ? null : zoneForPercent(percent),
+      lastSampleMs: reading?.lastSampleMs || null,
+      sinceLastSampleS: reading?.lastSampleMs ? Math.max(0, Math.floor((nowMs - reading.lastSampleMs) / 1000)) : null,
+      batteryPercent: reading?.batteryPercent ?? null,
+      state,
+    };
+  }
+}

@@ -1,0 +1,118 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import type { Athlete, LiveChart, LiveUpdate } from '../../protocol/api.ts';
+import { buildChannelFilter } from '../../protocol/mqtt/topics.ts';
+import { validateTelemetry } from '../../protocol/mqtt/validate-telemetry.ts';
+import type { Registry } from '../../store/registry.ts';
+import { ClubLiveState } from './club-live-state.ts';
+
+export interface LiveFrame {
+  update: LiveUpdate;
+  /** This tick's chart column: heart rate per tile id. */
+  frame: Record<string, number | null>;
+}
+
+export type LiveListener = (frame: LiveFrame) => void;
+
+export interface LiveHubOptions {
+  brokerUrl: string;
+  registry: Registry;
+  logger: Logger;
+  staleAfterMs: number;
+  windowMs: number;
+  tickMs?: number;
+  /** How long the list of a club's members is cached between registry reads. */
+  rosterTtlMs?: number;
+}
+
+/**
+ * The live fan-out: its own MQTT subscription (QoS 0, no batching in the way), one state per club, one
+ * frame per club per second to every open stream. Live data is a view; the store is the record.
+ */
+export class LiveHub {
+  private client: MqttClient | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly clubs = new Map<string, ClubLiveState>();
+  private readonly listeners = new Map<string, Set<LiveListener>>();
+  private readonly rosters = new Map<string, { athletes: Athlete[]; readMs: number }>();
+  private readonly log: Logger;
+  private readonly tickMs: number;
+
+  constructor(private readonly options: LiveHubOptions) {
+    this.log = options.logger.child({ module: 'live' });
+    this.tickMs = options.tickMs ?? 1000;
+  }
+
+  async start(): Promise<void> {
+    const client = mqtt.connect(this.options.brokerUrl, { clientId: `sc-live-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, reconnectPeriod: 1000 });
+    this.client = client;
+    client.on('message', (topic, payload) => this.onTelemetry(topic, payload));
+    client.on('error', (error) => this.log.warn({ err: error }, 'mqtt error'));
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => client.subscribe(buildChannelFilter('telemetry'), { qos: 0 }, (error) => (error ? reject(error) : resolve())));
+    });
+    this.timer = setInterval(() => this.tick(Date.now()), this.tickMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.client?.endAsync();
+    this.client = null;
+  }
+
+  /** Registers a stream; returns the current tiles and chart so the page draws at once. */
+  subscribe(club: string, listener: LiveListener): { snapshot: { update: LiveUpdate; chart: LiveChart }; unsubscribe: () => void } {
+    let set = this.listeners.get(club);
+    if (!set) this.listeners.set(club, (set = new Set()));
+    set.add(listener);
+    const nowMs = Date.now();
+    const state = this.stateOf(club);
+    return {
+      snapshot: { update: { club, serverTimeMs: nowMs, athletes: state.tiles(this.rosterOf(club, nowMs), nowMs) }, chart: state.chartSnapshot() },
+      unsubscribe: () => set.delete(listener),
+    };
+  }
+
+  /** Forgets the cached member list of a club (after a pairing or member change). */
+  invalidateRoster(club: string): void {
+    this.rosters.delete(club);
+  }
+
+  private onTelemetry(topic: string, payload: Buffer): void {
+    // Invalid messages are ingest's to dead-letter; the live view simply does not show them.
+    const validation = validateTelemetry(topic, payload, Date.now());
+    if (!validation.ok) return;
+    const state = this.stateOf(validation.topic.club);
+    for (const sample of validation.message.samples) state.applySample(sample);
+  }
+
+  private tick(nowMs: number): void {
+    for (const [club, state] of this.clubs) {
+      const listeners = this.listeners.get(club);
+      if (!state.hasRecentData(nowMs) && !listeners?.size) continue;
+      const athletes = state.tiles(this.rosterOf(club, nowMs), nowMs);
+      const frame = state.appendFrame(athletes, nowMs);
+      if (!listeners?.size) continue;
+      const message: LiveFrame = { update: { club, serverTimeMs: nowMs, athletes }, frame };
+      for (const listener of listeners) listener(message);
+    }
+  }
+
+  private stateOf(club: string): ClubLiveState {
+    let state = this.clubs.get(club);
+    if (!state) {
+      state = new ClubLiveState({ staleAfterMs: this.options.staleAfterMs, windowMs: this.options.windowMs, tickMs: this.tickMs });
+      this.clubs.set(club, state);
+    }
+    return state;
+  }
+
+  private rosterOf(club: string, nowMs: number): Athlete[] {
+    const cached = this.rosters.get(club);
+    if (cached && nowMs - cached.readMs < (this.options.rosterTtlMs ?? 10_000)) return cached.athletes;
+    const athletes = this.options.registry.listAthletes(club, nowMs);
+    this.rosters.set(club, { athletes, readMs: nowMs });
+    return athletes;
+  }
+}

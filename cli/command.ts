@@ -1,0 +1,60 @@
+import { parseArgs } from 'node:util';
+
+export interface CommandFlag {
+  /** Environment variable the flag sets (flags win over the environment). */
+  env: string;
+  description: string;
+  boolean?: boolean;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  flags: Record<string, CommandFlag>;
+  /** Environment variables read besides the flags, for --help. */
+  env: string[];
+  run(env: Record<string, string | undefined>): Promise<number>;
+}
+
+/** Parses a command's flags into environment overrides, so one zod schema validates both. */
+export function flagsToEnv(command: Command, argv: string[], env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: Object.fromEntries(
+      Object.entries(command.flags).map(([name, flag]) => [name, { type: flag.boolean ? 'boolean' : 'string' }] as const),
+    ),
+  });
+  const merged = { ...env };
+  for (const [name, value] of Object.entries(values)) merged[command.flags[name]!.env] = String(value);
+  return merged;
+}
+
+export function helpOf(command: Command): string {
+  const flags = Object.entries(command.flags).map(
+    ([name, flag]) => `  --${name}${flag.boolean ? '' : ' <value>'}`.padEnd(28) + `${flag.description} (${flag.env})`,
+  );
+  return [
+    `sport-connect ${command.name} — ${command.summary}`,
+    '',
+    flags.length ? 'Flags:' : '',
+    ...flags,
+    '',
+    `Environment: ${command.env.join(', ')}`,
+    'See README.md for every variable and its default.',
+  ].join('\n');
+}
+
+/** Resolves when SIGINT or SIGTERM arrives. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

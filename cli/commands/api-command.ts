@@ -1,0 +1,34 @@
+import { Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
+import { buildApp } from '../../api/app.ts';
+import { loadApiConfig } from '../../api/config.ts';
+import { LiveHub } from '../../api/live/live-hub.ts';
+import { untilSignal, type Command } from '../command.ts';
+import { createLogger } from '../logger.ts';
+import { openStores } from '../open-stores.ts';
+
+export const apiCommand: Command = {
+  name: 'api',
+  summary: 'HTTP API, live stream and dashboard',
+  flags: {
+    port: { env: 'PORT', description: 'HTTP port' },
+    broker: { env: 'MQTT_URL', description: 'MQTT URL for the live view' },
+    'data-dir': { env: 'DATA_DIR', description: 'where the SQLite file lives' },
+  },
+  env: ['PORT', 'HOST', 'MQTT_URL', 'DATA_DIR', 'LIVE_STALE_AFTER', 'LIVE_WINDOW', 'DASHBOARD_DIR', 'LOG_LEVEL'],
+  async run(env) {
+    const config = loadApiConfig(env);
+    const logger = createLogger(config.LOG_LEVEL);
+    const metricsRegistry = new MetricsRegistry();
+    collectDefaultMetrics({ register: metricsRegistry });
+    const stores = openStores(config.DATA_DIR);
+    const live = new LiveHub({ brokerUrl: config.MQTT_URL, registry: stores.registry, logger, staleAfterMs: config.LIVE_STALE_AFTER, windowMs: config.LIVE_WINDOW });
+    await live.start();
+    const app = buildApp(config, { ...stores, metricsRegistry, live, logger });
+    await app.listen({ port: config.PORT, host: config.HOST });
+    await untilSignal();
+    await app.close();
+    await live.stop();
+    await stores.close();
+    return 0;
+  },
+};

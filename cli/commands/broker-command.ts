@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { LogLevel, parseEnv, PortNumber } from '../../protocol/env.ts';
+import { startEmbeddedBroker } from '../../broker/embedded-broker.ts';
+import { untilSignal, type Command } from '../command.ts';
+import { createLogger } from '../logger.ts';
+
+const BrokerConfig = z.object({
+  MQTT_PORT: PortNumber.default(1883),
+  MQTT_HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: LogLevel.default('info'),
+});
+
+export const brokerCommand: Command = {
+  name: 'broker',
+  summary: 'the embedded MQTT broker (aedes) alone',
+  flags: {
+    port: { env: 'MQTT_PORT', description: 'MQTT port' },
+    host: { env: 'MQTT_HOST', description: 'address to listen on' },
+  },
+  env: ['MQTT_PORT', 'MQTT_HOST', 'LOG_LEVEL'],
+  async run(env) {
+    const config = parseEnv(BrokerConfig, env);
+    const broker = await startEmbeddedBroker({ port: config.MQTT_PORT, host: config.MQTT_HOST, logger: createLogger(config.LOG_LEVEL) });
+    await untilSignal();
+    await broker.close();
+    return 0;
+  },
+};

@@ -1,0 +1,38 @@
+import { createServer } from 'node:http';
+import { Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
+import { loadIngestConfig } from '../../ingest/config.ts';
+import { IngestService } from '../../ingest/ingest-service.ts';
+import { untilSignal, type Command } from '../command.ts';
+import { createLogger } from '../logger.ts';
+import { openStores } from '../open-stores.ts';
+
+export const ingestCommand: Command = {
+  name: 'ingest',
+  summary: 'MQTT telemetry → validated, queued, batched into the store',
+  flags: {
+    broker: { env: 'MQTT_URL', description: 'MQTT URL' },
+    'data-dir': { env: 'DATA_DIR', description: 'where the SQLite file lives' },
+    'client-id': { env: 'INGEST_CLIENT_ID', description: 'MQTT client id of the persistent session' },
+  },
+  env: ['MQTT_URL', 'DATA_DIR', 'INGEST_CLIENT_ID', 'INGEST_BATCH_SIZE', 'INGEST_FLUSH_INTERVAL', 'INGEST_METRICS_PORT', 'LOG_LEVEL'],
+  async run(env) {
+    const config = loadIngestConfig(env);
+    const logger = createLogger(config.LOG_LEVEL);
+    const metricsRegistry = new MetricsRegistry();
+    collectDefaultMetrics({ register: metricsRegistry });
+    const stores = openStores(config.DATA_DIR);
+    const ingest = new IngestService(config, { ...stores, metricsRegistry, logger });
+    await ingest.start();
+    const metricsServer = config.INGEST_METRICS_PORT
+      ? createServer(async (request, response) => {
+          if (request.url !== '/metrics') return void response.writeHead(404).end();
+          response.writeHead(200, { 'content-type': metricsRegistry.contentType }).end(await metricsRegistry.metrics());
+        }).listen(config.INGEST_METRICS_PORT)
+      : null;
+    await untilSignal();
+    metricsServer?.close();
+    await ingest.stop();
+    await stores.close();
+    return 0;
+  },
+};

@@ -1,0 +1,29 @@
+import type { Command } from '../command.ts';
+import { untilSignal } from '../command.ts';
+import { createLogger } from '../logger.ts';
+import { loadUpConfig, startUp } from '../up.ts';
+
+export const upCommand: Command = {
+  name: 'up',
+  summary: 'everything in one process: broker, ingest, SQLite store, API, dashboard and a simulated class',
+  flags: {
+    port: { env: 'PORT', description: 'HTTP port of the API and dashboard' },
+    'mqtt-port': { env: 'MQTT_PORT', description: 'MQTT port of the embedded broker' },
+    'data-dir': { env: 'DATA_DIR', description: 'where the SQLite file lives' },
+    athletes: { env: 'SIM_ATHLETES', description: 'simulated members of the demo club, 0 for none' },
+    seed: { env: 'SIM_SEED', description: 'seed of the simulated class' },
+  },
+  env: ['PORT', 'HOST', 'MQTT_PORT', 'MQTT_HOST', 'DATA_DIR', 'SIM_ATHLETES', 'SIM_SEED', 'INGEST_BATCH_SIZE', 'INGEST_FLUSH_INTERVAL', 'LIVE_STALE_AFTER', 'LIVE_WINDOW', 'DASHBOARD_DIR', 'LOG_LEVEL'],
+  async run(env) {
+    const config = loadUpConfig(env);
+    const logger = createLogger(config.LOG_LEVEL);
+    const stack = await startUp(config, logger);
+    const liveUrl = `${stack.apiUrl}/?club=demo`;
+    logger.info({ url: liveUrl, mqtt: stack.mqttUrl, athletes: config.SIM_ATHLETES }, 'Sport Connect is up');
+    console.log(`Sport Connect is up: open ${liveUrl} (MQTT on ${stack.mqttUrl}). Ctrl+C stops.`);
+    const signal = await untilSignal();
+    logger.info({ signal }, 'stopping');
+    await stack.stop();
+    return 0;
+  },
+};

@@ -1,0 +1,44 @@
+import { ConfigError } from '../protocol/env.ts';
+import { flagsToEnv, helpOf, type Command } from './command.ts';
+import { apiCommand } from './commands/api-command.ts';
+import { brokerCommand } from './commands/broker-command.ts';
+import { ingestCommand } from './commands/ingest-command.ts';
+import { simulateCommand } from './commands/simulate-command.ts';
+import { upCommand } from './commands/up-command.ts';
+
+const COMMANDS: Command[] = [upCommand, brokerCommand, ingestCommand, apiCommand, simulateCommand];
+
+function usage(): string {
+  return [
+    'Usage: sport-connect <command> [flags]   (sport-connect <command> --help for its flags)',
+    '',
+    ...COMMANDS.map((command) => `  ${command.name.padEnd(10)} ${command.summary}`),
+  ].join('\n');
+}
+
+/** Runs one command and returns the process exit code. */
+export async function runCli(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 1;
+  }
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  if (!command) {
+    console.error(`unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(helpOf(command));
+    return 0;
+  }
+  try {
+    return await command.run(flagsToEnv(command, rest, env));
+  } catch (error) {
+    if (error instanceof ConfigError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      console.error(`sport-connect ${name}: ${(error as Error).message}`);
+      return 2;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,97 @@
+import { Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { buildApp, type Api } from '../api/app.ts';
+import { ApiConfig } from '../api/config.ts';
+import { LiveHub } from '../api/live/live-hub.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.ts';
+import { IngestConfig } from '../ingest/config.ts';
+import { IngestService } from '../ingest/ingest-service.ts';
+import { parseEnv, PortNumber } from '../protocol/env.ts';
+import { createRoster } from '../simulators/roster.ts';
+import { runSimulation } from '../simulators/run-simulation.ts';
+import { openStores, type Stores } from './open-stores.ts';
+import { DEMO_CLUB, seedDemoClub } from './seed-demo-club.ts';
+
+export const UpConfig = ApiConfig.omit({ MQTT_URL: true })
+  .extend(IngestConfig.pick({ INGEST_CLIENT_ID: true, INGEST_BATCH_SIZE: true, INGEST_FLUSH_INTERVAL: true }).shape)
+  .extend({
+    MQTT_PORT: PortNumber.default(1883),
+    MQTT_HOST: z.string().min(1).default('0.0.0.0'),
+    /** Simulated members of the demo club (0: none, the platform waits for real gateways). */
+    SIM_ATHLETES: z.coerce.number().int().min(0).max(1000).default(20),
+    SIM_SEED: z.coerce.number().int().default(42),
+  });
+export type UpConfig = z.infer<typeof UpConfig>;
+export const loadUpConfig = (env: Record<string, string | undefined>): UpConfig => parseEnv(UpConfig, env);
+
+export interface RunningStack {
+  apiUrl: string;
+  mqttUrl: string;
+  stores: Stores;
+  ingest: IngestService;
+  app: Api;
+  stop(): Promise<void>;
+}
+
+/** Everything in one process: broker, ingest, store, API with the dashboard, and a simulated class. */
+export async function startUp(config: UpConfig, logger: Logger): Promise<RunningStack> {
+  const metricsRegistry = new MetricsRegistry();
+  collectDefaultMetrics({ register: metricsRegistry });
+  const stores = openStores(config.DATA_DIR);
+  const members = createRoster(config.SIM_ATHLETES, config.SIM_SEED);
+  if (members.length > 0) seedDemoClub(stores.registry, members);
+
+  const broker: EmbeddedBroker = await startEmbeddedBroker({ port: config.MQTT_PORT, host: config.MQTT_HOST, logger });
+  const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
+  const ingest = new IngestService(
+    { MQTT_URL: mqttUrl, INGEST_CLIENT_ID: config.INGEST_CLIENT_ID, INGEST_BATCH_SIZE: config.INGEST_BATCH_SIZE, INGEST_FLUSH_INTERVAL: config.INGEST_FLUSH_INTERVAL },
+    { ...stores, metricsRegistry, logger },
+  );
+  await ingest.start();
+  const live = new LiveHub({
+    brokerUrl: mqttUrl,
+    registry: stores.registry,
+    logger,
+    staleAfterMs: config.LIVE_STALE_AFTER,
+    windowMs: config.LIVE_WINDOW,
+  });
+  await live.start();
+  const app = buildApp(config, { ...stores, metricsRegistry, live, logger });
+  await app.listen({ port: config.PORT, host: config.HOST });
+  const { port } = app.server.address() as { port: number };
+  const apiUrl = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
+
+  const simulation = new AbortController();
+  const simulating =
+    members.length > 0
+      ? runSimulation({
+          brokerUrl: mqttUrl,
+          club: DEMO_CLUB,
+          gateway: 'sim-gateway',
+          athletes: members.length,
+          seed: config.SIM_SEED,
+          durationMs: 0,
+          pace: 'realtime',
+          signal: simulation.signal,
+          logger: logger.child({ module: 'simulator' }),
+        }).catch((error: unknown) => logger.error({ err: error }, 'simulation stopped'))
+      : Promise.resolve();
+
+  return {
+    apiUrl,
+    mqttUrl,
+    stores,
+    ingest,
+    app,
+    async stop() {
+      simulation.abort();
+      await simulating;
+      await app.close();
+      await live.stop();
+      await ingest.stop();
+      await broker.close();
+      await stores.close();
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import type { Logger } from 'pino';
+import type { IngestQueue } from '../store/ingest-queue.ts';
+import type { TimeSeriesStore } from '../store/time-series-store.ts';
+import type { IngestMetrics } from './ingest-metrics.ts';
+
+export interface BatchWriterOptions {
+  queue: IngestQueue;
+  store: TimeSeriesStore;
+  metrics: IngestMetrics;
+  logger: Logger;
+  /** Points per store write; a backlog this large is written at once. */
+  batchSize: number;
+  /** Longest a queued point waits for its batch to fill. */
+  flushIntervalMs: number;
+  /** Back-off between failed writes: doubles from initial to max, with ±25 % jitter. */
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+}
+
+/** What a store error may say about when to try again (an HTTP Retry-After, say). */
+export interface RetryHint {
+  retryAfterMs?: number;
+}
+
+/**
+ * Drains the durable ingest queue into the time-series store, oldest first, in writes of at most
+ * batchSize points, deleting entries only once the store confirmed them. A write starts when
+ * batchSize points wait or flushIntervalMs after the first one arrived. A failing store is retried
+ * with back-off while the queue keeps accepting (and acknowledging) new messages.
+ */
+export class BatchWriter {
+  private pendingPoints: number;
+  private timer: NodeJS.Timeout | null = null;
+  private draining: Promise<void> | null = null;
+  private failures = 0;
+  private lastError: unknown = null;
+  private stopped = false;
+
+  constructor(private readonly options: BatchWriterOptions) {
+    // Whatever a previous run acknowledged but did not write is drained first.
+    this.pendingPoints = options.queue.depth().points;
+    options.metrics.queuePoints.set(this.pendingPoints);
+    if (this.pendingPoints > 0) this.schedule(0);
+  }
+
+  get consecutiveFailures(): number {
+    return this.failures;
+  }
+
+  notifyQueued(points: number): void {
+    this.pendingPoints += points;
+    this.options.metrics.queuePoints.set(this.pendingPoints);
+    if (this.failures > 0) return; // the retry timer is already set
+    this.schedule(this.pendingPoints >= this.options.batchSize ? 0 : this.options.flushIntervalMs);
+  }
+
+  /** Writes everything queued so far; rejects if the store refuses (the points stay queued on disk). */
+  async flush(): Promise<void> {
+    this.clearTimer();
+    await this.drain();
+    if (this.failures > 0) throw new Error('store unavailable: queued points stay on disk', { cause: this.lastError });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.clearTimer();
+    await this.draining;
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped || this.draining) return;
+    if (this.timer && delayMs > 0) return; // an earlier deadline already stands
+    this.clearTimer();
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.drain();
+    }, delayMs);
+  }
+
+  private drain(): Promise<void> {
+    this.draining ??= this.writeQueued().finally(() => {
+      this.draining = null;
+      if (this.failures > 0) this.schedule(this.backoffMs());
+      else if (this.pendingPoints > 0) this.schedule(this.options.flushIntervalMs);
+    });
+    return this.draining;
+  }
+
+  private async writeQueued(): Promise<void> {
+    const { queue, store, metrics, logger, batchSize } = this.options;
+    for (let entries = queue.peek(batchSize); entries.length > 0 && !this.stopped; entries = queue.peek(batchSize)) {
+      const points = entries.flatMap((entry) => entry.points);
+      const stopTimer = metrics.writeSeconds.startTimer();
+      try {
+        await store.writePoints(points);
+      } catch (error) {
+        this.failures++;
+        this.lastError = error;
+        metrics.writeRetries.inc();
+        logger.warn({ err: error, points: points.length, failures: this.failures }, 'store write failed; retrying with back-off');
+        return;
+      }
+      stopTimer();
+      queue.acknowledgeThrough(entries.at(-1)!.id);
+      if (this.failures > 0) logger.info({ failures: this.failures }, 'store writes succeed again');
+      this.failures = 0;
+      this.pendingPoints = Math.max(0, this.pendingPoints - points.length);
+      metrics.queuePoints.set(this.pendingPoints);
+      metrics.batches.inc();
+      metrics.samplesStored.inc(points.length);
+    }
+  }
+
+  private backoffMs(): number {
+    const hinted = (this.lastError as RetryHint | null)?.retryAfterMs ?? 0;
+    const initial = this.options.retryInitialMs ?? 200;
+    const exponential = Math.min(this.options.retryMaxMs ?? 30_000, initial * 2 ** (this.failures - 1));
+    return Math.max(hinted, exponential * (0.75 + Math.random() * 0.5));
+  }
+}

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { DurationMs, LogLevel, MqttUrl, parseEnv, PortNumber } from '../protocol/env.ts';
+
+export const IngestConfig = z.object({
+  MQTT_URL: MqttUrl.default('mqtt://localhost:1883'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** MQTT client id: with a persistent session, the broker keeps our QoS 1 backlog under this name. */
+  INGEST_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('sc-ingest'),
+  /** Points per store write. */
+  INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(5000),
+  /** Longest a queued point waits before a write is attempted. */
+  INGEST_FLUSH_INTERVAL: DurationMs.default(500),
+  /** Prometheus text on /metrics when ingest runs alone (0: off). */
+  INGEST_METRICS_PORT: PortNumber.default(0),
+  LOG_LEVEL: LogLevel.default('info'),
+});
+export type IngestConfig = z.infer<typeof IngestConfig>;
+
+export const loadIngestConfig = (env: Record<string, string | undefined>): IngestConfig => parseEnv(IngestConfig, env);

@@ -1,0 +1,46 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export type IngestMetrics = ReturnType<typeof createIngestMetrics>;
+
+/** oldestQueuedMs is read at scrape time: the age of the oldest point still waiting for the store. */
+export function createIngestMetrics(registry: Registry, oldestQueuedMs: () => number | null) {
+  const registers = [registry];
+  return {
+    messagesAccepted: new Counter({ name: 'sc_ingest_messages_accepted_total', help: 'Telemetry messages validated and queued', registers }),
+    messagesRejected: new Counter({
+      name: 'sc_ingest_messages_rejected_total',
+      help: 'Messages dead-lettered, by reason',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    samplesStored: new Counter({ name: 'sc_ingest_samples_stored_total', help: 'Samples written to the time-series store', registers }),
+    batches: new Counter({ name: 'sc_ingest_batches_total', help: 'Store writes committed', registers }),
+    writeRetries: new Counter({ name: 'sc_ingest_store_write_retries_total', help: 'Store writes that failed and will be retried', registers }),
+    writeSeconds: new Histogram({
+      name: 'sc_ingest_store_write_seconds',
+      help: 'Latency of one batch write to the store',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    queuePoints: new Gauge({ name: 'sc_ingest_queue_points', help: 'Points acknowledged to the broker, waiting for the store', registers }),
+    queueOldestAge: new Gauge({
+      name: 'sc_ingest_queue_oldest_age_seconds',
+      help: 'Age of the oldest queued entry (0 when the queue is empty)',
+      registers,
+      collect() {
+        const oldest = oldestQueuedMs();
+        this.set(oldest === null ? 0 : (Date.now() - oldest) / 1000);
+      },
+    }),
+    sequenceGaps: new Counter({
+      name: 'sc_ingest_sequence_gaps_total',
+      help: 'Telemetry messages missing between two sequence numbers of one gateway',
+      registers,
+    }),
+    sequenceRepeats: new Counter({
+      name: 'sc_ingest_sequence_repeats_total',
+      help: 'Telemetry messages whose sequence number was not above the last seen (redelivery or gateway restart)',
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { DeviceId, GatewayId } from '../ids.ts';
+import { mqttLimits } from './limits.ts';
+
+// Units live in the field names: Bpm, Ms, Kj, Percent, W, Rpm, Mps, M.
+
+export const SensorContact = z.enum(['detected', 'not-detected', 'not-supported']);
+export type SensorContact = z.infer<typeof SensorContact>;
+
+// HRS 3.1.1: the value is uint8 or uint16 bpm; a strap without skin contact may still notify (often 0).
+export const HeartRateValues = z
+  .object({
+    heartRateBpm: z.number().int().min(0).max(300),
+    sensorContact: SensorContact.optional(),
+    energyExpendedKj: z.number().int().min(0).max(65535).optional(),
+    rrIntervalsMs: z.array(z.number().min(150).max(3000)).max(mqttLimits.maxRrIntervalsPerSample).optional(),
+  })
+  .strict()
+  .refine((v) => v.sensorContact === 'not-detected' || v.heartRateBpm >= 20, {
+    message: 'heartRateBpm below 20 is only valid when sensorContact is "not-detected"',
+    path: ['heartRateBpm'],
+  });
+export type HeartRateValues = z.infer<typeof HeartRateValues>;
+
+export const BatteryValues = z.object({ batteryPercent: z.number().int().min(0).max(100) }).strict();
+export type BatteryValues = z.infer<typeof BatteryValues>;
+
+const sampleBase = {
+  device: DeviceId,
+  /** Sample time, epoch milliseconds UTC, stamped by the gateway's clock. */
+  timeMs: z.number().int().min(Date.UTC(2000, 0, 1)),
+};
+
+export const HeartRateSample = z.object({ ...sampleBase, kind: z.literal('heart_rate'), values: HeartRateValues }).strict();
+export const BatterySample = z.object({ ...sampleBase, kind: z.literal('battery'), values: BatteryValues }).strict();
+
+export const Sample = z.discriminatedUnion('kind', [HeartRateSample, BatterySample]);
+export type Sample = z.infer<typeof Sample>;
+export type SampleKind = Sample['kind'];
+export const SAMPLE_KINDS = Sample.options.map((option) => option.shape.kind.value) as SampleKind[];
+export const SampleKindSchema = z.enum(SAMPLE_KINDS as [SampleKind, ...SampleKind[]]);
+
+export const TelemetryMessage = z
+  .object({
+    v: z.literal(1),
+    gateway: GatewayId,
+    /** Per-gateway counter, +1 per message, kept across restarts: lets ingest see loss and duplicates. */
+    seq: z.number().int().min(0),
+    /** When the gateway published (or first tried to publish) this message, epoch ms. */
+    sentAtMs: z.number().int().min(0),
+    samples: z.array(Sample).min(1).max(mqttLimits.maxSamplesPerMessage),
+  })
+  .strict();
+export type TelemetryMessage = z.infer<typeof TelemetryMessage>;

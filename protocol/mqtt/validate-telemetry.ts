@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { mqttLimits } from './limits.ts';
+import { TelemetryMessage } from './telemetry.ts';
+import { parseTopic, type GatewayTopic } from './topics.ts';
+
+/** Why a message was rejected. Stable codes: they label metrics and dead letters (docs/errors.md). */
+export const RejectionReason = z.enum([
+  'unknown_topic',
+  'payload_too_large',
+  'invalid_json',
+  'schema_violation',
+  'gateway_mismatch',
+  'future_timestamp',
+]);
+export type RejectionReason = z.infer<typeof RejectionReason>;
+
+export type TelemetryValidation =
+  | { ok: true; topic: GatewayTopic; message: TelemetryMessage }
+  | { ok: false; reason: RejectionReason; detail: string };
+
+function reject(reason: RejectionReason, detail: string): TelemetryValidation {
+  return { ok: false, reason, detail };
+}
+
+/**
+ * Checks one telemetry publish against the v1 contract, cheapest checks first. Pure: the caller
+ * decides what to do with a rejection (ingest dead-letters it, the live view ignores it).
+ */
+export function validateTelemetry(topicName: string, payload: Uint8Array, nowMs: number): TelemetryValidation {
+  const topic = parseTopic(topicName);
+  if (!topic || topic.channel !== 'telemetry') return reject('unknown_topic', `not a v1 telemetry topic: ${topicName.slice(0, 200)}`);
+  if (payload.byteLength > mqttLimits.maxPayloadBytes) {
+    return reject('payload_too_large', `${payload.byteLength} bytes exceeds ${mqttLimits.maxPayloadBytes}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+  } catch (error) {
+    return reject('invalid_json', (error as Error).message);
+  }
+  const parsed = TelemetryMessage.safeParse(json);
+  if (!parsed.success) return reject('schema_violation', z.prettifyError(parsed.error));
+  const message = parsed.data;
+  // A gateway may publish only under its own id: the topic (which broker ACLs enforce) is authoritative.
+  if (message.gateway !== topic.gateway) {
+    return reject('gateway_mismatch', `payload gateway "${message.gateway}" published on topic of gateway "${topic.gateway}"`);
+  }
+  const latestAllowedMs = nowMs + mqttLimits.maxFutureSkewMs;
+  const future = message.samples.find((sample) => sample.timeMs > latestAllowedMs);
+  if (future) {
+    return reject('future_timestamp', `sample of ${future.device} stamped ${future.timeMs - nowMs} ms in the future (gateway clock?)`);
+  }
+  return { ok: true, topic, message };
+}

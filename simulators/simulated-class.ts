@@ -1,0 +1,44 @@
+import type { Sample } from '../protocol/mqtt/telemetry.ts';
+import { hiitClass, workloadAt, type ClassScript } from './class-script.ts';
+import { Random } from './random.ts';
+import { createRoster, type SimulatedMember } from './roster.ts';
+import { VirtualAthlete, defaultImperfections, type ImperfectionRates } from './virtual-athlete.ts';
+
+export interface SimulatedClassOptions {
+  athletes: number;
+  seed: number;
+  /** When the class starts (epoch ms): elapsed class time is measured from it. */
+  startMs: number;
+  script?: ClassScript;
+  imperfections?: ImperfectionRates;
+}
+
+/** A whole class following one script: every member's strap, ticked together once per second. */
+export class SimulatedClass {
+  readonly members: SimulatedMember[];
+  readonly athletes: VirtualAthlete[];
+  readonly script: ClassScript;
+  private lastTickMs: number | null = null;
+
+  constructor(private readonly options: SimulatedClassOptions) {
+    this.script = options.script ?? hiitClass();
+    this.members = createRoster(options.athletes, options.seed);
+    const random = new Random(options.seed ^ 0x5eed);
+    this.athletes = this.members.map((member) => new VirtualAthlete(member, random.fork(), options.imperfections ?? defaultImperfections));
+  }
+
+  phaseAt(timeMs: number): string {
+    return workloadAt(this.script, (timeMs - this.options.startMs) / 1000).phase;
+  }
+
+  /** Samples every strap notifies at timeMs; ticks must move forward in time. */
+  tick(timeMs: number): Sample[] {
+    const dtS = this.lastTickMs === null ? 1 : Math.max(0.001, (timeMs - this.lastTickMs) / 1000);
+    this.lastTickMs = timeMs;
+    const elapsedS = (timeMs - this.options.startMs) / 1000;
+    return this.athletes.flatMap((athlete) => {
+      const { intensity } = workloadAt(this.script, elapsedS - athlete.member.lagS);
+      return athlete.tick(timeMs, intensity, dtS);
+    });
+  }
+}

@@ -1,0 +1,79 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type SqliteDatabase = Database.Database;
+
+// One schema for the embedded file: registry, samples, the ingest queue and dead letters. Versioned
+// with PRAGMA user_version so a newer build can migrate an older club's file in place.
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE clubs (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_ms INTEGER NOT NULL);
+  CREATE TABLE members (
+    club_id TEXT NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    rest_hr_bpm INTEGER NOT NULL,
+    max_hr_bpm INTEGER NOT NULL,
+    PRIMARY KEY (club_id, id)
+  ) WITHOUT ROWID;
+  CREATE TABLE devices (
+    club_id TEXT NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    name TEXT,
+    PRIMARY KEY (club_id, id)
+  ) WITHOUT ROWID;
+  CREATE TABLE pairings (
+    club_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    member_id TEXT NOT NULL,
+    from_ms INTEGER NOT NULL,
+    to_ms INTEGER,
+    PRIMARY KEY (club_id, device_id, from_ms)
+  ) WITHOUT ROWID;
+  CREATE TABLE samples (
+    club_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    time_ms INTEGER NOT NULL,
+    athlete_id TEXT,
+    fields TEXT NOT NULL,
+    PRIMARY KEY (club_id, device_id, kind, time_ms)
+  ) WITHOUT ROWID;
+  CREATE INDEX samples_by_athlete ON samples (club_id, athlete_id, kind, time_ms);
+  CREATE TABLE ingest_queue (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    enqueued_ms INTEGER NOT NULL,
+    point_count INTEGER NOT NULL,
+    points TEXT NOT NULL
+  );
+  CREATE TABLE dead_letters (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    received_ms INTEGER NOT NULL,
+    topic TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    payload BLOB NOT NULL
+  );
+  CREATE INDEX dead_letters_by_reason ON dead_letters (reason, id);
+  `,
+];
+
+/** Opens (creating and migrating when needed) the embedded database file; ':memory:' for tests. */
+export function openDatabase(file: string): SqliteDatabase {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // FULL: a commit survives power loss, which is what lets ingest acknowledge after it.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  for (let next = version; next < MIGRATIONS.length; next++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[next]!);
+      db.pragma(`user_version = ${next + 1}`);
+    })();
+  }
+  return db;
+}

@@ -1,0 +1,55 @@
+import type { SqliteDatabase } from './database.ts';
+import type { StoredPoint } from './time-series-store.ts';
+
+export interface QueuedEntry {
+  id: number;
+  enqueuedMs: number;
+  points: StoredPoint[];
+}
+
+/**
+ * Ingest's durable hand-off between the broker and the time-series store. A message is acknowledged
+ * to the broker once it sits here (committed to disk); a batcher drains entries into the store in
+ * order and deletes them only after the store confirmed the write. A crash anywhere in between means
+ * a rewrite of the same points, which the idempotent stores absorb.
+ */
+export class IngestQueue {
+  private readonly insert;
+  private readonly head;
+  private readonly stats;
+  private readonly removeUpTo;
+
+  constructor(db: SqliteDatabase) {
+    this.insert = db.prepare('INSERT INTO ingest_queue (enqueued_ms, point_count, points) VALUES (?, ?, ?)');
+    this.head = db.prepare('SELECT id, enqueued_ms, points, point_count FROM ingest_queue ORDER BY id LIMIT ?');
+    this.stats = db.prepare('SELECT COUNT(*) AS entries, COALESCE(SUM(point_count), 0) AS points, MIN(enqueued_ms) AS oldest FROM ingest_queue');
+    this.removeUpTo = db.prepare('DELETE FROM ingest_queue WHERE id <= ?');
+  }
+
+  enqueue(points: readonly StoredPoint[], nowMs: number): void {
+    this.insert.run(nowMs, points.length, JSON.stringify(points));
+  }
+
+  /** The oldest entries, whole, until adding one more would pass maxPoints (at least one entry). */
+  peek(maxPoints: number, maxEntries = 10_000): QueuedEntry[] {
+    const rows = this.head.all(maxEntries) as { id: number; enqueued_ms: number; points: string; point_count: number }[];
+    const entries: QueuedEntry[] = [];
+    let total = 0;
+    for (const row of rows) {
+      if (entries.length > 0 && total + row.point_count > maxPoints) break;
+      total += row.point_count;
+      entries.push({ id: row.id, enqueuedMs: row.enqueued_ms, points: JSON.parse(row.points) as StoredPoint[] });
+    }
+    return entries;
+  }
+
+  /** Removes every entry up to and including id (entries drain strictly in order). */
+  acknowledgeThrough(id: number): void {
+    this.removeUpTo.run(id);
+  }
+
+  depth(): { entries: number; points: number; oldestEnqueuedMs: number | null } {
+    const row = this.stats.get() as { entries: number; points: number; oldest: number | null };
+    return { entries: row.entries, points: row.points, oldestEnqueuedMs: row.oldest };
+  }
+}

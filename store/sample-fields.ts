@@ -1,0 +1,28 @@
+import type { Sample } from '../protocol/mqtt/telemetry.ts';
+
+/**
+ * Flattens a sample's values into the stored fields. A heart rate notified without skin contact is
+ * not a heart rate (straps send 0 or a stale value), so only the contact state is kept: aggregates
+ * then never average in a dropped strap.
+ */
+export function toStoredFields(sample: Sample): Record<string, number | string> {
+  switch (sample.kind) {
+    case 'heart_rate': {
+      const { heartRateBpm, sensorContact, energyExpendedKj, rrIntervalsMs } = sample.values;
+      const fields: Record<string, number | string> = {};
+      if (sensorContact !== 'not-detected') fields.heartRateBpm = heartRateBpm;
+      if (sensorContact && sensorContact !== 'not-supported') fields.contact = sensorContact === 'detected' ? 1 : 0;
+      if (energyExpendedKj !== undefined) fields.energyExpendedKj = energyExpendedKj;
+      if (rrIntervalsMs?.length) fields.rrIntervalsMs = rrIntervalsMs.map((ms) => Math.round(ms * 10) / 10).join(',');
+      return fields;
+    }
+    case 'battery':
+      return { batteryPercent: sample.values.batteryPercent };
+  }
+}
+
+/** Numeric fields that range queries may aggregate, per kind (API input is checked against it). */
+export const AGGREGATABLE_FIELDS = {
+  heart_rate: ['heartRateBpm', 'energyExpendedKj', 'contact'],
+  battery: ['batteryPercent'],
+} as const satisfies Record<Sample['kind'], readonly string[]>;

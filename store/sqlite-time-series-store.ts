@@ -1,0 +1,79 @@
+import type { SqliteDatabase } from './database.ts';
+import {
+  bucketStarts,
+  type AggregatedSeries,
+  type PointFilter,
+  type RangeQuery,
+  type StoredPoint,
+  type TimeSeriesStore,
+} from './time-series-store.ts';
+
+/** The embedded default: samples in the club's SQLite file, aggregated by SQLite itself. */
+export class SqliteTimeSeriesStore implements TimeSeriesStore {
+  readonly name = 'sqlite';
+  private readonly upsert;
+  private readonly aggregate;
+  private readonly removeAthlete;
+  private readonly writeAll;
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.upsert = db.prepare(
+      `INSERT INTO samples (club_id, device_id, kind, time_ms, athlete_id, fields)
+       VALUES (@club, @device, @kind, @timeMs, @athlete, @fields)
+       ON CONFLICT (club_id, device_id, kind, time_ms) DO UPDATE SET athlete_id = excluded.athlete_id, fields = excluded.fields`,
+    );
+    this.aggregate = db.prepare(
+      `SELECT (time_ms / @bucketMs) * @bucketMs AS t,
+              AVG(v) AS mean, MIN(v) AS min, MAX(v) AS max, COUNT(v) AS count
+       FROM (SELECT time_ms, json_extract(fields, @path) AS v FROM samples
+             WHERE club_id = @club AND athlete_id = @athlete AND kind = @kind
+               AND time_ms >= @fromMs AND time_ms < @toMs)
+       WHERE v IS NOT NULL
+       GROUP BY t ORDER BY t`,
+    );
+    this.removeAthlete = db.prepare('DELETE FROM samples WHERE club_id = ? AND athlete_id = ?');
+    this.writeAll = db.transaction((points: readonly StoredPoint[]) => {
+      for (const point of points) this.upsert.run({ ...point, fields: JSON.stringify(point.fields) });
+    });
+  }
+
+  async writePoints(points: readonly StoredPoint[]): Promise<void> {
+    this.writeAll(points);
+  }
+
+  async queryRange(query: RangeQuery): Promise<AggregatedSeries> {
+    const rows = this.aggregate.all({ ...query, path: `$.${query.field}` }) as {
+      t: number;
+      mean: number;
+      min: number;
+      max: number;
+      count: number;
+    }[];
+    const byStart = new Map(rows.map((row) => [row.t, row]));
+    const series: AggregatedSeries = { bucketMs: query.bucketMs, t: [], mean: [], min: [], max: [], count: [] };
+    for (const start of bucketStarts(query.fromMs, query.toMs, query.bucketMs)) {
+      const row = byStart.get(start);
+      series.t.push(start);
+      series.mean.push(row ? row.mean : null);
+      series.min.push(row ? row.min : null);
+      series.max.push(row ? row.max : null);
+      series.count.push(row ? row.count : 0);
+    }
+    return series;
+  }
+
+  async countPoints(filter: PointFilter): Promise<number> {
+    const clauses = ['club_id = @club'];
+    if (filter.athlete) clauses.push('athlete_id = @athlete');
+    if (filter.device) clauses.push('device_id = @device');
+    if (filter.kind) clauses.push('kind = @kind');
+    const row = this.db.prepare(`SELECT COUNT(*) AS n FROM samples WHERE ${clauses.join(' AND ')}`).get(filter) as { n: number };
+    return row.n;
+  }
+
+  async deleteAthlete(club: string, athlete: string): Promise<void> {
+    this.removeAthlete.run(club, athlete);
+  }
+
+  async close(): Promise<void> {}
+}
