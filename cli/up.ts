@@ -25,6 +25,9 @@ export const UpConfig = ApiConfig.omit({ MQTT_URL: true })
 export type UpConfig = z.infer<typeof UpConfig>;
 export const loadUpConfig = (env: Record<string, string | undefined>): UpConfig => parseEnv(UpConfig, env);
 
+/** The demo joins the HIIT class a minute before its first interval, so zones change within a minute. */
+const DEMO_JOIN_AT_S = 420;
+
 export interface RunningStack {
   apiUrl: string;
   mqttUrl: string;
@@ -73,6 +76,7 @@ export async function startUp(config: UpConfig, logger: Logger): Promise<Running
           seed: config.SIM_SEED,
           durationMs: 0,
           pace: 'realtime',
+          joinAtS: DEMO_JOIN_AT_S,
           signal: simulation.signal,
           logger: logger.child({ module: 'simulator' }),
         }).catch((error: unknown) => logger.error({ err: error }, 'simulation stopped'))

@@ -18,7 +18,7 @@ export const DurationMs = z.union([
       const [, amount, unit] = DURATION.exec(text)!;
       return Math.round(Number(amount) * UNIT_MS[(unit ?? 'ms') as keyof typeof UNIT_MS]);
     }),
-]);
+], { error: 'expected a duration such as 500ms, 30s, 45m or 1h' });
 
 export const MqttUrl = z.string().regex(/^(mqtts?|wss?|tcp):\/\/[^\s]+$/, 'an MQTT URL such as mqtt://localhost:1883');
 

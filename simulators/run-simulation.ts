@@ -17,6 +17,8 @@ export interface SimulationOptions {
    * stamps stay in the past so ingest's future-timestamp check never trips.
    */
   pace: 'realtime' | 'fast';
+  /** Seconds into the class script to start at, members already warmed up to it (the demo skips the warm-up). */
+  joinAtS?: number;
   signal?: AbortSignal;
   logger: Logger;
 }
@@ -43,8 +45,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const { logger, pace } = options;
   if (pace === 'fast' && options.durationMs <= 0) throw new Error('a fast simulation needs a duration');
   const nowMs = Math.floor(Date.now() / TICK_MS) * TICK_MS;
-  const startMs = pace === 'fast' ? nowMs - options.durationMs : nowMs;
-  const simulatedClass = new SimulatedClass({ athletes: options.athletes, seed: options.seed, startMs });
+  const firstTickMs = pace === 'fast' ? nowMs - options.durationMs : nowMs;
+  const joinAtMs = (options.joinAtS ?? 0) * 1000;
+  const simulatedClass = new SimulatedClass({ athletes: options.athletes, seed: options.seed, startMs: firstTickMs - joinAtMs });
+  if (joinAtMs > 0) simulatedClass.settleAt(firstTickMs);
   const gateway = new VirtualGateway({ brokerUrl: options.brokerUrl, club: options.club, gateway: options.gateway });
   await gateway.connect();
 
@@ -70,14 +74,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   };
 
   try {
-    for (let tickMs = startMs + TICK_MS; ; tickMs += TICK_MS) {
-      if (options.durationMs > 0 && tickMs > startMs + options.durationMs) break;
+    for (let tickMs = firstTickMs + TICK_MS; ; tickMs += TICK_MS) {
+      if (options.durationMs > 0 && tickMs > firstTickMs + options.durationMs) break;
       if (options.signal?.aborted) break;
       if (pace === 'realtime') await sleepUntil(tickMs, options.signal);
       if (options.signal?.aborted) break;
 
       const samples = simulatedClass.tick(tickMs);
-      result.simulatedS = (tickMs - startMs) / 1000;
+      result.simulatedS = (tickMs - firstTickMs) / 1000;
       if (samples.length > 0) {
         const sending = publish(samples);
         if (pace === 'realtime') sending.catch((error: unknown) => logger.warn({ err: error }, 'publish failed'));

@@ -7,7 +7,7 @@ import { VirtualAthlete, defaultImperfections, type ImperfectionRates } from './
 export interface SimulatedClassOptions {
   athletes: number;
   seed: number;
-  /** When the class starts (epoch ms): elapsed class time is measured from it. */
+  /** When the class started (epoch ms): elapsed class time is measured from it. */
   startMs: number;
   script?: ClassScript;
   imperfections?: ImperfectionRates;
@@ -25,6 +25,12 @@ export class SimulatedClass {
     this.members = createRoster(options.athletes, options.seed);
     const random = new Random(options.seed ^ 0x5eed);
     this.athletes = this.members.map((member) => new VirtualAthlete(member, random.fork(), options.imperfections ?? defaultImperfections));
+  }
+
+  /** Puts every member at the heart rate the class has brought them to by timeMs (joining mid-class). */
+  settleAt(timeMs: number): void {
+    const elapsedS = (timeMs - this.options.startMs) / 1000;
+    for (const athlete of this.athletes) athlete.settleAt(workloadAt(this.script, elapsedS - athlete.member.lagS).intensity);
   }
 
   phaseAt(timeMs: number): string {

@@ -45,6 +45,11 @@ export class VirtualAthlete {
     this.batteryDrainPerHour = random.between(1, 4);
   }
 
+  /** Starts the member already settled at a workload, as if they had been training for a while. */
+  settleAt(intensity: number): void {
+    this.heartRateBpm = this.targetHeartRate(intensity);
+  }
+
   /** Heart rate this member settles at for a workload (0..1), given their effort. */
   targetHeartRate(intensity: number): number {
     const fraction = Math.min(0.97, Math.max(0.05, intensity * this.member.effort));

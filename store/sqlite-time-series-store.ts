@@ -23,7 +23,7 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
        ON CONFLICT (club_id, device_id, kind, time_ms) DO UPDATE SET athlete_id = excluded.athlete_id, fields = excluded.fields`,
     );
     this.aggregate = db.prepare(
-      `SELECT (time_ms / @bucketMs) * @bucketMs AS t,
+      `SELECT (time_ms / CAST(@bucketMs AS INTEGER)) * CAST(@bucketMs AS INTEGER) AS t,
               AVG(v) AS mean, MIN(v) AS min, MAX(v) AS max, COUNT(v) AS count
        FROM (SELECT time_ms, json_extract(fields, @path) AS v FROM samples
              WHERE club_id = @club AND athlete_id = @athlete AND kind = @kind

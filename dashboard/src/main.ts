@@ -61,7 +61,7 @@ function renderTile(tile: LiveAthlete): void {
   element.querySelector('.pct')!.textContent = tile.percentOfMax === null ? '' : `${tile.percentOfMax}% max`;
   element.querySelector('.zone')!.textContent = tile.zone === null ? '' : `Z${tile.zone}`;
   element.querySelector('.age')!.textContent =
-    tile.sinceLastSampleS === null ? '' : `${tile.sinceLastSampleS}s${tile.batteryPercent !== null ? ` · 🔋${tile.batteryPercent}%` : ''}`;
+    tile.sinceLastSampleS === null ? '' : `${tile.sinceLastSampleS}s${tile.batteryPercent !== null ? ` · bat ${tile.batteryPercent}%` : ''}`;
 }
 
 function renderTiles(update: LiveUpdate): void {
@@ -86,7 +86,8 @@ function createChart(snapshot: Snapshot): void {
   chart = new uPlot(
     {
       ...chartSize(),
-      scales: { x: { time: true }, y: { range: [40, 200] } },
+      // Always the whole window, so the chart fills from the right instead of stretching a few seconds.
+      scales: { x: { time: true, range: (_u, _min, max) => [max - WINDOW_S, max] }, y: { range: [40, 200] } },
       axes: [{ stroke: '#93a1b0', grid: { stroke: '#26313d' } }, { stroke: '#93a1b0', grid: { stroke: '#26313d' }, label: 'bpm' }],
       series: [{}, ...seriesIds.map((id, index) => ({ label: id, stroke: colourOf(index), width: 1.5, spanGaps: false }))],
       legend: { show: false },

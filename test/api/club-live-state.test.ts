@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { ClubLiveState } from '../../api/live/club-live-state.ts';
+import type { Athlete } from '../../protocol/api.ts';
+
+const T0 = Date.UTC(2026, 0, 1, 18, 0, 0);
+const ann: Athlete = { id: 'ann', name: 'Ann', restHrBpm: 50, maxHrBpm: 200, devices: ['hrm-ann'] };
+const bob: Athlete = { id: 'bob', name: 'Bob', restHrBpm: 50, maxHrBpm: 180, devices: ['hrm-bob'] };
+const newState = () => new ClubLiveState({ staleAfterMs: 10_000, windowMs: 5_000, tickMs: 1000 });
+
+describe('club live state', () => {
+  it('computes % of max and zone from each member profile, and says who has not sent anything yet', () => {
+    const state = newState();
+    state.applySample({ device: 'hrm-ann', timeMs: T0, kind: 'heart_rate', values: { heartRateBpm: 170, sensorContact: 'detected' } });
+    const [annTile, bobTile] = state.tiles([ann, bob], T0 + 2000);
+    expect(annTile).toMatchObject({ heartRateBpm: 170, percentOfMax: 85, zone: 4, state: 'live', sinceLastSampleS: 2 });
+    expect(bobTile).toMatchObject({ heartRateBpm: null, zone: null, state: 'waiting' });
+  });
+
+  it('shows a lost sensor and a silent strap as such, without a number', () => {
+    const state = newState();
+    state.applySample({ device: 'hrm-ann', timeMs: T0, kind: 'heart_rate', values: { heartRateBpm: 0, sensorContact: 'not-detected' } });
+    state.applySample({ device: 'hrm-bob', timeMs: T0, kind: 'heart_rate', values: { heartRateBpm: 120 } });
+    const [annTile, bobTile] = state.tiles([ann, bob], T0 + 11_000);
+    expect(bobTile).toMatchObject({ state: 'stale', heartRateBpm: null });
+    expect(state.tiles([ann], T0 + 1000)[0]).toMatchObject({ state: 'contact-lost', heartRateBpm: null, zone: null });
+    expect(annTile!.state).toBe('stale');
+  });
+
+  it('adds a tile for a strap nobody is paired with', () => {
+    const state = newState();
+    state.applySample({ device: 'mystery', timeMs: T0, kind: 'heart_rate', values: { heartRateBpm: 99 } });
+    const tiles = state.tiles([ann], T0);
+    expect(tiles.map((t) => t.id)).toEqual(['ann', 'device:mystery']);
+    expect(tiles[1]).toMatchObject({ paired: false, heartRateBpm: 99, percentOfMax: null });
+  });
+
+  it('ignores a late sample older than what it already shows', () => {
+    const state = newState();
+    state.applySample({ device: 'hrm-ann', timeMs: T0 + 5000, kind: 'heart_rate', values: { heartRateBpm: 150 } });
+    state.applySample({ device: 'hrm-ann', timeMs: T0, kind: 'heart_rate', values: { heartRateBpm: 90 } });
+    expect(state.tiles([ann], T0 + 5000)[0]!.heartRateBpm).toBe(150);
+  });
+
+  it('keeps a chart of the last window, one column per tile, null where there was no live reading', () => {
+    const state = newState();
+    for (let s = 0; s < 8; s++) {
+      if (s !== 3) state.applySample({ device: 'hrm-ann', timeMs: T0 + s * 1000, kind: 'heart_rate', values: { heartRateBpm: 100 + s } });
+      else state.applySample({ device: 'hrm-ann', timeMs: T0 + s * 1000, kind: 'heart_rate', values: { heartRateBpm: 0, sensorContact: 'not-detected' } });
+      state.appendFrame(state.tiles([ann], T0 + s * 1000), T0 + s * 1000);
+    }
+    const chart = state.chartSnapshot();
+    expect(chart.t).toEqual([3, 4, 5, 6, 7].map((s) => T0 + s * 1000));
+    expect(chart.series.ann).toEqual([null, 104, 105, 106, 107]);
+  });
+});

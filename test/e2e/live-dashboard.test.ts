@@ -1,0 +1,55 @@
+import { mkdirSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireSystemProgram } from '../helpers/system-service.ts';
+import { startTestStack } from '../helpers/up-stack.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = requireSystemProgram(CHROMIUM, 'apt-get install chromium');
+
+describe.skipIf(!hasChromium)('live dashboard in Chromium', () => {
+  let stack: Awaited<ReturnType<typeof startTestStack>>;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    // The demo as `npm start` runs it: 20 simulated members in real time.
+    stack = await startTestStack({ SIM_ATHLETES: '20' });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.dispose();
+  });
+
+  it('shows one tile per member whose heart rates change, and a chart, on a big screen and on a phone', async () => {
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    await page.goto(`${stack.apiUrl}/?club=demo`);
+    const tiles = page.locator('[data-testid="tile"]');
+    await expect.poll(() => tiles.count(), { timeout: 15_000 }).toBe(20);
+    await expect.poll(() => page.locator('[data-testid="tile"][data-state="live"]').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(15);
+
+    const readBpm = () => tiles.locator('.bpm').allInnerTexts();
+    const before = await readBpm();
+    const numbers = before.filter((text) => /^\d+$/.test(text)).map(Number);
+    expect(numbers.length).toBeGreaterThanOrEqual(15);
+    for (const bpm of numbers) expect(bpm).toBeGreaterThan(35);
+    await expect.poll(async () => (await readBpm()).filter((text, i) => text !== before[i]).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
+
+    // % of max and zone come from the API: a live tile shows both.
+    const liveTile = page.locator('[data-testid="tile"][data-state="live"]').first();
+    await expect.poll(() => liveTile.locator('.pct').innerText()).toMatch(/^\d+% max$/);
+    await expect.poll(() => liveTile.locator('.zone').innerText()).toMatch(/^Z[0-5]$/);
+    // The chart draws into a canvas and grows every second.
+    expect(await page.locator('#chart canvas').count()).toBe(1);
+
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/dashboard-big-screen.png' });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true);
+    await page.screenshot({ path: 'test-results/dashboard-phone.png', fullPage: true });
+  });
+});
