@@ -1,0 +1,232 @@
+import { HttpError, InfluxDB, Point, setLogger } from '@influxdata/influxdb-client';
+import type { Logger } from 'pino';
+import { SAMPLE_KINDS, type SampleKind } from '../../protocol/mqtt/telemetry.ts';
+import { isRetryableStatus, parseRetryAfterMs, StoreQueryError, StoreWriteError } from '../store-errors.ts';
+import {
+  bucketStarts,
+  type AggregatedSeries,
+  type PointFilter,
+  type RangeQuery,
+  type StoredPoint,
+  type TimeSeriesStore,
+} from '../time-series-store.ts';
+import { queryDatabaseOf, type InfluxOptions } from './influx-options.ts';
+import { quoteIdentifier, tagConditions } from './influxql.ts';
+import { chooseWriteEndpoint, pingServer, type ServerVersion, type WriteEndpoint } from './server-version.ts';
+
+/**
+ * Field counted to answer "how many samples": every point carries samples=1, because a point's other
+ * fields vary (a heart-rate point without skin contact has no heartRateBpm).
+ */
+const SAMPLE_COUNT_FIELD = 'samples';
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+interface InfluxQlResponse {
+  error?: string;
+  results?: { error?: string; series?: { name: string; columns: string[]; values: (number | null)[][] }[] }[];
+}
+
+/**
+ * The time series in InfluxDB. Schema (docs/influxdb-schema.md): one measurement per sample kind;
+ * tags club, device and athlete (absent for an unpaired device); the sample's values as fields;
+ * millisecond timestamps. Same measurement, tags and time overwrite, so replays are harmless.
+ */
+export class InfluxTimeSeriesStore implements TimeSeriesStore {
+  readonly name = 'influxdb';
+  private readonly timeoutMs: number;
+  private readonly database: string;
+  private client: InfluxDB | null = null;
+
+  private constructor(
+    private readonly options: InfluxOptions,
+    readonly version: ServerVersion,
+    readonly writeEndpoint: WriteEndpoint,
+    private readonly log: Logger,
+  ) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.database = queryDatabaseOf(options);
+  }
+
+  /** Detects the server, creates the database or bucket where it may, and returns a ready store. */
+  static async connect(options: InfluxOptions, logger: Logger): Promise<InfluxTimeSeriesStore> {
+    const log = logger.child({ module: 'influx' });
+    // The client logs failed writes to the console by itself; ours surface as StoreWriteError and the
+    // batch writer logs them once, so the client's own lines go to debug (a process-wide setting).
+    setLogger({ error: (message, err) => log.debug({ err }, message), warn: (message, err) => log.debug({ err }, message) });
+    const version = await pingServer(options.url, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const endpoint = !options.writeEndpoint || options.writeEndpoint === 'auto' ? chooseWriteEndpoint(version) : options.writeEndpoint;
+    const store = new InfluxTimeSeriesStore(options, version, endpoint, log);
+    await store.ensureDatabase();
+    log.info({ url: options.url, version: version.raw, writeEndpoint: endpoint, database: store.database }, 'InfluxDB store ready');
+    return store;
+  }
+
+  async writePoints(points: readonly StoredPoint[]): Promise<void> {
+    if (points.length === 0) return;
+    const influxPoints = points.map(toInfluxPoint);
+    if (this.writeEndpoint === 'v1') await this.writeV1(influxPoints.map((point) => point.toLineProtocol()!).join('\n'));
+    else await this.writeV2(influxPoints);
+  }
+
+  async queryRange(query: RangeQuery): Promise<AggregatedSeries> {
+    const field = quoteIdentifier(query.field);
+    const where = [
+      ...tagConditions({ club: query.club, athlete: query.athlete }),
+      `time >= ${Math.trunc(query.fromMs)}ms`,
+      `time < ${Math.trunc(query.toMs)}ms`,
+    ];
+    // Aggregation happens in the server; fill(none) returns only buckets with data, gaps become null below.
+    const influxql =
+      `SELECT mean(${field}), min(${field}), max(${field}), count(${field}) FROM ${quoteIdentifier(query.kind)} ` +
+      `WHERE ${where.join(' AND ')} GROUP BY time(${Math.trunc(query.bucketMs)}ms) fill(none)`;
+    const rows = (await this.query(influxql))[0]?.values ?? [];
+    const byStart = new Map(rows.map((row) => [row[0] as number, row]));
+    const series: AggregatedSeries = { bucketMs: query.bucketMs, t: [], mean: [], min: [], max: [], count: [] };
+    for (const start of bucketStarts(query.fromMs, query.toMs, query.bucketMs)) {
+      const row = byStart.get(start);
+      series.t.push(start);
+      series.mean.push(row?.[1] ?? null);
+      series.min.push(row?.[2] ?? null);
+      series.max.push(row?.[3] ?? null);
+      series.count.push(row?.[4] ?? 0);
+    }
+    return series;
+  }
+
+  async countPoints(filter: PointFilter): Promise<number> {
+    const kinds: readonly SampleKind[] = filter.kind ? [filter.kind] : SAMPLE_KINDS;
+    const where = tagConditions({ club: filter.club, athlete: filter.athlete, device: filter.device });
+    const influxql = `SELECT sum(${quoteIdentifier(SAMPLE_COUNT_FIELD)}) FROM ${kinds.map(quoteIdentifier).join(', ')} WHERE ${where.join(' AND ')}`;
+    const series = await this.query(influxql);
+    return series.reduce((total, one) => total + Number(one.values[0]?.[1] ?? 0), 0);
+  }
+
+  /** GDPR erasure: DROP SERIES on 1.x, the delete API on 2.x. */
+  async deleteAthlete(club: string, athlete: string): Promise<void> {
+    if ((this.version.major ?? 1) >= 2) {
+      const url = new URL('/api/v2/delete', this.options.url);
+      url.searchParams.set('org', this.options.org ?? '');
+      url.searchParams.set('bucket', this.database);
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { ...this.authHeaders(), 'content-type': 'application/json' },
+        body: JSON.stringify({ start: '1970-01-01T00:00:00Z', stop: new Date(Date.now() + 86_400_000).toISOString(), predicate: `club="${club}" AND athlete="${athlete}"` }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      if (!response.ok) throw new StoreQueryError(`InfluxDB delete answered ${response.status}: ${await response.text()}`);
+      return;
+    }
+    await this.query(`DROP SERIES FROM /.*/ WHERE ${tagConditions({ club, athlete }).join(' AND ')}`, 'POST');
+  }
+
+  async close(): Promise<void> {
+    this.client = null;
+  }
+
+  private async ensureDatabase(): Promise<void> {
+    if (this.version.major === 1) {
+      // CREATE DATABASE is idempotent; a user without admin rights gets an error we can live with.
+      await this.query(`CREATE DATABASE ${quoteIdentifier(this.database)}`, 'POST').catch((error: unknown) =>
+        this.log.warn({ err: error, database: this.database }, 'could not create the database; assuming it exists'),
+      );
+    } else if (this.version.major === 2) {
+      await this.ensureBucket();
+    }
+    // 3.x creates databases on first write; servers that do not say their version are left as they are.
+  }
+
+  private async ensureBucket(): Promise<void> {
+    const headers = { ...this.authHeaders(), 'content-type': 'application/json' };
+    const find = new URL('/api/v2/buckets', this.options.url);
+    find.searchParams.set('name', this.database);
+    if (this.options.org) find.searchParams.set('org', this.options.org);
+    const found = (await (await fetch(find, { headers, signal: AbortSignal.timeout(this.timeoutMs) })).json()) as { buckets?: unknown[] };
+    if (found.buckets?.length) return;
+    const orgs = (await (await fetch(new URL(`/api/v2/orgs?org=${encodeURIComponent(this.options.org ?? '')}`, this.options.url), { headers })).json()) as {
+      orgs?: { id: string }[];
+    };
+    const orgID = orgs.orgs?.[0]?.id;
+    if (!orgID) throw new Error(`InfluxDB organisation "${this.options.org}" not found`);
+    const created = await fetch(new URL('/api/v2/buckets', this.options.url), {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ orgID, name: this.database, retentionRules: [] }),
+    });
+    if (!created.ok && created.status !== 422) throw new Error(`could not create bucket "${this.database}": ${created.status} ${await created.text()}`);
+  }
+
+  private authHeaders(): Record<string, string> {
+    if (this.options.token) return { authorization: `Token ${this.options.token}` };
+    if (this.options.username) {
+      return { authorization: `Basic ${Buffer.from(`${this.options.username}:${this.options.password ?? ''}`).toString('base64')}` };
+    }
+    return {};
+  }
+
+  private async writeV1(body: string): Promise<void> {
+    const url = new URL('/write', this.options.url);
+    url.searchParams.set('db', this.database);
+    url.searchParams.set('precision', 'ms');
+    let response: Response;
+    try {
+      response = await fetch(url, { method: 'POST', headers: this.authHeaders(), body, signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      throw new StoreWriteError(`InfluxDB unreachable: ${(error as Error).message}`, true, undefined, { cause: error });
+    }
+    if (response.ok) return;
+    const text = await response.text();
+    throw new StoreWriteError(
+      `InfluxDB /write answered ${response.status}: ${text.slice(0, 300)}`,
+      isRetryableStatus(response.status),
+      parseRetryAfterMs(response.headers.get('retry-after')),
+    );
+  }
+
+  private async writeV2(points: Point[]): Promise<void> {
+    // 1.8 takes "user:password" as the token and "database" as the bucket.
+    const token = this.options.token ?? (this.options.username ? `${this.options.username}:${this.options.password ?? ''}` : undefined);
+    this.client ??= new InfluxDB({ url: this.options.url, token, timeout: this.timeoutMs });
+    // One write API per batch, sized to it: our batch writer owns batching and retries (with its durable
+    // queue), so the client must send everything in one request and never retry or drop on its own.
+    const writeApi = this.client.getWriteApi(this.options.org ?? '', this.database, 'ms', {
+      batchSize: points.length + 1,
+      maxBufferLines: points.length + 1,
+      flushInterval: 0,
+      maxRetries: 0,
+      writeFailed: () => {}, // the rejection of close() reports it
+    });
+    writeApi.writePoints(points);
+    try {
+      await writeApi.close();
+    } catch (error) {
+      if (error instanceof HttpError) {
+        throw new StoreWriteError(`InfluxDB /api/v2/write answered ${error.statusCode}: ${error.body?.slice(0, 300) ?? error.message}`, isRetryableStatus(error.statusCode), parseRetryAfterMs(error.headers?.['retry-after'] as string | undefined), { cause: error });
+      }
+      throw new StoreWriteError(`InfluxDB unreachable: ${(error as Error).message}`, true, undefined, { cause: error });
+    }
+  }
+
+  private async query(influxql: string, method: 'GET' | 'POST' = 'GET'): Promise<NonNullable<NonNullable<InfluxQlResponse['results']>[number]['series']>> {
+    const url = new URL('/query', this.options.url);
+    url.searchParams.set('db', this.database);
+    url.searchParams.set('epoch', 'ms');
+    url.searchParams.set('q', influxql);
+    const response = await fetch(url, { method, headers: this.authHeaders(), signal: AbortSignal.timeout(this.timeoutMs) });
+    const body = (await response.json().catch(() => ({}))) as InfluxQlResponse;
+    const error = body.error ?? body.results?.[0]?.error;
+    if (!response.ok || error) throw new StoreQueryError(`InfluxQL failed (${response.status}): ${error ?? 'no body'} — ${influxql.slice(0, 200)}`);
+    return body.results?.[0]?.series ?? [];
+  }
+}
+
+function toInfluxPoint(stored: StoredPoint): Point {
+  const point = new Point(stored.kind).tag('club', stored.club).tag('device', stored.device).timestamp(stored.timeMs);
+  if (stored.athlete) point.tag('athlete', stored.athlete);
+  point.floatField(SAMPLE_COUNT_FIELD, 1);
+  for (const [name, value] of Object.entries(stored.fields)) {
+    // Always float: InfluxDB fixes a field's type at first write, and a value may be whole one day, not the next.
+    if (typeof value === 'number') point.floatField(name, value);
+    else point.stringField(name, value);
+  }
+  return point;
+}

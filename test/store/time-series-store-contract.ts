@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import type { StoredPoint, TimeSeriesStore } from '../../store/time-series-store.ts';
+
+const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
+const hr = (timeMs: number, bpm: number, athlete: string | null = 'ann', device = 'hrm-1'): StoredPoint => ({
+  club: 'demo',
+  device,
+  athlete,
+  kind: 'heart_rate',
+  timeMs,
+  fields: { heartRateBpm: bpm, rrIntervalsMs: '800,810.5' },
+});
+const hrQuery = { club: 'demo', athlete: 'ann', kind: 'heart_rate' as const, field: 'heartRateBpm' };
+
+/**
+ * What every time-series store must do, run against each implementation: same writes, same queries,
+ * same answers. newStore gives an empty store each time.
+ */
+export function describeTimeSeriesStoreContract(name: string, newStore: () => Promise<TimeSeriesStore>): void {
+  describe(`${name} store contract`, () => {
+    it('overwrites a point written twice (same device, kind and time) instead of duplicating it', async () => {
+      const store = await newStore();
+      await store.writePoints([hr(T0, 100), hr(T0 + 1000, 101)]);
+      await store.writePoints([hr(T0, 120), hr(T0 + 1000, 101)]);
+      expect(await store.countPoints({ club: 'demo' })).toBe(2);
+      const series = await store.queryRange({ ...hrQuery, fromMs: T0, toMs: T0 + 1000, bucketMs: 1000 });
+      expect(series.mean).toEqual([120]);
+    });
+
+    it('aggregates into epoch-aligned buckets with mean, min, max and count, and null for empty buckets', async () => {
+      const store = await newStore();
+      // 09:00:00–09:00:04 → bucket 1; nothing in 09:00:05–09:00:09; 09:00:10–11 → bucket 3.
+      await store.writePoints([hr(T0, 100), hr(T0 + 1000, 110), hr(T0 + 4000, 120), hr(T0 + 10_000, 90), hr(T0 + 11_000, 94)]);
+      const series = await store.queryRange({ ...hrQuery, fromMs: T0 + 2000, toMs: T0 + 15_000, bucketMs: 5000 });
+      // fromMs inside the first bucket: the bucket keeps its aligned start but counts points from fromMs on.
+      expect(series.t).toEqual([T0, T0 + 5000, T0 + 10_000]);
+      expect(series.mean).toEqual([120, null, 92]);
+      expect(series.min).toEqual([120, null, 90]);
+      expect(series.max).toEqual([120, null, 94]);
+      expect(series.count).toEqual([1, 0, 2]);
+    });
+
+    it('averages one-minute buckets over a 45-minute class the same way', async () => {
+      const store = await newStore();
+      const points = Array.from({ length: 45 * 60 }, (_, s) => hr(T0 + s * 1000, 100 + (s % 60)));
+      await store.writePoints(points);
+      const series = await store.queryRange({ ...hrQuery, fromMs: T0, toMs: T0 + 45 * 60_000, bucketMs: 60_000 });
+      expect(series.t).toHaveLength(45);
+      expect(new Set(series.mean)).toEqual(new Set([129.5]));
+      expect(new Set(series.count)).toEqual(new Set([60]));
+    });
+
+    it('keeps athletes, clubs and kinds apart in queries and counts', async () => {
+      const store = await newStore();
+      await store.writePoints([hr(T0, 100, 'ann', 'hrm-1'), hr(T0, 150, 'bob', 'hrm-2'), { ...hr(T0, 170, 'ann', 'hrm-1'), club: 'other' }]);
+      await store.writePoints([{ club: 'demo', device: 'hrm-1', athlete: 'ann', kind: 'battery', timeMs: T0, fields: { batteryPercent: 50 } }]);
+      const series = await store.queryRange({ ...hrQuery, fromMs: T0, toMs: T0 + 60_000, bucketMs: 60_000 });
+      expect(series.mean).toEqual([100]);
+      expect(await store.countPoints({ club: 'demo', athlete: 'ann' })).toBe(2);
+      expect(await store.countPoints({ club: 'demo', kind: 'heart_rate' })).toBe(2);
+      expect(await store.countPoints({ club: 'other' })).toBe(1);
+    });
+
+    it('counts a heart-rate point without skin contact (no heartRateBpm) and leaves it out of the average', async () => {
+      const store = await newStore();
+      await store.writePoints([hr(T0, 100), { ...hr(T0 + 1000, 0), fields: { contact: 0 } }, hr(T0 + 2000, 110)]);
+      expect(await store.countPoints({ club: 'demo' })).toBe(3);
+      const series = await store.queryRange({ ...hrQuery, fromMs: T0, toMs: T0 + 3000, bucketMs: 3000 });
+      expect(series.mean).toEqual([105]);
+    });
+
+    it('stores samples of a device nobody is paired with under the device, and erases one athlete only', async () => {
+      const store = await newStore();
+      await store.writePoints([hr(T0, 100, null, 'stranger'), hr(T0, 110, 'ann', 'hrm-1'), hr(T0, 120, 'bob', 'hrm-2')]);
+      expect(await store.countPoints({ club: 'demo', device: 'stranger' })).toBe(1);
+      await store.deleteAthlete('demo', 'ann');
+      expect(await store.countPoints({ club: 'demo', athlete: 'ann' })).toBe(0);
+      expect(await store.countPoints({ club: 'demo' })).toBe(2);
+      const series = await store.queryRange({ ...hrQuery, fromMs: T0, toMs: T0 + 1000, bucketMs: 1000 });
+      expect(series.mean).toEqual([null]);
+    });
+  });
+}
