@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DurationMs, LogLevel, MqttUrl, parseEnv, PortNumber } from '../protocol/env.ts';
+import { StoreConfigShape } from '../store/store-config.ts';
 
 export const ApiConfig = z.object({
   PORT: PortNumber.default(8080),
@@ -13,6 +14,7 @@ export const ApiConfig = z.object({
   /** Where the built dashboard is served from. */
   DASHBOARD_DIR: z.string().min(1).default('./dist/dashboard'),
   LOG_LEVEL: LogLevel.default('info'),
+  ...StoreConfigShape,
 });
 export type ApiConfig = z.infer<typeof ApiConfig>;
 

@@ -1,8 +1,11 @@
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { openDatabase, type SqliteDatabase } from '../store/database.ts';
 import { DeadLetters } from '../store/dead-letters.ts';
+import { InfluxTimeSeriesStore } from '../store/influx/influx-time-series-store.ts';
 import { Registry } from '../store/registry.ts';
 import { SqliteTimeSeriesStore } from '../store/sqlite-time-series-store.ts';
+import { influxOptionsOf, StoreConfigShape, type StoreConfig } from '../store/store-config.ts';
 import type { TimeSeriesStore } from '../store/time-series-store.ts';
 
 export interface Stores {
@@ -15,18 +18,29 @@ export interface Stores {
 
 export const DATABASE_FILE = 'sport-connect.db';
 
-/** The club's embedded file under DATA_DIR: registry, queue, dead letters and (by default) samples. */
-export function openStores(dataDir: string): Stores {
+/** The store variables, for --help. */
+export const STORE_ENV = Object.keys(StoreConfigShape);
+
+/**
+ * The club's embedded file under DATA_DIR (registry, ingest queue, dead letters, and by default the
+ * samples), plus InfluxDB for the samples when STORE=influxdb.
+ */
+export async function openStores(dataDir: string, config: StoreConfig, logger: Logger): Promise<Stores> {
   const db = openDatabase(dataDir === ':memory:' ? ':memory:' : join(dataDir, DATABASE_FILE));
-  const timeSeries = new SqliteTimeSeriesStore(db);
-  return {
-    db,
-    registry: new Registry(db),
-    timeSeries,
-    deadLetters: new DeadLetters(db),
-    async close() {
-      await timeSeries.close();
-      db.close();
-    },
-  };
+  try {
+    const timeSeries = config.STORE === 'influxdb' ? await InfluxTimeSeriesStore.connect(influxOptionsOf(config), logger) : new SqliteTimeSeriesStore(db);
+    return {
+      db,
+      registry: new Registry(db),
+      timeSeries,
+      deadLetters: new DeadLetters(db),
+      async close() {
+        await timeSeries.close();
+        db.close();
+      },
+    };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 }

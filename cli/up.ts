@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -14,10 +15,12 @@ import { openStores, type Stores } from './open-stores.ts';
 import { DEMO_CLUB, seedDemoClub } from './seed-demo-club.ts';
 
 export const UpConfig = ApiConfig.omit({ MQTT_URL: true })
-  .extend(IngestConfig.pick({ INGEST_CLIENT_ID: true, INGEST_BATCH_SIZE: true, INGEST_FLUSH_INTERVAL: true }).shape)
+  .extend(IngestConfig.pick({ INGEST_CLIENT_ID: true, INGEST_BATCH_SIZE: true, INGEST_FLUSH_INTERVAL: true, INGEST_QUEUE_MAX_POINTS: true }).shape)
   .extend({
     MQTT_PORT: PortNumber.default(1883),
     MQTT_HOST: z.string().min(1).default('0.0.0.0'),
+    /** disk: the broker's sessions and QoS 1 queues survive a restart (DATA_DIR/broker); memory: they do not. */
+    MQTT_PERSISTENCE: z.enum(['disk', 'memory']).default('disk'),
     /** Simulated members of the demo club (0: none, the platform waits for real gateways). */
     SIM_ATHLETES: z.coerce.number().int().min(0).max(1000).default(20),
     SIM_SEED: z.coerce.number().int().default(42),
@@ -41,14 +44,19 @@ export interface RunningStack {
 export async function startUp(config: UpConfig, logger: Logger): Promise<RunningStack> {
   const metricsRegistry = new MetricsRegistry();
   collectDefaultMetrics({ register: metricsRegistry });
-  const stores = openStores(config.DATA_DIR);
+  const stores = await openStores(config.DATA_DIR, config, logger);
   const members = createRoster(config.SIM_ATHLETES, config.SIM_SEED);
   if (members.length > 0) seedDemoClub(stores.registry, members);
 
-  const broker: EmbeddedBroker = await startEmbeddedBroker({ port: config.MQTT_PORT, host: config.MQTT_HOST, logger });
+  const broker: EmbeddedBroker = await startEmbeddedBroker({
+    port: config.MQTT_PORT,
+    host: config.MQTT_HOST,
+    persistenceDir: config.MQTT_PERSISTENCE === 'disk' ? join(config.DATA_DIR, 'broker') : undefined,
+    logger,
+  });
   const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
   const ingest = new IngestService(
-    { MQTT_URL: mqttUrl, INGEST_CLIENT_ID: config.INGEST_CLIENT_ID, INGEST_BATCH_SIZE: config.INGEST_BATCH_SIZE, INGEST_FLUSH_INTERVAL: config.INGEST_FLUSH_INTERVAL },
+    { ...config, MQTT_URL: mqttUrl },
     { ...stores, metricsRegistry, logger },
   );
   await ingest.start();

@@ -43,8 +43,9 @@ export class BatchWriter {
     if (this.pendingPoints > 0) this.schedule(0);
   }
 
-  get consecutiveFailures(): number {
-    return this.failures;
+  /** Points acknowledged to the broker and not yet in the store. */
+  get queuedPoints(): number {
+    return this.pendingPoints;
   }
 
   notifyQueued(points: number): void {

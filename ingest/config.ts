@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DurationMs, LogLevel, MqttUrl, parseEnv, PortNumber } from '../protocol/env.ts';
+import { StoreConfigShape } from '../store/store-config.ts';
 
 export const IngestConfig = z.object({
   MQTT_URL: MqttUrl.default('mqtt://localhost:1883'),
@@ -10,9 +11,15 @@ export const IngestConfig = z.object({
   INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(5000),
   /** Longest a queued point waits before a write is attempted. */
   INGEST_FLUSH_INTERVAL: DurationMs.default(500),
+  /**
+   * Points the durable queue may hold while the store is away (about 1.7 million a day for a class of
+   * 20 at 1 Hz). When full, ingest stops acknowledging and the broker keeps the backlog.
+   */
+  INGEST_QUEUE_MAX_POINTS: z.coerce.number().int().min(1000).default(5_000_000),
   /** Prometheus text on /metrics when ingest runs alone (0: off). */
   INGEST_METRICS_PORT: PortNumber.default(0),
   LOG_LEVEL: LogLevel.default('info'),
+  ...StoreConfigShape,
 });
 export type IngestConfig = z.infer<typeof IngestConfig>;
 

@@ -32,6 +32,7 @@ export function createIngestMetrics(registry: Registry, oldestQueuedMs: () => nu
         this.set(oldest === null ? 0 : (Date.now() - oldest) / 1000);
       },
     }),
+    queueFull: new Gauge({ name: 'sc_ingest_queue_full', help: '1 while the queue is full and ingest holds acknowledgements back', registers }),
     sequenceGaps: new Counter({
       name: 'sc_ingest_sequence_gaps_total',
       help: 'Telemetry messages missing between two sequence numbers of one gateway',

@@ -25,6 +25,8 @@ export interface IngestDeps {
   now?: () => number;
 }
 
+const QUEUE_FULL_RECHECK_MS = 1000;
+
 /**
  * MQTT → store. Each telemetry message is validated, attributed to athletes, committed to the durable
  * ingest queue and only then acknowledged (PUBACK from handleMessage); the batch writer moves queued
@@ -40,9 +42,11 @@ export class IngestService {
   private readonly sequences = new SequenceTracker();
   private readonly log: Logger;
   private readonly now: () => number;
+  private queueFullSince: number | null = null;
+  private stopping = false;
 
   constructor(
-    private readonly config: Pick<IngestConfig, 'MQTT_URL' | 'INGEST_CLIENT_ID' | 'INGEST_BATCH_SIZE' | 'INGEST_FLUSH_INTERVAL'>,
+    private readonly config: Pick<IngestConfig, 'MQTT_URL' | 'INGEST_CLIENT_ID' | 'INGEST_BATCH_SIZE' | 'INGEST_FLUSH_INTERVAL' | 'INGEST_QUEUE_MAX_POINTS'>,
     private readonly deps: IngestDeps,
   ) {
     this.log = deps.logger.child({ module: 'ingest' });
@@ -83,12 +87,31 @@ export class IngestService {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.client?.endAsync();
     this.client = null;
     await this.writer.stop();
   }
 
   private handlePublish(packet: IPublishPacket, done: (error?: Error) => void): void {
+    // Stopping: leave it unacknowledged; the broker redelivers it to the next session.
+    if (this.stopping) return;
+    if (this.writer.queuedPoints >= this.config.INGEST_QUEUE_MAX_POINTS) {
+      // Back-pressure: MQTT.js delivers nothing more until this message is acknowledged, so the broker
+      // holds the backlog (persistent session) until the store drains the queue.
+      if (!this.queueFullSince) {
+        this.queueFullSince = this.now();
+        this.metrics.queueFull.set(1);
+        this.log.error({ queuedPoints: this.writer.queuedPoints, max: this.config.INGEST_QUEUE_MAX_POINTS }, 'ingest queue full: holding acknowledgements until the store catches up');
+      }
+      setTimeout(() => this.handlePublish(packet, done), QUEUE_FULL_RECHECK_MS);
+      return;
+    }
+    if (this.queueFullSince) {
+      this.log.info({ heldMs: this.now() - this.queueFullSince }, 'ingest queue has room again');
+      this.queueFullSince = null;
+      this.metrics.queueFull.set(0);
+    }
     try {
       this.accept(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
       done();

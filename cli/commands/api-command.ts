@@ -4,7 +4,7 @@ import { loadApiConfig } from '../../api/config.ts';
 import { LiveHub } from '../../api/live/live-hub.ts';
 import { untilSignal, type Command } from '../command.ts';
 import { createLogger } from '../logger.ts';
-import { openStores } from '../open-stores.ts';
+import { openStores, STORE_ENV } from '../open-stores.ts';
 
 export const apiCommand: Command = {
   name: 'api',
@@ -14,13 +14,13 @@ export const apiCommand: Command = {
     broker: { env: 'MQTT_URL', description: 'MQTT URL for the live view' },
     'data-dir': { env: 'DATA_DIR', description: 'where the SQLite file lives' },
   },
-  env: ['PORT', 'HOST', 'MQTT_URL', 'DATA_DIR', 'LIVE_STALE_AFTER', 'LIVE_WINDOW', 'DASHBOARD_DIR', 'LOG_LEVEL'],
+  env: ['PORT', 'HOST', 'MQTT_URL', 'DATA_DIR', 'LIVE_STALE_AFTER', 'LIVE_WINDOW', 'DASHBOARD_DIR', 'LOG_LEVEL', ...STORE_ENV],
   async run(env) {
     const config = loadApiConfig(env);
     const logger = createLogger(config.LOG_LEVEL);
     const metricsRegistry = new MetricsRegistry();
     collectDefaultMetrics({ register: metricsRegistry });
-    const stores = openStores(config.DATA_DIR);
+    const stores = await openStores(config.DATA_DIR, config, logger);
     const live = new LiveHub({ brokerUrl: config.MQTT_URL, registry: stores.registry, logger, staleAfterMs: config.LIVE_STALE_AFTER, windowMs: config.LIVE_WINDOW });
     await live.start();
     const app = buildApp(config, { ...stores, metricsRegistry, live, logger });

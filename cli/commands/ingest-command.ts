@@ -4,7 +4,7 @@ import { loadIngestConfig } from '../../ingest/config.ts';
 import { IngestService } from '../../ingest/ingest-service.ts';
 import { untilSignal, type Command } from '../command.ts';
 import { createLogger } from '../logger.ts';
-import { openStores } from '../open-stores.ts';
+import { openStores, STORE_ENV } from '../open-stores.ts';
 
 export const ingestCommand: Command = {
   name: 'ingest',
@@ -14,13 +14,13 @@ export const ingestCommand: Command = {
     'data-dir': { env: 'DATA_DIR', description: 'where the SQLite file lives' },
     'client-id': { env: 'INGEST_CLIENT_ID', description: 'MQTT client id of the persistent session' },
   },
-  env: ['MQTT_URL', 'DATA_DIR', 'INGEST_CLIENT_ID', 'INGEST_BATCH_SIZE', 'INGEST_FLUSH_INTERVAL', 'INGEST_METRICS_PORT', 'LOG_LEVEL'],
+  env: ['MQTT_URL', 'DATA_DIR', 'INGEST_CLIENT_ID', 'INGEST_BATCH_SIZE', 'INGEST_FLUSH_INTERVAL', 'INGEST_QUEUE_MAX_POINTS', 'INGEST_METRICS_PORT', 'LOG_LEVEL', ...STORE_ENV],
   async run(env) {
     const config = loadIngestConfig(env);
     const logger = createLogger(config.LOG_LEVEL);
     const metricsRegistry = new MetricsRegistry();
     collectDefaultMetrics({ register: metricsRegistry });
-    const stores = openStores(config.DATA_DIR);
+    const stores = await openStores(config.DATA_DIR, config, logger);
     const ingest = new IngestService(config, { ...stores, metricsRegistry, logger });
     await ingest.start();
     const metricsServer = config.INGEST_METRICS_PORT

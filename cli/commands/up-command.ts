@@ -1,6 +1,7 @@
 import type { Command } from '../command.ts';
 import { untilSignal } from '../command.ts';
 import { createLogger } from '../logger.ts';
+import { STORE_ENV } from '../open-stores.ts';
 import { loadUpConfig, startUp } from '../up.ts';
 
 export const upCommand: Command = {
@@ -13,7 +14,7 @@ export const upCommand: Command = {
     athletes: { env: 'SIM_ATHLETES', description: 'simulated members of the demo club, 0 for none' },
     seed: { env: 'SIM_SEED', description: 'seed of the simulated class' },
   },
-  env: ['PORT', 'HOST', 'MQTT_PORT', 'MQTT_HOST', 'DATA_DIR', 'SIM_ATHLETES', 'SIM_SEED', 'INGEST_BATCH_SIZE', 'INGEST_FLUSH_INTERVAL', 'LIVE_STALE_AFTER', 'LIVE_WINDOW', 'DASHBOARD_DIR', 'LOG_LEVEL'],
+  env: ['PORT', 'HOST', 'MQTT_PORT', 'MQTT_HOST', 'MQTT_PERSISTENCE', 'DATA_DIR', 'SIM_ATHLETES', 'SIM_SEED', 'INGEST_BATCH_SIZE', 'INGEST_FLUSH_INTERVAL', 'INGEST_QUEUE_MAX_POINTS', 'LIVE_STALE_AFTER', 'LIVE_WINDOW', 'DASHBOARD_DIR', 'LOG_LEVEL', ...STORE_ENV],
   async run(env) {
     const config = loadUpConfig(env);
     const logger = createLogger(config.LOG_LEVEL);

@@ -11,7 +11,7 @@ describe('HTTP API', () => {
   let app: Api;
 
   beforeAll(async () => {
-    const stores = openStores(':memory:');
+    const stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
     stores.registry.upsertClub('demo', 'Demo');
     stores.registry.upsertMember('demo', { id: 'ann', name: 'Ann', restHrBpm: 50, maxHrBpm: 190 });
     stores.registry.upsertDevice('demo', 'hrm-1', 'strap');
