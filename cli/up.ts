@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -19,8 +18,6 @@ export const UpConfig = ApiConfig.omit({ MQTT_URL: true })
   .extend({
     MQTT_PORT: PortNumber.default(1883),
     MQTT_HOST: z.string().min(1).default('0.0.0.0'),
-    /** disk: the broker's sessions and QoS 1 queues survive a restart (DATA_DIR/broker); memory: they do not. */
-    MQTT_PERSISTENCE: z.enum(['disk', 'memory']).default('disk'),
     /** Simulated members of the demo club (0: none, the platform waits for real gateways). */
     SIM_ATHLETES: z.coerce.number().int().min(0).max(1000).default(20),
     SIM_SEED: z.coerce.number().int().default(42),
@@ -48,12 +45,7 @@ export async function startUp(config: UpConfig, logger: Logger): Promise<Running
   const members = createRoster(config.SIM_ATHLETES, config.SIM_SEED);
   if (members.length > 0) seedDemoClub(stores.registry, members);
 
-  const broker: EmbeddedBroker = await startEmbeddedBroker({
-    port: config.MQTT_PORT,
-    host: config.MQTT_HOST,
-    persistenceDir: config.MQTT_PERSISTENCE === 'disk' ? join(config.DATA_DIR, 'broker') : undefined,
-    logger,
-  });
+  const broker: EmbeddedBroker = await startEmbeddedBroker({ port: config.MQTT_PORT, host: config.MQTT_HOST, logger });
   const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
   const ingest = new IngestService(
     { ...config, MQTT_URL: mqttUrl },

@@ -14,7 +14,7 @@ export const upCommand: Command = {
     athletes: { env: 'SIM_ATHLETES', description: 'simulated members of the demo club, 0 for none' },
     seed: { env: 'SIM_SEED', description: 'seed of the simulated class' },
   },
-  env: ['PORT', 'HOST', 'MQTT_PORT', 'MQTT_HOST', 'MQTT_PERSISTENCE', 'DATA_DIR', 'SIM_ATHLETES', 'SIM_SEED', 'INGEST_BATCH_SIZE', 'INGEST_FLUSH_INTERVAL', 'INGEST_QUEUE_MAX_POINTS', 'LIVE_STALE_AFTER', 'LIVE_WINDOW', 'DASHBOARD_DIR', 'LOG_LEVEL', ...STORE_ENV],
+  env: ['PORT', 'HOST', 'MQTT_PORT', 'MQTT_HOST', 'DATA_DIR', 'SIM_ATHLETES', 'SIM_SEED', 'INGEST_BATCH_SIZE', 'INGEST_FLUSH_INTERVAL', 'INGEST_QUEUE_MAX_POINTS', 'LIVE_STALE_AFTER', 'LIVE_WINDOW', 'DASHBOARD_DIR', 'LOG_LEVEL', ...STORE_ENV],
   async run(env) {
     const config = loadUpConfig(env);
     const logger = createLogger(config.LOG_LEVEL);
