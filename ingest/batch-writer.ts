@@ -103,7 +103,9 @@ export class BatchWriter {
         this.failures++;
         this.lastError = error;
         metrics.writeRetries.inc();
-        logger.warn({ err: error, points: points.length, failures: this.failures }, 'store write failed; retrying with back-off');
+        // One warning when the store goes away and one every tenth retry, not one per attempt.
+        const level = this.failures === 1 || this.failures % 10 === 0 ? 'warn' : 'debug';
+        logger[level]({ err: error, points: points.length, failures: this.failures }, 'store write failed; retrying with back-off');
         return;
       }
       stopTimer();

@@ -74,7 +74,8 @@ export class IngestService {
     });
     this.client = client;
     client.handleMessage = (packet, done) => this.handlePublish(packet, done);
-    client.on('error', (error) => this.log.warn({ err: error }, 'mqtt error'));
+    // Reconnect attempts fail once a second while the broker is away: one 'offline' line says it.
+    client.on('error', (error) => this.log.debug({ err: error }, 'mqtt error'));
     client.on('offline', () => this.log.warn('broker unreachable; unacknowledged messages stay with the broker'));
     await new Promise<void>((resolve, reject) => {
       client.once('connect', (connack) => {
@@ -82,7 +83,7 @@ export class IngestService {
         client.subscribe(buildChannelFilter('telemetry'), { qos: 1 }, (error) => (error ? reject(error) : resolve()));
       });
     });
-    client.on('connect', () => this.log.info('connected to broker'));
+    client.on('connect', (connack) => this.log.info({ sessionPresent: connack.sessionPresent }, 'connected to broker'));
     this.log.info({ broker: this.config.MQTT_URL, clientId: this.config.INGEST_CLIENT_ID }, 'ingest subscribed');
   }
 

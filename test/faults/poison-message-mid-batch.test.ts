@@ -1,0 +1,38 @@
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasInfluxd, startInfluxd, type RunningInfluxd } from '../helpers/influxd.ts';
+import { readMetric } from '../helpers/metrics.ts';
+import { startTestStack } from '../helpers/up-stack.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+describe.skipIf(!hasInfluxd())('a poison message in the middle of a batch', () => {
+  let influxd: RunningInfluxd;
+  let stack: Awaited<ReturnType<typeof startTestStack>>;
+
+  beforeAll(async () => {
+    influxd = await startInfluxd();
+    // A long flush interval puts the neighbours of the poison message in one store write.
+    stack = await startTestStack({ STORE: 'influxdb', INFLUX_URL: influxd.url, INFLUX_DATABASE: 'club', INGEST_FLUSH_INTERVAL: '2s' });
+  });
+  afterAll(async () => {
+    await stack?.dispose();
+    await influxd?.dispose();
+  });
+
+  it('is dead-lettered with its reason while the messages around it are stored', async () => {
+    const now = Date.now();
+    const message = (seq: number, bpm: unknown) =>
+      JSON.stringify({ v: 1, gateway: 'gw', seq, sentAtMs: now, samples: [{ device: 'strap', timeMs: now - 10_000 + seq, kind: 'heart_rate', values: { heartRateBpm: bpm } }] });
+    const client = await mqtt.connectAsync(stack.mqttUrl);
+    for (let seq = 0; seq < 10; seq++) await client.publishAsync('sc/v1/club-p/gw/telemetry', seq === 5 ? message(seq, -1) : message(seq, 100 + seq), { qos: 1 });
+    await client.endAsync();
+
+    await waitFor(async () => (await stack.stores.timeSeries.countPoints({ club: 'club-p' })) === 9, { what: 'nine neighbours stored' });
+    expect(await readMetric(stack.apiUrl, 'sc_ingest_batches_total')).toBe(1);
+    const letters = stack.stores.deadLetters.list({ limit: 10 });
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ reason: 'schema_violation', topic: 'sc/v1/club-p/gw/telemetry' });
+    expect(letters[0]!.detail).toMatch(/heartRateBpm/);
+    expect(JSON.parse(letters[0]!.payload.toString()).seq).toBe(5);
+  });
+});

@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { freePort } from './free-port.ts';
+import { requireSystemProgram } from './system-service.ts';
+import { waitFor } from './wait-for.ts';
+
+export const MOSQUITTO = '/usr/sbin/mosquitto';
+export const hasMosquitto = () => requireSystemProgram(MOSQUITTO, 'apt-get install mosquitto (the tests start their own instance)');
+
+export interface RunningMosquitto {
+  url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** A real Mosquitto on a free port, persistence on (sessions and QoS 1 queues survive a restart). */
+export async function startMosquitto(): Promise<RunningMosquitto> {
+  const dir = mkdtempSync(join(tmpdir(), 'sc-mosquitto-'));
+  const port = await freePort();
+  const config = join(dir, 'mosquitto.conf');
+  writeFileSync(
+    config,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      // Started as root, mosquitto would switch to its own user and fail to write the persistence file
+      // into this private temporary folder: stay the user that runs the tests.
+      `user ${userInfo().username}`,
+      'persistence true',
+      `persistence_location ${dir}/`,
+      'autosave_interval 1',
+      // A club's backlog while ingest is away: far above the default 1000 per client.
+      'max_queued_messages 1000000',
+      'log_dest none',
+    ].join('\n'),
+  );
+  const url = `mqtt://127.0.0.1:${port}`;
+  let child: ChildProcess | null = null;
+
+  async function start(): Promise<void> {
+    child = spawn(MOSQUITTO, ['-c', config], { stdio: 'ignore' });
+    await waitFor(
+      async () => {
+        const client = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 500 }).catch(() => null);
+        await client?.endAsync();
+        return client !== null;
+      },
+      { timeoutMs: 15_000, what: 'mosquitto to accept connections' },
+    );
+  }
+
+  async function stop(): Promise<void> {
+    const running = child;
+    child = null;
+    if (!running || running.exitCode !== null) return;
+    // SIGTERM: mosquitto writes its persistence file on the way out.
+    await new Promise<void>((resolve) => {
+      running.once('exit', () => resolve());
+      running.kill('SIGTERM');
+    });
+  }
+
+  await start();
+  return {
+    url,
+    start,
+    stop,
+    async dispose() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
