@@ -84,7 +84,7 @@ export class IngestService {
       });
     });
     client.on('connect', (connack) => this.log.info({ sessionPresent: connack.sessionPresent }, 'connected to broker'));
-    this.log.info({ broker: this.config.MQTT_URL, clientId: this.config.INGEST_CLIENT_ID }, 'ingest subscribed');
+    this.log.info({ broker: withoutPassword(this.config.MQTT_URL), clientId: this.config.INGEST_CLIENT_ID }, 'ingest subscribed');
   }
 
   async stop(): Promise<void> {
@@ -162,4 +162,11 @@ export class IngestService {
       return { club: where.club, device: sample.device, athlete, kind: sample.kind, timeMs: sample.timeMs, fields: toStoredFields(sample) };
     });
   }
+}
+
+/** A broker URL fit for logs: credentials in it (mqtt://user:secret@host) lose the secret. */
+function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
 }

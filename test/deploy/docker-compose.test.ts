@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { ApiConfig } from '../../api/config.ts';
+import { IngestConfig } from '../../ingest/config.ts';
+
+// docker-compose.yml cannot run here (no Docker engine); this checks what can be checked without one.
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  environment?: Record<string, string>;
+  volumes?: string[];
+  healthcheck?: { test: string[] };
+}
+
+const root = new URL('../../', import.meta.url);
+const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8')) as { services: Record<string, ComposeService> };
+const exampleEnv = Object.fromEntries(
+  readFileSync(new URL('.env.example', root), 'utf8')
+    .split('\n')
+    .filter((line) => /^[A-Z_]+=/.test(line))
+    .map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]),
+);
+/** ${VAR} as docker compose substitutes it from .env. */
+const substitute = (value: string) => value.replace(/\$\{([A-Z_]+)\}/g, (_match, name: string) => exampleEnv[name] ?? `<missing ${name}>`);
+
+const SCHEMAS: Record<string, z.ZodObject> = { ingest: IngestConfig, api: ApiConfig };
+const ourServices = Object.entries(compose.services).filter(([, service]) => service.image?.startsWith('sport-connect'));
+
+describe('docker-compose.yml', () => {
+  it('runs ingest and api from our image, and not the embedded broker', () => {
+    expect(ourServices.map(([, service]) => service.command?.[0]).sort()).toEqual(['api', 'ingest']);
+  });
+
+  it.each(ourServices)('passes %s only variables its config schema accepts, with values that validate', (_name, service) => {
+    const schema = SCHEMAS[service.command![0]!]!;
+    const environment = Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, substitute(String(value))]));
+    expect(Object.keys(environment).filter((key) => !(key in schema.shape))).toEqual([]);
+    expect(Object.values(environment).join(' ')).not.toContain('<missing');
+    const parsed = schema.safeParse(environment);
+    expect(parsed.error?.issues ?? []).toEqual([]);
+    expect(parsed.data).toMatchObject({ STORE: 'influxdb', INFLUX_URL: 'http://influxdb:8086' });
+  });
+
+  it('gives every service a health check and keeps data in volumes', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      expect(service.healthcheck?.test, `${name} health check`).toBeDefined();
+      expect(service.volumes?.length, `${name} volumes`).toBeGreaterThan(0);
+    }
+  });
+
+  it('initialises InfluxDB 2 with the org, bucket and token the services use', () => {
+    const influx = compose.services.influxdb!;
+    expect(influx.image).toMatch(/^influxdb:2/);
+    const env = influx.environment!;
+    expect(env.DOCKER_INFLUXDB_INIT_MODE).toBe('setup');
+    for (const [initVar, serviceVar] of [
+      ['DOCKER_INFLUXDB_INIT_ORG', 'INFLUX_ORG'],
+      ['DOCKER_INFLUXDB_INIT_BUCKET', 'INFLUX_BUCKET'],
+      ['DOCKER_INFLUXDB_INIT_ADMIN_TOKEN', 'INFLUX_TOKEN'],
+    ] as const) {
+      for (const [, service] of ourServices) expect(service.environment![serviceVar]).toBe(env[initVar]);
+    }
+  });
+
+  it('runs Mosquitto with authentication and persistence on', () => {
+    const config = readFileSync(new URL('deploy/mosquitto/mosquitto.conf', root), 'utf8');
+    expect(config).toMatch(/^allow_anonymous false$/m);
+    expect(config).toMatch(/^password_file /m);
+    expect(config).toMatch(/^persistence true$/m);
+    for (const [, service] of ourServices) expect(service.environment!.MQTT_URL).toMatch(/^mqtt:\/\/\w+:\$\{\w+\}@mosquitto:1883$/);
+  });
+});
