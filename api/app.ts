@@ -13,6 +13,7 @@ import type { Registry as MetricsRegistry } from 'prom-client';
 import type { DeadLetters } from '../store/dead-letters.ts';
 import type { Registry } from '../store/registry.ts';
 import type { TimeSeriesStore } from '../store/time-series-store.ts';
+import { StoreQueryError } from '../store/store-errors.ts';
 import { ApiError } from './errors.ts';
 import type { LiveHub } from './live/live-hub.ts';
 import { registerClubRoutes } from './routes/club-routes.ts';
@@ -60,6 +61,11 @@ function replyWithCodedError(error: FastifyError, _request: unknown, reply: Fast
   }
   if (error instanceof ApiError) {
     void reply.status(error.status).send({ code: error.code, message: error.message });
+    return;
+  }
+  if (error instanceof StoreQueryError) {
+    reply.log.warn({ err: error }, 'store unavailable');
+    void reply.status(503).send({ code: 'SC_ERR_STORE_UNAVAILABLE', message: 'the time-series store is unavailable; try again shortly' });
     return;
   }
   if (error.statusCode && error.statusCode < 500) {

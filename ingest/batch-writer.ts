@@ -1,11 +1,15 @@
 import type { Logger } from 'pino';
-import type { IngestQueue } from '../store/ingest-queue.ts';
+import type { DeadLetters } from '../store/dead-letters.ts';
+import type { IngestQueue, QueuedEntry } from '../store/ingest-queue.ts';
+import { StoreWriteError } from '../store/store-errors.ts';
 import type { TimeSeriesStore } from '../store/time-series-store.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
 
 export interface BatchWriterOptions {
   queue: IngestQueue;
   store: TimeSeriesStore;
+  /** Where a batch goes that the store refuses for good (a field type conflict, say), so it cannot block the queue. */
+  deadLetters: DeadLetters;
   metrics: IngestMetrics;
   logger: Logger;
   /** Points per store write; a backlog this large is written at once. */
@@ -100,6 +104,10 @@ export class BatchWriter {
       try {
         await store.writePoints(points);
       } catch (error) {
+        if (error instanceof StoreWriteError && !error.retryable) {
+          this.setAside(entries, error);
+          continue;
+        }
         this.failures++;
         this.lastError = error;
         metrics.writeRetries.inc();
@@ -117,6 +125,18 @@ export class BatchWriter {
       metrics.batches.inc();
       metrics.samplesStored.inc(points.length);
     }
+  }
+
+  /** Keeps a refused batch whole in the dead letters (reason store_rejected) and moves on. */
+  private setAside(entries: QueuedEntry[], error: StoreWriteError): void {
+    const { queue, deadLetters, metrics, logger } = this.options;
+    const points = entries.flatMap((entry) => entry.points);
+    deadLetters.record({ receivedMs: Date.now(), topic: '(ingest queue)', reason: 'store_rejected', detail: error.message, payload: Buffer.from(JSON.stringify(points)) });
+    queue.acknowledgeThrough(entries.at(-1)!.id);
+    this.pendingPoints = Math.max(0, this.pendingPoints - points.length);
+    metrics.queuePoints.set(this.pendingPoints);
+    metrics.messagesRejected.inc({ reason: 'store_rejected' });
+    logger.error({ err: error, points: points.length }, 'store refused a batch; kept in the dead letters');
   }
 
   private backoffMs(): number {

@@ -57,6 +57,7 @@ export class IngestService {
     this.writer = new BatchWriter({
       queue: this.queue,
       store: deps.timeSeries,
+      deadLetters: deps.deadLetters,
       metrics: this.metrics,
       logger: this.log,
       batchSize: config.INGEST_BATCH_SIZE,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AthleteId, ClubId, DeviceId } from './ids.ts';
 import { SampleKindSchema } from './mqtt/telemetry.ts';
+import { RejectionReason } from './mqtt/validate-telemetry.ts';
 import { DurationMs } from './env.ts';
 
 // Request and response schemas of the HTTP API (api/ validates with them, tests read with them).
@@ -88,3 +89,7 @@ export const LiveChart = z.object({
 export type LiveChart = z.infer<typeof LiveChart>;
 
 export const ApiError = z.object({ code: z.string(), message: z.string() });
+
+/** Why something sits in the dead letters: a rejected message, or a batch the store refused outright. */
+export const DeadLetterReason = z.enum([...RejectionReason.options, 'store_rejected']);
+export type DeadLetterReason = z.infer<typeof DeadLetterReason>;

@@ -1,11 +1,11 @@
-import type { RejectionReason } from '../protocol/mqtt/validate-telemetry.ts';
+import type { DeadLetterReason } from '../protocol/api.ts';
 import type { SqliteDatabase } from './database.ts';
 
 export interface DeadLetter {
   id: number;
   receivedMs: number;
   topic: string;
-  reason: RejectionReason;
+  reason: DeadLetterReason;
   detail: string;
   payload: Buffer;
 }
@@ -30,12 +30,12 @@ export class DeadLetters {
     this.insert.run(letter.receivedMs, letter.topic, letter.reason, letter.detail.slice(0, 4000), letter.payload);
   }
 
-  list(options: { limit: number; reason?: RejectionReason }): DeadLetter[] {
+  list(options: { limit: number; reason?: DeadLetterReason }): DeadLetter[] {
     return this.recent.all({ reason: options.reason ?? null, limit: options.limit }) as DeadLetter[];
   }
 
-  countByReason(): Partial<Record<RejectionReason, number>> {
-    const rows = this.counts.all() as { reason: RejectionReason; n: number }[];
+  countByReason(): Partial<Record<DeadLetterReason, number>> {
+    const rows = this.counts.all() as { reason: DeadLetterReason; n: number }[];
     return Object.fromEntries(rows.map((row) => [row.reason, row.n]));
   }
 }

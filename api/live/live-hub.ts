@@ -47,7 +47,9 @@ export class LiveHub {
     const client = mqtt.connect(this.options.brokerUrl, { clientId: `sc-live-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, reconnectPeriod: 1000 });
     this.client = client;
     client.on('message', (topic, payload) => this.onTelemetry(topic, payload));
-    client.on('error', (error) => this.log.warn({ err: error }, 'mqtt error'));
+    // Reconnect attempts fail once a second while the broker is away; the live view just pauses.
+    client.on('error', (error) => this.log.debug({ err: error }, 'mqtt error'));
+    client.on('offline', () => this.log.warn('broker unreachable; the live view pauses until it returns'));
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => client.subscribe(buildChannelFilter('telemetry'), { qos: 0 }, (error) => (error ? reject(error) : resolve())));
     });

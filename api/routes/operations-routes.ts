@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RejectionReason } from '../../protocol/mqtt/validate-telemetry.ts';
+import { DeadLetterReason } from '../../protocol/api.ts';
 import type { Api, ApiDeps } from '../app.ts';
 
 /** Health, Prometheus metrics and the dead letters: what an operator looks at. */
@@ -17,7 +17,7 @@ export function registerOperationsRoutes(app: Api, deps: ApiDeps): void {
       schema: {
         querystring: z.object({
           limit: z.coerce.number().int().min(1).max(1000).default(100),
-          reason: RejectionReason.optional(),
+          reason: DeadLetterReason.optional(),
         }),
       },
     },

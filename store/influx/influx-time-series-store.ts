@@ -211,7 +211,12 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
     url.searchParams.set('db', this.database);
     url.searchParams.set('epoch', 'ms');
     url.searchParams.set('q', influxql);
-    const response = await fetch(url, { method, headers: this.authHeaders(), signal: AbortSignal.timeout(this.timeoutMs) });
+    let response: Response;
+    try {
+      response = await fetch(url, { method, headers: this.authHeaders(), signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      throw new StoreQueryError(`InfluxDB unreachable: ${(error as Error).message}`, { cause: error });
+    }
     const body = (await response.json().catch(() => ({}))) as InfluxQlResponse;
     const error = body.error ?? body.results?.[0]?.error;
     if (!response.ok || error) throw new StoreQueryError(`InfluxQL failed (${response.status}): ${error ?? 'no body'} — ${influxql.slice(0, 200)}`);

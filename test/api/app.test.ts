@@ -3,6 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type Api } from '../../api/app.ts';
 import { LiveHub } from '../../api/live/live-hub.ts';
 import { openStores } from '../../cli/open-stores.ts';
+import { StoreQueryError } from '../../store/store-errors.ts';
+import type { TimeSeriesStore } from '../../store/time-series-store.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 18, 0, 0);
@@ -61,5 +63,17 @@ describe('HTTP API', () => {
     const response = await app.inject('/');
     expect(response.statusCode).toBe(503);
     expect(response.json().message).toMatch(/npm run build:dashboard/);
+  });
+
+  it('answers 503 with a message when the time-series store cannot be reached', async () => {
+    const stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    stores.registry.upsertClub('demo', 'Demo');
+    stores.registry.upsertMember('demo', { id: 'ann', name: 'Ann', restHrBpm: 50, maxHrBpm: 190 });
+    const unreachable = { ...stores.timeSeries, name: 'influxdb', queryRange: async () => { throw new StoreQueryError('InfluxDB unreachable: connect ECONNREFUSED'); } } as TimeSeriesStore;
+    const live = new LiveHub({ brokerUrl: 'mqtt://127.0.0.1:1', registry: stores.registry, logger: testLogger, staleAfterMs: 10_000, windowMs: 60_000 });
+    const down = buildApp({ DASHBOARD_DIR: '/nonexistent' }, { ...stores, timeSeries: unreachable, metricsRegistry: new MetricsRegistry(), live, logger: testLogger });
+    const response = await down.inject(`/api/v1/clubs/demo/athletes/ann/history?fromMs=0&toMs=60000`);
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toEqual({ code: 'SC_ERR_STORE_UNAVAILABLE', message: 'the time-series store is unavailable; try again shortly' });
   });
 });

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BatchWriter } from '../../ingest/batch-writer.ts';
 import { createIngestMetrics } from '../../ingest/ingest-metrics.ts';
 import { openDatabase } from '../../store/database.ts';
+import { DeadLetters } from '../../store/dead-letters.ts';
 import { IngestQueue } from '../../store/ingest-queue.ts';
 import { StoreWriteError } from '../../store/store-errors.ts';
 import type { StoredPoint, TimeSeriesStore } from '../../store/time-series-store.ts';
@@ -33,15 +34,17 @@ describe('batch writer', () => {
   });
 
   function setUp(failures: (StoreWriteError | null)[], options: { batchSize?: number; flushIntervalMs?: number } = {}) {
-    const queue = new IngestQueue(openDatabase(':memory:'));
+    const db = openDatabase(':memory:');
+    const queue = new IngestQueue(db);
+    const deadLetters = new DeadLetters(db);
     const { store, writes } = scriptedStore(failures);
     const metrics = createIngestMetrics(new Registry(), () => queue.depth().oldestEnqueuedMs);
-    const writer = new BatchWriter({ queue, store, metrics, logger: testLogger, batchSize: options.batchSize ?? 100, flushIntervalMs: options.flushIntervalMs ?? 500 });
+    const writer = new BatchWriter({ queue, store, deadLetters, metrics, logger: testLogger, batchSize: options.batchSize ?? 100, flushIntervalMs: options.flushIntervalMs ?? 500 });
     const enqueue = (count: number) => {
       queue.enqueue(Array.from({ length: count }, (_, i) => point(Date.now() + i)), Date.now());
       writer.notifyQueued(count);
     };
-    return { queue, writes, writer, enqueue, metrics };
+    return { queue, writes, writer, enqueue, metrics, deadLetters };
   }
 
   it('waits for the flush interval with a partial batch and writes a full one at once', async () => {
@@ -93,11 +96,26 @@ describe('batch writer', () => {
   });
 
   it('drains what a previous run acknowledged but did not write, at start', async () => {
-    const queue = new IngestQueue(openDatabase(':memory:'));
+    const db = openDatabase(':memory:');
+    const queue = new IngestQueue(db);
     queue.enqueue([point(1), point(2)], 0);
     const { store, writes } = scriptedStore([]);
-    new BatchWriter({ queue, store, metrics: createIngestMetrics(new Registry(), () => null), logger: testLogger, batchSize: 100, flushIntervalMs: 500 });
+    new BatchWriter({ queue, store, deadLetters: new DeadLetters(db), metrics: createIngestMetrics(new Registry(), () => null), logger: testLogger, batchSize: 100, flushIntervalMs: 500 });
     await vi.advanceTimersByTimeAsync(0);
     expect(writes).toEqual([{ atMs: 0, points: 2 }]);
+  });
+
+  it('sets a batch the store refuses for good aside in the dead letters and goes on with the next', async () => {
+    const refused = new StoreWriteError('InfluxDB /write answered 400: field type conflict', false);
+    const { writes, enqueue, queue, deadLetters, metrics } = setUp([refused, null], { batchSize: 10 });
+    enqueue(10);
+    enqueue(10);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(writes.map((w) => w.points)).toEqual([10, 10]);
+    expect(queue.depth().points).toBe(0);
+    const [letter] = deadLetters.list({ limit: 10 });
+    expect(letter).toMatchObject({ reason: 'store_rejected', detail: refused.message });
+    expect(JSON.parse(letter!.payload.toString())).toHaveLength(10);
+    expect((await metrics.samplesStored.get()).values[0]!.value).toBe(10);
   });
 });
