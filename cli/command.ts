@@ -13,22 +13,24 @@ export interface Command {
   flags: Record<string, CommandFlag>;
   /** Environment variables read besides the flags, for --help. */
   env: string[];
-  run(env: Record<string, string | undefined>): Promise<number>;
+  /** Usage of positional arguments, for commands that take them. */
+  positionals?: string;
+  run(env: Record<string, string | undefined>, positionals?: string[]): Promise<number>;
 }
 
-/** Parses a command's flags into environment overrides, so one zod schema validates both. */
-export function flagsToEnv(command: Command, argv: string[], env: Record<string, string | undefined>): Record<string, string | undefined> {
-  const { values } = parseArgs({
+/** Parses a command's flags into environment overrides (so one zod schema validates both) and its positionals. */
+export function parseCommandLine(command: Command, argv: string[], env: Record<string, string | undefined>): { env: Record<string, string | undefined>; positionals: string[] } {
+  const { values, positionals } = parseArgs({
     args: argv,
     strict: true,
-    allowPositionals: false,
+    allowPositionals: command.positionals !== undefined,
     options: Object.fromEntries(
       Object.entries(command.flags).map(([name, flag]) => [name, { type: flag.boolean ? 'boolean' : 'string' }] as const),
     ),
   });
   const merged = { ...env };
   for (const [name, value] of Object.entries(values)) merged[command.flags[name]!.env] = String(value);
-  return merged;
+  return { env: merged, positionals };
 }
 
 export function helpOf(command: Command): string {
@@ -36,13 +38,12 @@ export function helpOf(command: Command): string {
     ([name, flag]) => `  --${name}${flag.boolean ? '' : ' <value>'}`.padEnd(28) + `${flag.description} (${flag.env})`,
   );
   return [
-    `sport-connect ${command.name} — ${command.summary}`,
+    `sport-connect ${command.name}${command.positionals ? ` [flags] ${command.positionals}` : ''} — ${command.summary}`,
     '',
     flags.length ? 'Flags:' : '',
     ...flags,
     '',
-    `Environment: ${command.env.join(', ')}`,
-    'See README.md for every variable and its default.',
+    ...(command.env.length ? [`Environment: ${command.env.join(', ')}`, 'See README.md for every variable and its default.'] : []),
   ].join('\n');
 }
 

@@ -1,12 +1,13 @@
 import { ConfigError } from '../protocol/env.ts';
-import { flagsToEnv, helpOf, type Command } from './command.ts';
+import { helpOf, parseCommandLine, type Command } from './command.ts';
 import { apiCommand } from './commands/api-command.ts';
 import { brokerCommand } from './commands/broker-command.ts';
+import { decodeCommand, UsageError } from './commands/decode-command.ts';
 import { ingestCommand } from './commands/ingest-command.ts';
 import { simulateCommand } from './commands/simulate-command.ts';
 import { upCommand } from './commands/up-command.ts';
 
-const COMMANDS: Command[] = [upCommand, brokerCommand, ingestCommand, apiCommand, simulateCommand];
+const COMMANDS: Command[] = [upCommand, brokerCommand, ingestCommand, apiCommand, simulateCommand, decodeCommand];
 
 function usage(): string {
   return [
@@ -33,9 +34,11 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     return 0;
   }
   try {
-    return await command.run(flagsToEnv(command, rest, env));
+    const { env: merged, positionals } = parseCommandLine(command, rest, env);
+    return await command.run(merged, positionals);
   } catch (error) {
-    if (error instanceof ConfigError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const code = (error as { code?: string }).code ?? '';
+    if (error instanceof ConfigError || error instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) {
       console.error(`sport-connect ${name}: ${(error as Error).message}`);
       return 2;
     }

@@ -18,6 +18,13 @@ export function toStoredFields(sample: Sample): Record<string, number | string> 
     }
     case 'battery':
       return { batteryPercent: sample.values.batteryPercent };
+    case 'running': {
+      const { running, ...numbers } = sample.values;
+      return { ...numbers, running: running ? 1 : 0 };
+    }
+    default:
+      // Every other kind's values are already flat numbers.
+      return { ...sample.values } as Record<string, number>;
   }
 }
 
@@ -25,4 +32,9 @@ export function toStoredFields(sample: Sample): Record<string, number | string> 
 export const AGGREGATABLE_FIELDS = {
   heart_rate: ['heartRateBpm', 'energyExpendedKj', 'contact'],
   battery: ['batteryPercent'],
+  cycling_power: ['powerW', 'cadenceRpm', 'speedMps', 'pedalPowerBalancePercent'],
+  cadence_speed: ['cadenceRpm', 'speedMps', 'distanceM'],
+  running: ['speedMps', 'cadenceSpm', 'strideLengthM', 'totalDistanceM'],
+  indoor_bike: ['speedMps', 'cadenceRpm', 'powerW', 'heartRateBpm', 'distanceM', 'resistanceLevel'],
+  treadmill: ['speedMps', 'inclinePercent', 'heartRateBpm', 'distanceM', 'powerW'],
 } as const satisfies Record<Sample['kind'], readonly string[]>;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DeviceId, GatewayId } from '../ids.ts';
 import { mqttLimits } from './limits.ts';
 
-// Units live in the field names: Bpm, Ms, Kj, Percent, W, Rpm, Mps, M.
+// Units live in the field names: Bpm, Ms, Kj, Percent, W, Rpm (revolutions/min), Spm (steps/min), Mps (m/s), M, Nm, S, Deg.
 
 export const SensorContact = z.enum(['detected', 'not-detected', 'not-supported']);
 export type SensorContact = z.infer<typeof SensorContact>;
@@ -25,6 +25,50 @@ export type HeartRateValues = z.infer<typeof HeartRateValues>;
 export const BatteryValues = z.object({ batteryPercent: z.number().int().min(0).max(100) }).strict();
 export type BatteryValues = z.infer<typeof BatteryValues>;
 
+const Watts = z.number().int().min(-2000).max(5000);
+const Rpm = z.number().min(0).max(300);
+const MetresPerSecond = z.number().min(0).max(40);
+const Metres = z.number().min(0).max(1e8);
+
+export const CyclingPowerValues = z
+  .object({
+    powerW: Watts,
+    cadenceRpm: Rpm.optional(),
+    speedMps: MetresPerSecond.optional(),
+    pedalPowerBalancePercent: z.number().min(0).max(100).optional(),
+    accumulatedTorqueNm: z.number().min(0).optional(),
+    accumulatedEnergyKj: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+export const CadenceSpeedValues = z
+  .object({ cadenceRpm: Rpm.optional(), speedMps: MetresPerSecond.optional(), distanceM: Metres.optional() })
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, { message: 'at least one of cadenceRpm, speedMps, distanceM' });
+
+export const RunningValues = z
+  .object({
+    speedMps: MetresPerSecond,
+    cadenceSpm: z.number().int().min(0).max(255),
+    running: z.boolean(),
+    strideLengthM: z.number().min(0).max(10).optional(),
+    totalDistanceM: Metres.optional(),
+  })
+  .strict();
+
+const machineValues = {
+  speedMps: MetresPerSecond.optional(),
+  distanceM: Metres.optional(),
+  heartRateBpm: z.number().int().min(0).max(255).optional(),
+  energyKj: z.number().int().min(0).optional(),
+  elapsedS: z.number().int().min(0).optional(),
+  powerW: Watts.optional(),
+};
+export const IndoorBikeValues = z.object({ ...machineValues, cadenceRpm: Rpm.optional(), resistanceLevel: z.number().optional() }).strict();
+export const TreadmillValues = z
+  .object({ ...machineValues, inclinePercent: z.number().min(-100).max(100).optional(), rampAngleDeg: z.number().min(-90).max(90).optional() })
+  .strict();
+
 const sampleBase = {
   device: DeviceId,
   /** Sample time, epoch milliseconds UTC, stamped by the gateway's clock. */
@@ -34,7 +78,13 @@ const sampleBase = {
 export const HeartRateSample = z.object({ ...sampleBase, kind: z.literal('heart_rate'), values: HeartRateValues }).strict();
 export const BatterySample = z.object({ ...sampleBase, kind: z.literal('battery'), values: BatteryValues }).strict();
 
-export const Sample = z.discriminatedUnion('kind', [HeartRateSample, BatterySample]);
+export const CyclingPowerSample = z.object({ ...sampleBase, kind: z.literal('cycling_power'), values: CyclingPowerValues }).strict();
+export const CadenceSpeedSample = z.object({ ...sampleBase, kind: z.literal('cadence_speed'), values: CadenceSpeedValues }).strict();
+export const RunningSample = z.object({ ...sampleBase, kind: z.literal('running'), values: RunningValues }).strict();
+export const IndoorBikeSample = z.object({ ...sampleBase, kind: z.literal('indoor_bike'), values: IndoorBikeValues }).strict();
+export const TreadmillSample = z.object({ ...sampleBase, kind: z.literal('treadmill'), values: TreadmillValues }).strict();
+
+export const Sample = z.discriminatedUnion('kind', [HeartRateSample, BatterySample, CyclingPowerSample, CadenceSpeedSample, RunningSample, IndoorBikeSample, TreadmillSample]);
 export type Sample = z.infer<typeof Sample>;
 export type SampleKind = Sample['kind'];
 export const SAMPLE_KINDS = Sample.options.map((option) => option.shape.kind.value) as SampleKind[];
