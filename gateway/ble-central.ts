@@ -1,0 +1,325 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { isGattDecodeError } from '../protocol/gatt/gatt-errors.ts';
+import { DEVICE_PROFILES, DeviceSession, PRIMARY_SERVICE_UUIDS } from '../protocol/gatt/profiles.ts';
+import { normalizeUuid } from '../protocol/gatt/uuids.ts';
+import type { SeenDevice } from '../protocol/mqtt/gateway-state.ts';
+import type { Sample } from '../protocol/mqtt/telemetry.ts';
+import { backoffDelayMs, defaultBackoff, type BackoffOptions } from './backoff.ts';
+import type { Characteristic, NobleLike, Peripheral } from './noble-types.ts';
+import { withTimeout } from './with-timeout.ts';
+
+export interface BleCentralOptions {
+  noble: NobleLike;
+  adapter: string;
+  /** Connections this adapter holds at most (5–7 on most controllers). */
+  maxConnections: number;
+  /** Whether to connect to a device seen advertising one of our profiles. */
+  shouldConnect(device: { id: string; name?: string; rssiDbm: number }): boolean;
+  timeouts?: { connectMs: number; discoveryMs: number; readMs: number };
+  batteryReadIntervalMs?: number;
+  /** How often the RSSI of held links is read (hand-over decisions need it: a held strap stops advertising). */
+  rssiPollMs?: number;
+  backoff?: BackoffOptions;
+  /** Wait before scanning again after the controller stopped the scan by itself. */
+  scanRestartDelayMs?: number;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface BleCentralEvents {
+  samples: [Sample[]];
+  connected: [string];
+  disconnected: [string];
+}
+
+interface DeviceState {
+  id: string;
+  peripheral: Peripheral;
+  name?: string;
+  rssiDbm: number;
+  lastSeenMs: number;
+  batteryPercent?: number;
+  status: 'idle' | 'queued' | 'connecting' | 'connected';
+  failures: number;
+  notBeforeMs: number;
+  session: DeviceSession;
+  /** Undoes everything one connection attached: listeners, timers. */
+  teardown?: () => void;
+  /** Ends a set-up in progress at once when the link drops (noble's own promises would never settle). */
+  abortSetup?: (error: Error) => void;
+}
+
+const DEFAULT_TIMEOUTS = { connectMs: 8000, discoveryMs: 8000, readMs: 5000 };
+const PROFILE_CHARACTERISTICS = new Map(DEVICE_PROFILES.map((profile) => [profile.serviceUuid, profile.characteristics]));
+
+/**
+ * One adapter's BLE central on noble: scans for the profiles' services, connects (one attempt at a
+ * time, each bounded by a timeout and cancelled when it runs out), discovers only what it needs,
+ * subscribes, reads the battery now and then, and reconnects with jittered back-off. Designed around
+ * noble's failure modes: promises that never settle, reused peripheral objects, a scan that stops,
+ * an adapter that powers off.
+ */
+export class BleCentral extends EventEmitter<BleCentralEvents> {
+  private readonly devices = new Map<string, DeviceState>();
+  private readonly connectQueue: string[] = [];
+  private connectLoopRunning = false;
+  private wantScanning = false;
+  private stopped = false;
+  private scanRestartTimer: NodeJS.Timeout | null = null;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly timeouts: typeof DEFAULT_TIMEOUTS;
+  /** Counts a test or /metrics can read. */
+  readonly stats = { decodeErrors: 0, connectTimeouts: 0, setupFailures: 0, scanRestarts: 0 };
+
+  constructor(readonly options: BleCentralOptions) {
+    super();
+    this.log = options.logger.child({ module: 'ble', adapter: options.adapter });
+    this.now = options.now ?? Date.now;
+    this.timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
+  }
+
+  start(): void {
+    const { noble } = this.options;
+    noble.on('stateChange', this.onStateChange);
+    noble.on('scanStop', this.onScanStop);
+    noble.on('discover', this.onDiscover);
+    // noble initialises its binding on the first stateChange listener; if it is already on, start now.
+    if (noble.state === 'poweredOn') this.onStateChange('poweredOn');
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wantScanning = false;
+    if (this.scanRestartTimer) clearTimeout(this.scanRestartTimer);
+    const { noble } = this.options;
+    noble.off('stateChange', this.onStateChange);
+    noble.off('scanStop', this.onScanStop);
+    noble.off('discover', this.onDiscover);
+    noble.stopScanning();
+    await Promise.all(
+      [...this.devices.values()]
+        .filter((device) => device.status === 'connected')
+        .map((device) => withTimeout(device.peripheral.disconnectAsync(), 2000, 'disconnect').catch(() => {})),
+    );
+  }
+
+  /** For the retained devices message. */
+  seenDevices(): SeenDevice[] {
+    return [...this.devices.values()].map((device) => ({
+      id: device.id,
+      ...(device.name ? { name: device.name.slice(0, 64) } : {}),
+      rssiDbm: Math.max(-127, Math.min(20, Math.round(device.rssiDbm))),
+      ...(device.batteryPercent !== undefined ? { batteryPercent: device.batteryPercent } : {}),
+      connected: device.status === 'connected',
+      lastSeenMs: device.lastSeenMs,
+    }));
+  }
+
+  /** Devices this adapter holds or is about to (so another adapter of the same gateway leaves them alone). */
+  isHolding(id: string): boolean {
+    const status = this.devices.get(id)?.status;
+    return status === 'queued' || status === 'connecting' || status === 'connected';
+  }
+
+  /** Held links weaker than the threshold. */
+  fadingLinks(thresholdDbm: number): string[] {
+    return [...this.devices.values()].filter((device) => device.status === 'connected' && device.rssiDbm < thresholdDbm).map((device) => device.id);
+  }
+
+  /** Drops a connection on purpose (hand-over to a gateway that hears the device better). */
+  async release(id: string, holdOffMs: number): Promise<void> {
+    const device = this.devices.get(id);
+    if (!device || device.status !== 'connected') return;
+    device.notBeforeMs = this.now() + holdOffMs;
+    await withTimeout(device.peripheral.disconnectAsync(), 2000, 'disconnect').catch(() => {});
+  }
+
+  private readonly onStateChange = (state: string): void => {
+    this.log.info({ state }, 'adapter state');
+    if (state === 'poweredOn') {
+      this.startScanning();
+      this.pumpConnectQueue();
+    } else {
+      // poweredOff, resetting, unauthorized: links are gone; wait for poweredOn to start over.
+      this.wantScanning = false;
+      for (const device of this.devices.values()) if (device.status !== 'idle') this.markDisconnected(device);
+    }
+  };
+
+  private readonly onScanStop = (): void => {
+    if (!this.wantScanning || this.stopped) return;
+    this.stats.scanRestarts++;
+    this.log.warn('scan stopped unexpectedly; restarting it');
+    this.scanRestartTimer = setTimeout(() => this.startScanning(), this.options.scanRestartDelayMs ?? 1000);
+  };
+
+  private readonly onDiscover = (peripheral: Peripheral): void => {
+    const id = peripheral.id;
+    let device = this.devices.get(id);
+    if (!device) {
+      device = { id, peripheral, rssiDbm: peripheral.rssi, lastSeenMs: this.now(), status: 'idle', failures: 0, notBeforeMs: 0, session: new DeviceSession(id) };
+      this.devices.set(id, device);
+    }
+    device.peripheral = peripheral;
+    device.rssiDbm = peripheral.rssi;
+    device.lastSeenMs = this.now();
+    device.name = peripheral.advertisement?.localName ?? device.name;
+    if (device.status !== 'idle' || device.notBeforeMs > this.now()) return;
+    if (!this.options.shouldConnect({ id, ...(device.name ? { name: device.name } : {}), rssiDbm: device.rssiDbm })) return;
+    if (this.activeConnections() >= this.options.maxConnections) return;
+    device.status = 'queued';
+    this.connectQueue.push(id);
+    this.pumpConnectQueue();
+  };
+
+  private startScanning(): void {
+    if (this.stopped) return;
+    this.wantScanning = true;
+    this.options.noble.startScanning(PRIMARY_SERVICE_UUIDS, true, (error) => {
+      if (error) this.log.warn({ err: error }, 'could not start scanning');
+    });
+  }
+
+  private activeConnections(): number {
+    let count = 0;
+    for (const device of this.devices.values()) if (device.status === 'connecting' || device.status === 'connected' || device.status === 'queued') count++;
+    return count;
+  }
+
+  /** One connection attempt at a time: the Linux binding cannot do more, and a stuck one must not block the rest. */
+  private pumpConnectQueue(): void {
+    if (this.connectLoopRunning) return;
+    this.connectLoopRunning = true;
+    void (async () => {
+      try {
+        while (this.connectQueue.length > 0 && !this.stopped && this.options.noble.state === 'poweredOn') {
+          const device = this.devices.get(this.connectQueue.shift()!);
+          if (device && device.status === 'queued') await this.connect(device);
+        }
+      } finally {
+        this.connectLoopRunning = false;
+      }
+    })();
+  }
+
+  private async connect(device: DeviceState): Promise<void> {
+    const { peripheral } = device;
+    device.status = 'connecting';
+    try {
+      await withTimeout(peripheral.connectAsync(), this.timeouts.connectMs, `connect to ${device.id}`);
+    } catch (error) {
+      this.stats.connectTimeouts++;
+      // A connect that never completes would block every later one: cancel it explicitly.
+      peripheral.cancelConnect();
+      this.fail(device, error, 'connect');
+      return;
+    }
+    // From here on, a dropped link lands in onLinkLost, whatever step we are at.
+    const onLinkLost = () => this.onLinkLost(device);
+    peripheral.once('disconnect', onLinkLost);
+    const timers: NodeJS.Timeout[] = [];
+    const dataListeners: [Characteristic, (data: Buffer) => void][] = [];
+    device.teardown = () => {
+      peripheral.off('disconnect', onLinkLost);
+      for (const timer of timers) clearInterval(timer);
+      for (const [characteristic, listener] of dataListeners) characteristic.off('data', listener);
+      device.teardown = undefined;
+    };
+    device.session.reset();
+    const linkLost = new Promise<never>((_, reject) => (device.abortSetup = reject));
+    linkLost.catch(() => {});
+    const step = <T>(promise: Promise<T>, timeoutMs: number, what: string) => Promise.race([withTimeout(promise, timeoutMs, what), linkLost]);
+    try {
+      const services = await step(peripheral.discoverServicesAsync([...PROFILE_CHARACTERISTICS.keys()]), this.timeouts.discoveryMs, `service discovery on ${device.id}`);
+      for (const service of services) {
+        const wanted = PROFILE_CHARACTERISTICS.get(normalizeUuid(service.uuid)) ?? [];
+        const characteristics = await step(service.discoverCharacteristicsAsync(wanted.map((c) => c.uuid)), this.timeouts.discoveryMs, `characteristic discovery on ${device.id}`);
+        for (const characteristic of characteristics) {
+          const spec = wanted.find((c) => c.uuid === normalizeUuid(characteristic.uuid));
+          if (!spec) continue;
+          if (spec.notify) {
+            const listener = (data: Buffer) => this.onValue(device, characteristic.uuid, data);
+            characteristic.on('data', listener);
+            dataListeners.push([characteristic, listener]);
+            await step(characteristic.subscribeAsync(), this.timeouts.readMs, `subscribe on ${device.id}`);
+          }
+          if (spec.read) {
+            const readNow = () =>
+              withTimeout(characteristic.readAsync(), this.timeouts.readMs, `read on ${device.id}`)
+                .then((data) => this.onValue(device, characteristic.uuid, data))
+                .catch((error: unknown) => this.log.debug({ err: error, device: device.id }, 'periodic read failed'));
+            await step(readNow(), this.timeouts.readMs, `first read on ${device.id}`);
+            timers.push(setInterval(readNow, this.options.batteryReadIntervalMs ?? 60_000));
+          }
+        }
+      }
+    } catch (error) {
+      device.abortSetup = undefined;
+      this.stats.setupFailures++;
+      // Still linked? Drop it so the next attempt starts clean (onLinkLost does the rest).
+      if (device.status === 'connecting') {
+        device.teardown?.();
+        this.fail(device, error, 'discovery');
+        await withTimeout(peripheral.disconnectAsync(), 2000, 'disconnect').catch(() => {});
+      }
+      return;
+    }
+    device.abortSetup = undefined;
+    if (device.status !== 'connecting') return; // the link dropped while we set it up
+    timers.push(
+      setInterval(() => {
+        withTimeout(peripheral.updateRssiAsync(), this.timeouts.readMs, `RSSI of ${device.id}`)
+          .then((rssi) => (device.rssiDbm = rssi))
+          .catch(() => {});
+      }, this.options.rssiPollMs ?? 5000),
+    );
+    device.status = 'connected';
+    device.failures = 0;
+    this.log.info({ device: device.id, rssi: device.rssiDbm }, 'device connected');
+    this.emit('connected', device.id);
+  }
+
+  private onValue(device: DeviceState, characteristicUuid: string, data: Buffer): void {
+    try {
+      const samples = device.session.decode(characteristicUuid, data, this.now());
+      for (const sample of samples) if (sample.kind === 'battery') device.batteryPercent = sample.values.batteryPercent;
+      if (samples.length) this.emit('samples', samples);
+    } catch (error) {
+      if (!isGattDecodeError(error)) throw error;
+      this.stats.decodeErrors++;
+      this.log.debug({ device: device.id, code: error.code, bytes: data.toString('hex') }, 'undecodable notification dropped');
+    }
+  }
+
+  private onLinkLost(device: DeviceState): void {
+    device.abortSetup?.(new Error(`link to ${device.id} lost during set-up`));
+    device.abortSetup = undefined;
+    const wasConnected = device.status === 'connected';
+    this.markDisconnected(device);
+    if (wasConnected) {
+      this.log.info({ device: device.id }, 'device disconnected; will reconnect when it advertises again');
+      // The first reconnect is quick: a strap that was fine a moment ago usually comes back at once.
+      device.failures = 0;
+      device.notBeforeMs = this.now() + backoffDelayMs(1, { ...(this.options.backoff ?? defaultBackoff), initialMs: 200 });
+    } else {
+      this.fail(device, new Error('link lost during set-up'), 'discovery');
+    }
+  }
+
+  private markDisconnected(device: DeviceState): void {
+    const wasConnected = device.status === 'connected';
+    device.teardown?.();
+    device.status = 'idle';
+    if (wasConnected) this.emit('disconnected', device.id);
+  }
+
+  private fail(device: DeviceState, error: unknown, step: string): void {
+    device.status = 'idle';
+    device.failures++;
+    const delayMs = backoffDelayMs(device.failures, this.options.backoff ?? defaultBackoff);
+    device.notBeforeMs = this.now() + delayMs;
+    this.log.warn({ device: device.id, step, failures: device.failures, retryInMs: delayMs, err: error }, 'device set-up failed');
+  }
+}

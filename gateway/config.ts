@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { ClubId, GatewayId } from '../protocol/ids.ts';
+import { DurationMs, LogLevel, MqttUrl, parseEnv } from '../protocol/env.ts';
+
+export const GatewayConfig = z.object({
+  GATEWAY_CLUB: ClubId,
+  GATEWAY_ID: GatewayId,
+  MQTT_URL: MqttUrl.default('mqtt://localhost:1883'),
+  /** HCI adapters to use, "0" or "0,1": one noble per adapter. */
+  GATEWAY_HCI: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'comma-separated HCI numbers such as 0 or 0,1')
+    .default('0')
+    .transform((list) => list.split(',').map(Number)),
+  /** Connections each adapter holds at most (typically 5–7). */
+  GATEWAY_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(20).default(5),
+  /** "any": connect to every wearable advertising a known profile; or a comma-separated list of device ids. */
+  GATEWAY_DEVICES: z.string().min(1).default('any'),
+  /** Samples are batched this long into one telemetry message. */
+  GATEWAY_BATCH_WINDOW: DurationMs.default(1000),
+  /** The retained devices list is republished this often. */
+  GATEWAY_DEVICES_INTERVAL: DurationMs.default(5000),
+  /** Where the store-and-forward outbox lives. */
+  GATEWAY_DATA_DIR: z.string().min(1).default('./data/gateway'),
+  /** Messages the outbox keeps while the broker is away (about 27 hours at one per second). */
+  GATEWAY_OUTBOX_MAX_MESSAGES: z.coerce.number().int().min(100).default(100_000),
+  /** A held link weaker than this is released when another gateway of the club can take over. */
+  GATEWAY_FADE_RSSI: z.coerce.number().int().min(-127).max(0).default(-90),
+  LOG_LEVEL: LogLevel.default('info'),
+});
+export type GatewayConfig = z.infer<typeof GatewayConfig>;
+
+export const loadGatewayConfig = (env: Record<string, string | undefined>): GatewayConfig => parseEnv(GatewayConfig, env);

@@ -1,0 +1,82 @@
+import { EventEmitter } from 'node:events';
+
+/** One characteristic of a virtual peripheral: how it reads, and whether it notifies. */
+export interface VirtualCharacteristic {
+  uuid: string;
+  properties: ('read' | 'notify')[];
+  read?: () => Uint8Array;
+}
+
+export interface VirtualService {
+  uuid: string;
+  characteristics: VirtualCharacteristic[];
+}
+
+/** How a peripheral misbehaves, to test the gateway against noble's known failure modes. */
+export type PeripheralBehaviour =
+  | 'normal'
+  /** Accepts the connection request and never completes it (the Linux binding then blocks others). */
+  | 'never-connects'
+  /** Connects, then drops the link while services are being discovered. */
+  | 'drops-during-discovery';
+
+export interface VirtualPeripheralOptions {
+  id: string;
+  address: string;
+  localName: string;
+  services: VirtualService[];
+  /** Services announced in advertising data (what the gateway scans for). */
+  advertisedServices: string[];
+  rssiDbm?: number;
+  behaviour?: PeripheralBehaviour;
+  /** Manufacturer data in advertisements (some straps broadcast their heart rate there). */
+  manufacturerData?: () => Buffer | undefined;
+}
+
+/**
+ * A BLE device in the emulated room. It emits 'notification' (characteristic uuid, bytes) whenever its
+ * sensor produces a value; the radio forwards that to a central only while it is subscribed.
+ */
+export class VirtualPeripheral extends EventEmitter {
+  readonly id: string;
+  readonly address: string;
+  readonly localName: string;
+  readonly services: VirtualService[];
+  readonly advertisedServices: string[];
+  behaviour: PeripheralBehaviour;
+  /** Signal strength per adapter id ("hci0"); a missing entry uses the default. */
+  readonly rssiByAdapter = new Map<string, number>();
+  rssiDbm: number;
+  inRange = true;
+  private readonly manufacturerData?: () => Buffer | undefined;
+
+  constructor(options: VirtualPeripheralOptions) {
+    super();
+    this.id = options.id;
+    this.address = options.address;
+    this.localName = options.localName;
+    this.services = options.services;
+    this.advertisedServices = options.advertisedServices;
+    this.rssiDbm = options.rssiDbm ?? -60;
+    this.behaviour = options.behaviour ?? 'normal';
+    this.manufacturerData = options.manufacturerData;
+  }
+
+  rssiFor(adapter: string): number {
+    return this.rssiByAdapter.get(adapter) ?? this.rssiDbm;
+  }
+
+  advertisement(): { localName: string; serviceUuids: string[]; manufacturerData?: Buffer; serviceData: []; txPowerLevel?: number } {
+    const manufacturerData = this.manufacturerData?.();
+    return { localName: this.localName, serviceUuids: [...this.advertisedServices], ...(manufacturerData ? { manufacturerData } : {}), serviceData: [] };
+  }
+
+  characteristic(serviceUuid: string, characteristicUuid: string): VirtualCharacteristic | undefined {
+    return this.services.find((s) => s.uuid === serviceUuid)?.characteristics.find((c) => c.uuid === characteristicUuid);
+  }
+
+  /** The sensor produced a value: subscribed centrals receive it as a notification. */
+  notify(characteristicUuid: string, bytes: Uint8Array): void {
+    this.emit('notification', characteristicUuid, bytes);
+  }
+}
