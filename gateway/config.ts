@@ -24,6 +24,10 @@ export const GatewayConfig = z.object({
   GATEWAY_DATA_DIR: z.string().min(1).default('./data/gateway'),
   /** Messages the outbox keeps while the broker is away (about 27 hours at one per second). */
   GATEWAY_OUTBOX_MAX_MESSAGES: z.coerce.number().int().min(100).default(100_000),
+  /** Longest a connection attempt or a discovery step may take before it is cancelled. */
+  GATEWAY_CONNECT_TIMEOUT: DurationMs.default(8000),
+  /** How often the RSSI of held links is read (for hand-over between gateways). */
+  GATEWAY_RSSI_POLL: DurationMs.default(5000),
   /** A held link weaker than this is released when another gateway of the club can take over. */
   GATEWAY_FADE_RSSI: z.coerce.number().int().min(-127).max(0).default(-90),
   LOG_LEVEL: LogLevel.default('info'),

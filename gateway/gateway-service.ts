@@ -16,7 +16,7 @@ export interface Adapter {
 
 export type GatewayServiceConfig = Pick<
   GatewayConfig,
-  'GATEWAY_CLUB' | 'GATEWAY_ID' | 'MQTT_URL' | 'GATEWAY_MAX_CONNECTIONS' | 'GATEWAY_DEVICES' | 'GATEWAY_BATCH_WINDOW' | 'GATEWAY_DEVICES_INTERVAL' | 'GATEWAY_DATA_DIR' | 'GATEWAY_OUTBOX_MAX_MESSAGES' | 'GATEWAY_FADE_RSSI'
+  'GATEWAY_CLUB' | 'GATEWAY_ID' | 'MQTT_URL' | 'GATEWAY_MAX_CONNECTIONS' | 'GATEWAY_DEVICES' | 'GATEWAY_BATCH_WINDOW' | 'GATEWAY_DEVICES_INTERVAL' | 'GATEWAY_DATA_DIR' | 'GATEWAY_OUTBOX_MAX_MESSAGES' | 'GATEWAY_FADE_RSSI' | 'GATEWAY_CONNECT_TIMEOUT' | 'GATEWAY_RSSI_POLL'
 >;
 
 /** A released fading link is left alone this long, so a better-placed gateway can take it. */
@@ -60,6 +60,8 @@ export class GatewayService {
           noble: adapter.noble,
           adapter: adapter.name,
           maxConnections: config.GATEWAY_MAX_CONNECTIONS,
+          timeouts: { connectMs: config.GATEWAY_CONNECT_TIMEOUT, discoveryMs: config.GATEWAY_CONNECT_TIMEOUT, readMs: Math.min(5000, config.GATEWAY_CONNECT_TIMEOUT) },
+          rssiPollMs: config.GATEWAY_RSSI_POLL,
           shouldConnect: ({ id, rssiDbm }) =>
             (allowList === null || allowList.has(id)) &&
             // One adapter per device on this host, and the best-placed gateway of the club.

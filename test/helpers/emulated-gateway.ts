@@ -33,6 +33,8 @@ export function gatewayConfig(overrides: Partial<GatewayServiceConfig> & Pick<Ga
     GATEWAY_DEVICES_INTERVAL: 1000,
     GATEWAY_OUTBOX_MAX_MESSAGES: 100_000,
     GATEWAY_FADE_RSSI: -90,
+    GATEWAY_CONNECT_TIMEOUT: 1000,
+    GATEWAY_RSSI_POLL: 1000,
     ...overrides,
   };
 }
@@ -61,3 +63,67 @@ export function temporaryDir(prefix: string): { path: string; remove(): void } {
 }
 
 export { GatewayService };
+
+/** Heart-rate notifications the adapters handed to noble for one strap (or all, without an id). */
+export function deliveredCount(adapters: { binding: EmulatedNobleBinding }[], strapId?: string): number {
+  let total = 0;
+  for (const { binding } of adapters) for (const [id, count] of binding.delivered) if (!strapId || id === strapId) total += count;
+  return total;
+}
+
+export function connectedCount(gateway: GatewayService): number {
+  return gateway.centrals.reduce((n, central) => n + central.seenDevices().filter((device) => device.connected).length, 0);
+}
+
+export interface ScenarioOptions {
+  brokerUrl: string;
+  straps: number;
+  adapters?: { adapter: string; maxConnections?: number }[];
+  gateway?: Partial<GatewayServiceConfig>;
+  seed?: number;
+}
+
+/**
+ * The usual scenario: a class of virtual straps in a room, a gateway with emulated adapters, ingest
+ * counting into SQLite. Straps notify four times a second to keep scenarios short.
+ */
+export async function startScenario(options: ScenarioOptions) {
+  const { EmulatedRoom } = await import('../../simulators/emulated-ble/emulated-room.ts');
+  const { VirtualClassInRoom } = await import('../../simulators/emulated-ble/virtual-strap.ts');
+  const dir = temporaryDir('sc-gw-');
+  const room = new EmulatedRoom();
+  const lesson = new VirtualClassInRoom(room, { athletes: options.straps, seed: options.seed ?? 1, startMs: Date.now(), imperfections: { contactLossPerHour: 0, dropoutPerHour: 0 } });
+  const adapters = (options.adapters ?? [{ adapter: 'hci0' }]).map((a) => createEmulatedAdapter(room, a));
+  const ingest = await startCountingIngest(options.brokerUrl);
+  const config = gatewayConfig({ MQTT_URL: options.brokerUrl, GATEWAY_DATA_DIR: dir.path, ...options.gateway });
+  const gateway = new GatewayService(config, adapters, testLogger);
+  gateway.start();
+  lesson.start(250);
+  const storedHeartRates = (device?: string) => ingest.stores.timeSeries.countPoints({ club: config.GATEWAY_CLUB, kind: 'heart_rate', ...(device ? { device } : {}) });
+  return {
+    room,
+    lesson,
+    adapters,
+    ingest,
+    gateway,
+    config,
+    dir,
+    storedHeartRates,
+    /** Stops the straps, sends what is pending, and waits until ingest stored every delivered notification. */
+    async settle(): Promise<number> {
+      lesson.stop();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      gateway.flushBatch();
+      const delivered = deliveredCount(adapters);
+      const { waitFor } = await import('./wait-for.ts');
+      await waitFor(async () => (await storedHeartRates()) === delivered, { what: `${delivered} notifications stored` });
+      return delivered;
+    },
+    async stop(): Promise<void> {
+      lesson.stop();
+      await gateway.stop().catch(() => {});
+      await ingest.stop();
+      dir.remove();
+    },
+  };
+}
