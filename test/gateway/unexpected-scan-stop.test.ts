@@ -1,0 +1,30 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.ts';
+import { connectedCount, startScenario } from '../helpers/emulated-gateway.ts';
+import { testLogger } from '../helpers/silent-logger.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+describe('an unexpected scanStop', () => {
+  let broker: EmbeddedBroker;
+  beforeAll(async () => void (broker = await startEmbeddedBroker({ port: 0, host: '127.0.0.1', logger: testLogger })));
+  afterAll(async () => void (await broker?.close()));
+
+  it('restarts scanning, so a strap that arrives afterwards is still found', async () => {
+    const scenario = await startScenario({ brokerUrl: `mqtt://127.0.0.1:${broker.port}`, straps: 2 });
+    const latecomer = scenario.lesson.straps[1]!;
+    scenario.room.walkOut(latecomer.id);
+    const binding = scenario.adapters[0]!.binding;
+    try {
+      await waitFor(() => connectedCount(scenario.gateway) === 1, { what: 'the first strap connected' });
+      const scansBefore = binding.stats.startScans;
+      binding.interruptScan();
+      await waitFor(() => binding.stats.startScans > scansBefore, { what: 'scanning restarted', timeoutMs: 5000 });
+      expect(scenario.gateway.centrals[0]!.stats.scanRestarts).toBe(1);
+      scenario.room.walkIn(latecomer.id);
+      await waitFor(() => connectedCount(scenario.gateway) === 2, { what: 'the latecomer connected', timeoutMs: 5000 });
+      expect(await scenario.settle()).toBe(await scenario.storedHeartRates());
+    } finally {
+      await scenario.stop();
+    }
+  });
+});
