@@ -215,8 +215,8 @@ export class EmulatedNobleBinding extends EventEmitter {
   private advertise(): void {
     if (!this.scanning || this.state !== 'poweredOn') return;
     for (const peripheral of this.room.peripherals.values()) {
-      // A connected strap stops advertising; one out of range is not heard.
-      if (!peripheral.inRange || this.connected.has(peripheral.id)) continue;
+      // A strap linked to as many centrals as it takes stops advertising; one out of range is not heard.
+      if (!peripheral.inRange || !peripheral.acceptsConnections) continue;
       this.emit('discover', peripheral.id, peripheral.address, 'random', true, peripheral.advertisement(), peripheral.rssiFor(this.adapter), true);
     }
   }
@@ -232,15 +232,20 @@ export class EmulatedNobleBinding extends EventEmitter {
     const id = this.connectQueue.shift()!;
     const peripheral = this.room.peripherals.get(id);
     this.connecting = { id, timer: null };
-    if (!peripheral || !peripheral.inRange || peripheral.behaviour === 'never-connects' || this.state !== 'poweredOn') {
+    if (!peripheral || !peripheral.inRange || !peripheral.acceptsConnections || peripheral.behaviour === 'never-connects' || this.state !== 'poweredOn') {
       return; // pending until cancelConnect: the Linux binding blocks here too
     }
     this.connecting.timer = setTimeout(() => {
       this.connecting = null;
       if (this.connected.size >= this.maxConnections) {
         this.emit('connect', id, new Error(`connection rejected: limited resources (0x${HCI_LIMITED_RESOURCES.toString(16)})`));
+      } else if (!peripheral.acceptsConnections) {
+        // Another central got there first while we were connecting: this request now waits forever.
+        this.connecting = { id, timer: null };
+        return;
       } else {
         this.connected.add(id);
+        peripheral.centrals.add(this.adapter);
         this.emit('connect', id, null);
       }
       this.nextConnect();
@@ -257,6 +262,7 @@ export class EmulatedNobleBinding extends EventEmitter {
 
   private dropLink(id: string, reason: number): void {
     this.connected.delete(id);
+    this.room.peripherals.get(id)?.centrals.delete(this.adapter);
     this.subscribedCharacteristics.delete(id);
     const forward = this.subscriptions.get(id);
     if (forward) this.room.peripherals.get(id)?.off('notification', forward);

@@ -29,6 +29,8 @@ export interface VirtualPeripheralOptions {
   advertisedServices: string[];
   rssiDbm?: number;
   behaviour?: PeripheralBehaviour;
+  /** How many centrals may be linked at once (most heart-rate straps: one). */
+  maxCentrals?: number;
   /** Manufacturer data in advertisements (some straps broadcast their heart rate there). */
   manufacturerData?: () => Buffer | undefined;
 }
@@ -48,6 +50,9 @@ export class VirtualPeripheral extends EventEmitter {
   readonly rssiByAdapter = new Map<string, number>();
   rssiDbm: number;
   inRange = true;
+  /** Centrals (adapter names) linked to it now; a strap takes one and stops advertising meanwhile. */
+  readonly centrals = new Set<string>();
+  readonly maxCentrals: number;
   private readonly manufacturerData?: () => Buffer | undefined;
 
   constructor(options: VirtualPeripheralOptions) {
@@ -59,7 +64,12 @@ export class VirtualPeripheral extends EventEmitter {
     this.advertisedServices = options.advertisedServices;
     this.rssiDbm = options.rssiDbm ?? -60;
     this.behaviour = options.behaviour ?? 'normal';
+    this.maxCentrals = options.maxCentrals ?? 1;
     this.manufacturerData = options.manufacturerData;
+  }
+
+  get acceptsConnections(): boolean {
+    return this.centrals.size < this.maxCentrals;
   }
 
   rssiFor(adapter: string): number {
