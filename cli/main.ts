@@ -3,11 +3,12 @@ import { helpOf, parseCommandLine, type Command } from './command.ts';
 import { apiCommand } from './commands/api-command.ts';
 import { brokerCommand } from './commands/broker-command.ts';
 import { decodeCommand, UsageError } from './commands/decode-command.ts';
+import { gatewayCommand } from './commands/gateway-command.ts';
 import { ingestCommand } from './commands/ingest-command.ts';
 import { simulateCommand } from './commands/simulate-command.ts';
 import { upCommand } from './commands/up-command.ts';
 
-const COMMANDS: Command[] = [upCommand, brokerCommand, ingestCommand, apiCommand, simulateCommand, decodeCommand];
+const COMMANDS: Command[] = [upCommand, brokerCommand, gatewayCommand, ingestCommand, apiCommand, simulateCommand, decodeCommand];
 
 function usage(): string {
   return [

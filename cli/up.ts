@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -11,6 +13,7 @@ import { parseEnv, PortNumber } from '../protocol/env.ts';
 import { createRoster } from '../simulators/roster.ts';
 import { runSimulation } from '../simulators/run-simulation.ts';
 import { openStores, type Stores } from './open-stores.ts';
+import { startClassViaBle } from './simulated-class-via-ble.ts';
 import { DEMO_CLUB, seedDemoClub } from './seed-demo-club.ts';
 
 export const UpConfig = ApiConfig.omit({ MQTT_URL: true })
@@ -21,6 +24,8 @@ export const UpConfig = ApiConfig.omit({ MQTT_URL: true })
     /** Simulated members of the demo club (0: none, the platform waits for real gateways). */
     SIM_ATHLETES: z.coerce.number().int().min(0).max(1000).default(20),
     SIM_SEED: z.coerce.number().int().default(42),
+    /** true: the simulated straps go through the real gateway and noble over an emulated radio. */
+    SIM_VIA_BLE: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   });
 export type UpConfig = z.infer<typeof UpConfig>;
 export const loadUpConfig = (env: Record<string, string | undefined>): UpConfig => parseEnv(UpConfig, env);
@@ -66,8 +71,12 @@ export async function startUp(config: UpConfig, logger: Logger): Promise<Running
   const apiUrl = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
 
   const simulation = new AbortController();
+  const viaBle =
+    members.length > 0 && config.SIM_VIA_BLE
+      ? startClassViaBle({ brokerUrl: mqttUrl, club: DEMO_CLUB, athletes: members.length, seed: config.SIM_SEED, joinAtS: DEMO_JOIN_AT_S, dataDir: join(config.DATA_DIR === ':memory:' ? tmpdir() : config.DATA_DIR, 'gateway'), logger })
+      : null;
   const simulating =
-    members.length > 0
+    members.length > 0 && !viaBle
       ? runSimulation({
           brokerUrl: mqttUrl,
           club: DEMO_CLUB,
@@ -91,6 +100,7 @@ export async function startUp(config: UpConfig, logger: Logger): Promise<Running
     async stop() {
       simulation.abort();
       await simulating;
+      await viaBle?.stop();
       await app.close();
       await live.stop();
       await ingest.stop();

@@ -1,0 +1,40 @@
+import { loadGatewayConfig } from '../../gateway/config.ts';
+import { GatewayService } from '../../gateway/gateway-service.ts';
+import { untilSignal, type Command } from '../command.ts';
+import { createLogger } from '../logger.ts';
+
+export const gatewayCommand: Command = {
+  name: 'gateway',
+  summary: 'the BLE gateway: wearables in the room → MQTT, with store-and-forward on disk',
+  flags: {
+    club: { env: 'GATEWAY_CLUB', description: 'club id' },
+    id: { env: 'GATEWAY_ID', description: 'gateway id (unique in the club; the MQTT user name with Mosquitto ACLs)' },
+    broker: { env: 'MQTT_URL', description: 'MQTT URL' },
+    hci: { env: 'GATEWAY_HCI', description: 'HCI adapters, e.g. 0 or 0,1' },
+    devices: { env: 'GATEWAY_DEVICES', description: '"any" or a comma-separated list of device ids to hold' },
+    'data-dir': { env: 'GATEWAY_DATA_DIR', description: 'where the outbox lives' },
+  },
+  env: [
+    'GATEWAY_CLUB', 'GATEWAY_ID', 'MQTT_URL', 'GATEWAY_HCI', 'GATEWAY_MAX_CONNECTIONS', 'GATEWAY_DEVICES', 'GATEWAY_BATCH_WINDOW', 'GATEWAY_DEVICES_INTERVAL',
+    'GATEWAY_DATA_DIR', 'GATEWAY_OUTBOX_MAX_MESSAGES', 'GATEWAY_CONNECT_TIMEOUT', 'GATEWAY_RSSI_POLL', 'GATEWAY_FADE_RSSI', 'LOG_LEVEL',
+  ],
+  async run(env) {
+    const config = loadGatewayConfig(env);
+    const logger = createLogger(config.LOG_LEVEL);
+    // Loaded only now: it opens the Bluetooth adapters through a native module.
+    const { openHciAdapters, BluetoothUnavailableError } = await import('../../gateway/hci-adapters.ts');
+    let adapters;
+    try {
+      adapters = openHciAdapters(config.GATEWAY_HCI);
+    } catch (error) {
+      if (!(error instanceof BluetoothUnavailableError)) throw error;
+      console.error(`sport-connect gateway: ${error.message}`);
+      return 3;
+    }
+    const gateway = new GatewayService(config, adapters, logger);
+    gateway.start();
+    await untilSignal();
+    await gateway.stop();
+    return 0;
+  },
+};
