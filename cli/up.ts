@@ -1,6 +1,5 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { buildApp, type Api } from '../api/app.ts';
@@ -12,6 +11,7 @@ import { IngestService } from '../ingest/ingest-service.ts';
 import { parseEnv, PortNumber } from '../protocol/env.ts';
 import { createRoster } from '../simulators/roster.ts';
 import { runSimulation } from '../simulators/run-simulation.ts';
+import { createMetricsRegistry } from './metrics-registry.ts';
 import { openStores, type Stores } from './open-stores.ts';
 import { startClassViaBle } from './simulated-class-via-ble.ts';
 import { DEMO_CLUB, seedDemoClub } from './seed-demo-club.ts';
@@ -44,8 +44,7 @@ export interface RunningStack {
 
 /** Everything in one process: broker, ingest, store, API with the dashboard, and a simulated class. */
 export async function startUp(config: UpConfig, logger: Logger): Promise<RunningStack> {
-  const metricsRegistry = new MetricsRegistry();
-  collectDefaultMetrics({ register: metricsRegistry });
+  const metricsRegistry = createMetricsRegistry();
   const stores = await openStores(config.DATA_DIR, config, logger);
   const members = createRoster(config.SIM_ATHLETES, config.SIM_SEED);
   if (members.length > 0) seedDemoClub(stores.registry, members);

@@ -1,9 +1,9 @@
-import { Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
 import { buildApp } from '../../api/app.ts';
 import { loadApiConfig } from '../../api/config.ts';
 import { LiveHub } from '../../api/live/live-hub.ts';
 import { untilSignal, type Command } from '../command.ts';
 import { createLogger } from '../logger.ts';
+import { createMetricsRegistry } from '../metrics-registry.ts';
 import { openStores, STORE_ENV } from '../open-stores.ts';
 
 export const apiCommand: Command = {
@@ -18,8 +18,7 @@ export const apiCommand: Command = {
   async run(env) {
     const config = loadApiConfig(env);
     const logger = createLogger(config.LOG_LEVEL);
-    const metricsRegistry = new MetricsRegistry();
-    collectDefaultMetrics({ register: metricsRegistry });
+    const metricsRegistry = createMetricsRegistry();
     const stores = await openStores(config.DATA_DIR, config, logger);
     const live = new LiveHub({ brokerUrl: config.MQTT_URL, registry: stores.registry, logger, staleAfterMs: config.LIVE_STALE_AFTER, windowMs: config.LIVE_WINDOW });
     await live.start();

@@ -1,9 +1,9 @@
 import { createServer } from 'node:http';
-import { Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
 import { loadIngestConfig } from '../../ingest/config.ts';
 import { IngestService } from '../../ingest/ingest-service.ts';
 import { untilSignal, type Command } from '../command.ts';
 import { createLogger } from '../logger.ts';
+import { createMetricsRegistry } from '../metrics-registry.ts';
 import { openStores, STORE_ENV } from '../open-stores.ts';
 
 export const ingestCommand: Command = {
@@ -18,8 +18,7 @@ export const ingestCommand: Command = {
   async run(env) {
     const config = loadIngestConfig(env);
     const logger = createLogger(config.LOG_LEVEL);
-    const metricsRegistry = new MetricsRegistry();
-    collectDefaultMetrics({ register: metricsRegistry });
+    const metricsRegistry = createMetricsRegistry();
     const stores = await openStores(config.DATA_DIR, config, logger);
     const ingest = new IngestService(config, { ...stores, metricsRegistry, logger });
     await ingest.start();

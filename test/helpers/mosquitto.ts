@@ -1,20 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { freePort } from './free-port.ts';
 import { requireSystemProgram } from './system-service.ts';
-import { waitFor } from './wait-for.ts';
+import { startChildService, type RunningService } from './child-service.ts';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
 export const hasMosquitto = () => requireSystemProgram(MOSQUITTO, 'apt-get install mosquitto (the tests start their own instance)');
 
-export interface RunningMosquitto {
+export interface RunningMosquitto extends RunningService {
   url: string;
-  stop(): Promise<void>;
-  start(): Promise<void>;
-  dispose(): Promise<void>;
 }
 
 /** A real Mosquitto on a free port, persistence on (sessions and QoS 1 queues survive a restart). */
@@ -39,39 +35,18 @@ export async function startMosquitto(): Promise<RunningMosquitto> {
     ].join('\n'),
   );
   const url = `mqtt://127.0.0.1:${port}`;
-  let child: ChildProcess | null = null;
-
-  async function start(): Promise<void> {
-    child = spawn(MOSQUITTO, ['-c', config], { stdio: 'ignore' });
-    await waitFor(
-      async () => {
-        const client = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 500 }).catch(() => null);
-        await client?.endAsync();
-        return client !== null;
-      },
-      { timeoutMs: 15_000, what: 'mosquitto to accept connections' },
-    );
-  }
-
-  async function stop(): Promise<void> {
-    const running = child;
-    child = null;
-    if (!running || running.exitCode !== null) return;
-    // SIGTERM: mosquitto writes its persistence file on the way out.
-    await new Promise<void>((resolve) => {
-      running.once('exit', () => resolve());
-      running.kill('SIGTERM');
-    });
-  }
-
-  await start();
-  return {
-    url,
-    start,
-    stop,
-    async dispose() {
-      await stop();
-      rmSync(dir, { recursive: true, force: true });
+  // SIGTERM on stop: mosquitto writes its persistence file on the way out.
+  const service = await startChildService({
+    name: 'mosquitto',
+    command: MOSQUITTO,
+    args: ['-c', config],
+    dir,
+    readyTimeoutMs: 15_000,
+    isReady: async () => {
+      const client = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 500 }).catch(() => null);
+      await client?.endAsync();
+      return client !== null;
     },
-  };
+  });
+  return { url, ...service };
 }

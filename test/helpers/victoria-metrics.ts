@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.ts';
 import { requireSystemProgram } from './system-service.ts';
-import { waitFor } from './wait-for.ts';
+import { startChildService } from './child-service.ts';
 
 export const VICTORIA_METRICS = '/usr/bin/victoria-metrics';
 export const hasVictoriaMetrics = () => requireSystemProgram(VICTORIA_METRICS, 'apt-get install victoria-metrics');
@@ -17,8 +16,13 @@ export async function startVictoriaMetrics(): Promise<{ url: string; exportSerie
   const dir = mkdtempSync(join(tmpdir(), 'sc-vm-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(VICTORIA_METRICS, [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${dir}`, '-loggerLevel=ERROR'], { stdio: 'ignore' });
-  await waitFor(async () => (await fetch(`${url}/health`).catch(() => null))?.ok === true, { timeoutMs: 30_000, what: 'victoria-metrics' });
+  const service = await startChildService({
+    name: 'victoria-metrics',
+    command: VICTORIA_METRICS,
+    args: [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${dir}`, '-loggerLevel=ERROR'],
+    dir,
+    isReady: async () => (await fetch(`${url}/health`).catch(() => null))?.ok === true,
+  });
   return {
     url,
     async exportSeries(match) {
@@ -26,12 +30,6 @@ export async function startVictoriaMetrics(): Promise<{ url: string; exportSerie
       const text = await response.text();
       return text.trim() ? text.trim().split('\n').map((line) => JSON.parse(line)) : [];
     },
-    async dispose() {
-      await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      });
-      rmSync(dir, { recursive: true, force: true });
-    },
+    dispose: service.dispose,
   };
 }
