@@ -72,7 +72,7 @@ export async function startUp(config: UpConfig, logger: Logger): Promise<Running
   const simulation = new AbortController();
   const viaBle =
     members.length > 0 && config.SIM_VIA_BLE
-      ? startClassViaBle({ brokerUrl: mqttUrl, club: DEMO_CLUB, athletes: members.length, seed: config.SIM_SEED, joinAtS: DEMO_JOIN_AT_S, dataDir: join(config.DATA_DIR === ':memory:' ? tmpdir() : config.DATA_DIR, 'gateway'), logger })
+      ? await startClassViaBle({ brokerUrl: mqttUrl, club: DEMO_CLUB, athletes: members.length, seed: config.SIM_SEED, joinAtS: DEMO_JOIN_AT_S, dataDir: join(config.DATA_DIR === ':memory:' ? tmpdir() : config.DATA_DIR, 'gateway'), logger })
       : null;
   const simulating =
     members.length > 0 && !viaBle

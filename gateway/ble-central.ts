@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { isGattDecodeError } from '../protocol/gatt/gatt-errors.ts';
 import { DEVICE_PROFILES, DeviceSession, PRIMARY_SERVICE_UUIDS } from '../protocol/gatt/profiles.ts';
-import { normalizeUuid } from '../protocol/gatt/uuids.ts';
+import { GATT, normalizeUuid } from '../protocol/gatt/uuids.ts';
 import type { SeenDevice } from '../protocol/mqtt/gateway-state.ts';
 import type { Sample } from '../protocol/mqtt/telemetry.ts';
 import { backoffDelayMs, defaultBackoff, type BackoffOptions } from './backoff.ts';
@@ -44,6 +44,7 @@ interface DeviceState {
   failures: number;
   notBeforeMs: number;
   session: DeviceSession;
+  lastBroadcastMs: number;
   /** Undoes everything one connection attached: listeners, timers. */
   teardown?: () => void;
   /** Ends a set-up in progress at once when the link drops (noble's own promises would never settle). */
@@ -51,6 +52,7 @@ interface DeviceState {
 }
 
 const DEFAULT_TIMEOUTS = { connectMs: 8000, discoveryMs: 8000, readMs: 5000 };
+const BROADCAST_MIN_INTERVAL_MS = 900;
 const PROFILE_CHARACTERISTICS = new Map(DEVICE_PROFILES.map((profile) => [profile.serviceUuid, profile.characteristics]));
 
 /**
@@ -159,20 +161,33 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
     const id = peripheral.id;
     let device = this.devices.get(id);
     if (!device) {
-      device = { id, peripheral, rssiDbm: peripheral.rssi, lastSeenMs: this.now(), status: 'idle', failures: 0, notBeforeMs: 0, session: new DeviceSession(id) };
+      device = { id, peripheral, rssiDbm: peripheral.rssi, lastSeenMs: this.now(), status: 'idle', failures: 0, notBeforeMs: 0, session: new DeviceSession(id), lastBroadcastMs: 0 };
       this.devices.set(id, device);
     }
     device.peripheral = peripheral;
     device.rssiDbm = peripheral.rssi;
     device.lastSeenMs = this.now();
     device.name = peripheral.advertisement?.localName ?? device.name;
-    if (device.status !== 'idle' || device.notBeforeMs > this.now()) return;
+    this.readBroadcast(device, peripheral);
+    if (!peripheral.connectable || device.status !== 'idle' || device.notBeforeMs > this.now()) return;
     if (!this.options.shouldConnect({ id, ...(device.name ? { name: device.name } : {}), rssiDbm: device.rssiDbm })) return;
     if (this.activeConnections() >= this.options.maxConnections) return;
     device.status = 'queued';
     this.connectQueue.push(id);
     this.pumpConnectQueue();
   };
+
+  /**
+   * A wearable that broadcasts its Heart Rate Measurement as service data (AD type 0x16, UUID 0x180D)
+   * is read without connecting. Advertisements repeat the same value several times a second, so at
+   * most one sample per second is taken.
+   */
+  private readBroadcast(device: DeviceState, peripheral: Peripheral): void {
+    const broadcast = peripheral.advertisement?.serviceData?.find((entry) => normalizeUuid(entry.uuid) === GATT.heartRateService);
+    if (!broadcast || device.status === 'connected' || this.now() - device.lastBroadcastMs < BROADCAST_MIN_INTERVAL_MS) return;
+    device.lastBroadcastMs = this.now();
+    this.onValue(device, GATT.heartRateMeasurement, broadcast.data);
+  }
 
   private startScanning(): void {
     if (this.stopped) return;

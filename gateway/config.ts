@@ -14,8 +14,13 @@ export const GatewayConfig = z.object({
     .transform((list) => list.split(',').map(Number)),
   /** Connections each adapter holds at most (typically 5–7). */
   GATEWAY_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(20).default(5),
-  /** "any": connect to every wearable advertising a known profile; or a comma-separated list of device ids. */
+  /**
+   * Which wearables to hold: "any" advertising a known profile; "paired": those paired to a member of the
+   * club (read from the API at GATEWAY_API_URL); or a comma-separated list of device ids.
+   */
   GATEWAY_DEVICES: z.string().min(1).default('any'),
+  /** The API to read pairings from, with GATEWAY_DEVICES=paired. */
+  GATEWAY_API_URL: z.url().optional(),
   /** Samples are batched this long into one telemetry message. */
   GATEWAY_BATCH_WINDOW: DurationMs.default(1000),
   /** The retained devices list is republished this often. */
@@ -34,4 +39,9 @@ export const GatewayConfig = z.object({
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
 
-export const loadGatewayConfig = (env: Record<string, string | undefined>): GatewayConfig => parseEnv(GatewayConfig, env);
+const GatewayConfigChecked = GatewayConfig.refine((config) => config.GATEWAY_DEVICES !== 'paired' || config.GATEWAY_API_URL !== undefined, {
+  message: 'GATEWAY_DEVICES=paired needs GATEWAY_API_URL (where to read the pairings)',
+  path: ['GATEWAY_API_URL'],
+});
+
+export const loadGatewayConfig = (env: Record<string, string | undefined>): GatewayConfig => parseEnv(GatewayConfigChecked, env);

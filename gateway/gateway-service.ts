@@ -6,6 +6,7 @@ import { BleCentral } from './ble-central.ts';
 import type { GatewayConfig } from './config.ts';
 import { MqttUplink } from './mqtt-uplink.ts';
 import type { NobleLike } from './noble-types.ts';
+import { PairedDevices } from './paired-devices.ts';
 import { RoomCoordinator } from './room-coordinator.ts';
 import { TelemetryOutbox } from './telemetry-outbox.ts';
 
@@ -17,7 +18,10 @@ export interface Adapter {
 export type GatewayServiceConfig = Pick<
   GatewayConfig,
   'GATEWAY_CLUB' | 'GATEWAY_ID' | 'MQTT_URL' | 'GATEWAY_MAX_CONNECTIONS' | 'GATEWAY_DEVICES' | 'GATEWAY_BATCH_WINDOW' | 'GATEWAY_DEVICES_INTERVAL' | 'GATEWAY_DATA_DIR' | 'GATEWAY_OUTBOX_MAX_MESSAGES' | 'GATEWAY_FADE_RSSI' | 'GATEWAY_CONNECT_TIMEOUT' | 'GATEWAY_RSSI_POLL'
->;
+> &
+  Partial<Pick<GatewayConfig, 'GATEWAY_API_URL'>>;
+
+const PAIRINGS_REFRESH_MS = 30_000;
 
 /** A released fading link is left alone this long, so a better-placed gateway can take it. */
 const HAND_OVER_HOLD_OFF_MS = 10_000;
@@ -32,6 +36,7 @@ export class GatewayService {
   readonly outbox: TelemetryOutbox;
   readonly uplink: MqttUplink;
   readonly coordinator = new RoomCoordinator();
+  private readonly paired: PairedDevices | null;
   private pending: Sample[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly log: Logger;
@@ -53,7 +58,12 @@ export class GatewayService {
       logger,
       onPeerDevices: (message) => this.coordinator.onPeerDevices(message),
     });
-    const allowList = config.GATEWAY_DEVICES === 'any' ? null : new Set(config.GATEWAY_DEVICES.split(',').map((id) => id.trim()));
+    this.paired =
+      config.GATEWAY_DEVICES === 'paired'
+        ? new PairedDevices({ apiUrl: config.GATEWAY_API_URL!, club: config.GATEWAY_CLUB, refreshMs: PAIRINGS_REFRESH_MS, logger })
+        : null;
+    const listed = config.GATEWAY_DEVICES === 'any' || this.paired ? null : new Set(config.GATEWAY_DEVICES.split(',').map((id) => id.trim()));
+    const isWanted = (id: string) => (this.paired ? this.paired.has(id) : listed === null || listed.has(id));
     this.centrals = adapters.map(
       (adapter) =>
         new BleCentral({
@@ -63,7 +73,7 @@ export class GatewayService {
           timeouts: { connectMs: config.GATEWAY_CONNECT_TIMEOUT, discoveryMs: config.GATEWAY_CONNECT_TIMEOUT, readMs: Math.min(5000, config.GATEWAY_CONNECT_TIMEOUT) },
           rssiPollMs: config.GATEWAY_RSSI_POLL,
           shouldConnect: ({ id, rssiDbm }) =>
-            (allowList === null || allowList.has(id)) &&
+            isWanted(id) &&
             // One adapter per device on this host, and the best-placed gateway of the club.
             !this.centrals.some((other) => other.options.adapter !== adapter.name && other.isHolding(id)) &&
             this.coordinator.mayTake(id, rssiDbm),
@@ -72,7 +82,9 @@ export class GatewayService {
     );
   }
 
-  start(): void {
+  async start(): Promise<void> {
+    // Pairings first, so the first advertisements already find the list.
+    await this.paired?.start();
     this.uplink.start();
     for (const central of this.centrals) {
       central.on('samples', (samples) => {
@@ -88,6 +100,7 @@ export class GatewayService {
 
   async stop(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
+    this.paired?.stop();
     await Promise.all(this.centrals.map((central) => central.stop()));
     this.flushBatch();
     await this.uplink.stop();

@@ -32,7 +32,7 @@ export const gatewayCommand: Command = {
       return 3;
     }
     const gateway = new GatewayService(config, adapters, logger);
-    gateway.start();
+    await gateway.start();
     await untilSignal();
     await gateway.stop();
     return 0;

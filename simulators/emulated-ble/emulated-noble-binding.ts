@@ -26,6 +26,7 @@ const HCI_LIMITED_RESOURCES = 0x0d;
 export class EmulatedNobleBinding extends EventEmitter {
   private state: 'unknown' | 'poweredOn' | 'poweredOff' = 'unknown';
   private scanning = false;
+  private scanFilter: string[] = [];
   private advertiseTimer: NodeJS.Timeout | null = null;
   private readonly connected = new Set<string>();
   private readonly connectQueue: string[] = [];
@@ -72,8 +73,9 @@ export class EmulatedNobleBinding extends EventEmitter {
     this.later(() => this.emit('scanParametersSet'));
   }
 
-  startScanning(_serviceUuids?: string[], allowDuplicates = false): void {
+  startScanning(serviceUuids: string[] = [], allowDuplicates = false): void {
     this.stats.startScans++;
+    this.scanFilter = serviceUuids;
     this.later(() => {
       if (this.state !== 'poweredOn') return;
       this.scanning = true;
@@ -216,8 +218,8 @@ export class EmulatedNobleBinding extends EventEmitter {
     if (!this.scanning || this.state !== 'poweredOn') return;
     for (const peripheral of this.room.peripherals.values()) {
       // A strap linked to as many centrals as it takes stops advertising; one out of range is not heard.
-      if (!peripheral.inRange || !peripheral.acceptsConnections) continue;
-      this.emit('discover', peripheral.id, peripheral.address, 'random', true, peripheral.advertisement(), peripheral.rssiFor(this.adapter), true);
+      if (!peripheral.inRange || !peripheral.acceptsConnections || !peripheral.matchesScanFilter(this.scanFilter)) continue;
+      this.emit('discover', peripheral.id, peripheral.address, 'random', peripheral.connectable, peripheral.advertisement(), peripheral.rssiFor(this.adapter), true);
     }
   }
 
@@ -232,7 +234,7 @@ export class EmulatedNobleBinding extends EventEmitter {
     const id = this.connectQueue.shift()!;
     const peripheral = this.room.peripherals.get(id);
     this.connecting = { id, timer: null };
-    if (!peripheral || !peripheral.inRange || !peripheral.acceptsConnections || peripheral.behaviour === 'never-connects' || this.state !== 'poweredOn') {
+    if (!peripheral || !peripheral.inRange || !peripheral.connectable || !peripheral.acceptsConnections || peripheral.behaviour === 'never-connects' || this.state !== 'poweredOn') {
       return; // pending until cancelConnect: the Linux binding blocks here too
     }
     this.connecting.timer = setTimeout(() => {

@@ -31,8 +31,10 @@ export interface VirtualPeripheralOptions {
   behaviour?: PeripheralBehaviour;
   /** How many centrals may be linked at once (most heart-rate straps: one). */
   maxCentrals?: number;
-  /** Manufacturer data in advertisements (some straps broadcast their heart rate there). */
-  manufacturerData?: () => Buffer | undefined;
+  /** Service data in advertisements: some wearables broadcast their Heart Rate Measurement there. */
+  serviceData?: () => { uuid: string; data: Buffer }[];
+  /** false for a broadcaster that takes no connections. */
+  connectable?: boolean;
 }
 
 /**
@@ -53,7 +55,8 @@ export class VirtualPeripheral extends EventEmitter {
   /** Centrals (adapter names) linked to it now; a strap takes one and stops advertising meanwhile. */
   readonly centrals = new Set<string>();
   readonly maxCentrals: number;
-  private readonly manufacturerData?: () => Buffer | undefined;
+  readonly connectable: boolean;
+  private readonly serviceData?: () => { uuid: string; data: Buffer }[];
 
   constructor(options: VirtualPeripheralOptions) {
     super();
@@ -65,7 +68,8 @@ export class VirtualPeripheral extends EventEmitter {
     this.rssiDbm = options.rssiDbm ?? -60;
     this.behaviour = options.behaviour ?? 'normal';
     this.maxCentrals = options.maxCentrals ?? 1;
-    this.manufacturerData = options.manufacturerData;
+    this.serviceData = options.serviceData;
+    this.connectable = options.connectable ?? true;
   }
 
   get acceptsConnections(): boolean {
@@ -76,9 +80,15 @@ export class VirtualPeripheral extends EventEmitter {
     return this.rssiByAdapter.get(adapter) ?? this.rssiDbm;
   }
 
-  advertisement(): { localName: string; serviceUuids: string[]; manufacturerData?: Buffer; serviceData: []; txPowerLevel?: number } {
-    const manufacturerData = this.manufacturerData?.();
-    return { localName: this.localName, serviceUuids: [...this.advertisedServices], ...(manufacturerData ? { manufacturerData } : {}), serviceData: [] };
+  advertisement(): { localName: string; serviceUuids: string[]; serviceData: { uuid: string; data: Buffer }[] } {
+    return { localName: this.localName, serviceUuids: [...this.advertisedServices], serviceData: this.serviceData?.() ?? [] };
+  }
+
+  /** Whether an advertisement of this peripheral passes a scan filter on service UUIDs (as the HCI binding filters). */
+  matchesScanFilter(serviceUuids: string[]): boolean {
+    if (serviceUuids.length === 0) return true;
+    const announced = [...this.advertisedServices, ...(this.serviceData?.() ?? []).map((entry) => entry.uuid)];
+    return announced.some((uuid) => serviceUuids.includes(uuid));
   }
 
   characteristic(serviceUuid: string, characteristicUuid: string): VirtualCharacteristic | undefined {

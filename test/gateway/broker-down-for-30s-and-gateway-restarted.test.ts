@@ -21,7 +21,7 @@ describe.skipIf(!hasMosquitto())('the broker down for 30 s, and the gateway rest
     const config = gatewayConfig({ MQTT_URL: mosquitto.url, GATEWAY_DATA_DIR: dir.path });
     const adapter = createEmulatedAdapter(room, { adapter: 'hci0' });
     let gateway = new GatewayService(config, [adapter], testLogger);
-    gateway.start();
+    await gateway.start();
     lesson.start(250);
     const times: number[] = [];
     try {
@@ -37,7 +37,7 @@ describe.skipIf(!hasMosquitto())('the broker down for 30 s, and the gateway rest
       await gateway.stop();
       const secondAdapter = createEmulatedAdapter(room, { adapter: 'hci0' });
       gateway = new GatewayService(config, [secondAdapter], testLogger);
-      gateway.start();
+      await gateway.start();
       expect(gateway.outbox.size()).toBeGreaterThanOrEqual(queuedAtRestart);
       await waitFor(() => connectedCount(gateway) === 5, { what: 'straps reconnected after the restart' });
 

@@ -54,3 +54,12 @@ describe('room coordination between gateways', () => {
     expect(coordinator.mayTake('held', -70)).toBe(true);
   });
 });
+
+describe('gateway configuration', () => {
+  it('refuses GATEWAY_DEVICES=paired without an API to read the pairings from, naming the variable', async () => {
+    const { loadGatewayConfig } = await import('../../gateway/config.ts');
+    expect(() => loadGatewayConfig({ GATEWAY_CLUB: 'demo', GATEWAY_ID: 'gw', GATEWAY_DEVICES: 'paired' })).toThrow(/GATEWAY_API_URL: GATEWAY_DEVICES=paired needs GATEWAY_API_URL/);
+    expect(loadGatewayConfig({ GATEWAY_CLUB: 'demo', GATEWAY_ID: 'gw', GATEWAY_HCI: '0,1' }).GATEWAY_HCI).toEqual([0, 1]);
+    expect(() => loadGatewayConfig({ GATEWAY_CLUB: 'Demo Club', GATEWAY_ID: 'gw' })).toThrow(/GATEWAY_CLUB/);
+  });
+});

@@ -23,7 +23,7 @@ describe('20 straps in a class', () => {
     const adapters = ['hci0', 'hci1', 'hci2', 'hci3'].map((adapter) => createEmulatedAdapter(room, { adapter, maxConnections: 5 }));
     const ingest = await startCountingIngest(url);
     const gateway = new GatewayService(gatewayConfig({ MQTT_URL: url, GATEWAY_DATA_DIR: dir.path, GATEWAY_MAX_CONNECTIONS: 5 }), adapters, testLogger);
-    gateway.start();
+    await gateway.start();
     lesson.start(250);
     try {
       await waitFor(() => gateway.centrals.reduce((n, central) => n + central.seenDevices().filter((d) => d.connected).length, 0) === 20, { what: '20 straps connected', timeoutMs: 30_000 });

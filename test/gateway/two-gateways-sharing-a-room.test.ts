@@ -27,9 +27,9 @@ describe('two gateways sharing a room', () => {
     // The far gateway starts first and waits a moment, as a real one might; it must still leave the straps to the near one.
     const farGateway = new GatewayService(gatewayConfig({ MQTT_URL: url, GATEWAY_ID: 'far', GATEWAY_DATA_DIR: dirs[1]!.path }), [far], testLogger);
     const nearGateway = new GatewayService(gatewayConfig({ MQTT_URL: url, GATEWAY_ID: 'near', GATEWAY_DATA_DIR: dirs[0]!.path }), [near], testLogger);
-    nearGateway.start();
+    await nearGateway.start();
     await waitFor(() => connectedCount(nearGateway) === 4, { what: 'near gateway holds the straps' });
-    farGateway.start();
+    await farGateway.start();
     lesson.start(250);
     try {
       await new Promise((resolve) => setTimeout(resolve, 3000));

@@ -97,7 +97,7 @@ export async function startScenario(options: ScenarioOptions) {
   const ingest = await startCountingIngest(options.brokerUrl);
   const config = gatewayConfig({ MQTT_URL: options.brokerUrl, GATEWAY_DATA_DIR: dir.path, ...options.gateway });
   const gateway = new GatewayService(config, adapters, testLogger);
-  gateway.start();
+  await gateway.start();
   lesson.start(250);
   const storedHeartRates = (device?: string) => ingest.stores.timeSeries.countPoints({ club: config.GATEWAY_CLUB, kind: 'heart_rate', ...(device ? { device } : {}) });
   return {
