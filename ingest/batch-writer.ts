@@ -21,11 +21,6 @@ export interface BatchWriterOptions {
   retryMaxMs?: number;
 }
 
-/** What a store error may say about when to try again (an HTTP Retry-After, say). */
-export interface RetryHint {
-  retryAfterMs?: number;
-}
-
 /**
  * Drains the durable ingest queue into the time-series store, oldest first, in writes of at most
  * batchSize points, deleting entries only once the store confirmed them. A write starts when
@@ -140,7 +135,8 @@ export class BatchWriter {
   }
 
   private backoffMs(): number {
-    const hinted = (this.lastError as RetryHint | null)?.retryAfterMs ?? 0;
+    // The server may say how long to wait (Retry-After); never retry sooner than that.
+    const hinted = this.lastError instanceof StoreWriteError ? (this.lastError.retryAfterMs ?? 0) : 0;
     const initial = this.options.retryInitialMs ?? 200;
     const exponential = Math.min(this.options.retryMaxMs ?? 30_000, initial * 2 ** (this.failures - 1));
     return Math.max(hinted, exponential * (0.75 + Math.random() * 0.5));
