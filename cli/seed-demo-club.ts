@@ -4,7 +4,7 @@ import type { SimulatedMember } from '../simulators/roster.ts';
 export const DEMO_CLUB = 'demo';
 
 /** Registers the demo club with the simulated members and pairs each one with their strap. */
-export function seedDemoClub(registry: Registry, members: readonly SimulatedMember[], nowMs = Date.now()): void {
+export function seedDemoClub(registry: Registry, members: readonly SimulatedMember[]): void {
   registry.upsertClub(DEMO_CLUB, 'Demo Club');
   for (const member of members) {
     registry.upsertMember(DEMO_CLUB, { id: member.id, name: member.name, restHrBpm: member.restHrBpm, maxHrBpm: member.maxHrBpm });

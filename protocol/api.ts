@@ -88,8 +88,6 @@ export const LiveChart = z.object({
 });
 export type LiveChart = z.infer<typeof LiveChart>;
 
-export const ApiError = z.object({ code: z.string(), message: z.string() });
-
 /** Why something sits in the dead letters: a rejected message, or a batch the store refused outright. */
 export const DeadLetterReason = z.enum([...RejectionReason.options, 'store_rejected']);
 export type DeadLetterReason = z.infer<typeof DeadLetterReason>;

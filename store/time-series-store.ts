@@ -60,5 +60,3 @@ export function bucketStarts(fromMs: number, toMs: number, bucketMs: number): nu
   for (let t = Math.floor(fromMs / bucketMs) * bucketMs; t < toMs; t += bucketMs) starts.push(t);
   return starts;
 }
-
-export const MAX_BUCKETS_PER_QUERY = 20_000;
