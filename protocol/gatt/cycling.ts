@@ -10,23 +10,28 @@ export interface CrankRevolutions {
   lastCrankEventTimeS: number;
 }
 
+/** UINT32 cumulative wheel revolutions, then UINT16 last event time in 1/unitsPerSecond s. */
+function readWheelRevolutions(reader: ByteReader, unitsPerSecond: number): WheelRevolutions {
+  return { cumulativeWheelRevs: reader.uint32('cumulative wheel revolutions'), lastWheelEventTimeS: reader.uint16('last wheel event time') / unitsPerSecond };
+}
+
+/** UINT16 cumulative crank revolutions, then UINT16 last event time in 1/1024 s (CSC and CPS alike). */
+function readCrankRevolutions(reader: ByteReader): CrankRevolutions {
+  return { cumulativeCrankRevs: reader.uint16('cumulative crank revolutions'), lastCrankEventTimeS: reader.uint16('last crank event time') / 1024 };
+}
+
 /** CSC Measurement (0x2A5B), Cycling Speed and Cadence Service 1.0. */
 export type CscMeasurement = Partial<WheelRevolutions> & Partial<CrankRevolutions>;
 
 export function decodeCscMeasurement(bytes: Uint8Array): CscMeasurement {
   const reader = new ByteReader(bytes);
   const flags = reader.uint8('flags');
-  const measurement: CscMeasurement = {};
-  // CSCS 3.1.1.1: bit 0 = Wheel Revolution Data: UINT32 cumulative revolutions, UINT16 last event time (1/1024 s).
-  if (hasFlag(flags, 0)) {
-    measurement.cumulativeWheelRevs = reader.uint32('cumulative wheel revolutions');
-    measurement.lastWheelEventTimeS = reader.uint16('last wheel event time') / 1024;
-  }
-  // CSCS 3.1.1.1: bit 1 = Crank Revolution Data: UINT16 cumulative revolutions, UINT16 last event time (1/1024 s).
-  if (hasFlag(flags, 1)) {
-    measurement.cumulativeCrankRevs = reader.uint16('cumulative crank revolutions');
-    measurement.lastCrankEventTimeS = reader.uint16('last crank event time') / 1024;
-  }
+  const measurement: CscMeasurement = {
+    // CSCS 3.1.1.1: bit 0 = Wheel Revolution Data, event time in 1/1024 s.
+    ...(hasFlag(flags, 0) ? readWheelRevolutions(reader, 1024) : {}),
+    // CSCS 3.1.1.1: bit 1 = Crank Revolution Data.
+    ...(hasFlag(flags, 1) ? readCrankRevolutions(reader) : {}),
+  };
   reader.expectEnd('CSC Measurement');
   return measurement;
 }
@@ -74,16 +79,10 @@ export function decodeCyclingPowerMeasurement(bytes: Uint8Array): CyclingPowerMe
     measurement.accumulatedTorqueNm = reader.uint16('accumulated torque') / 32;
     measurement.accumulatedTorqueSource = hasFlag(flags, 3) ? 'crank' : 'wheel';
   }
-  // CPS 3.2.1.5: bit 4 = Wheel Revolution Data: UINT32 revolutions, UINT16 last event time in 1/2048 s (not 1/1024 as in CSC).
-  if (hasFlag(flags, 4)) {
-    measurement.cumulativeWheelRevs = reader.uint32('cumulative wheel revolutions');
-    measurement.lastWheelEventTimeS = reader.uint16('last wheel event time') / 2048;
-  }
-  // CPS 3.2.1.6: bit 5 = Crank Revolution Data: UINT16 revolutions, UINT16 last event time in 1/1024 s.
-  if (hasFlag(flags, 5)) {
-    measurement.cumulativeCrankRevs = reader.uint16('cumulative crank revolutions');
-    measurement.lastCrankEventTimeS = reader.uint16('last crank event time') / 1024;
-  }
+  // CPS 3.2.1.5: bit 4 = Wheel Revolution Data, event time in 1/2048 s (not 1/1024 as in CSC).
+  if (hasFlag(flags, 4)) Object.assign(measurement, readWheelRevolutions(reader, 2048));
+  // CPS 3.2.1.6: bit 5 = Crank Revolution Data.
+  if (hasFlag(flags, 5)) Object.assign(measurement, readCrankRevolutions(reader));
   // CPS 3.2.1.7: bit 6 = Extreme Force Magnitudes, SINT16 max then min, in N.
   if (hasFlag(flags, 6)) {
     measurement.maxForceN = reader.int16('maximum force');

@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.ts';
-import { connectedCount, startScenario } from '../helpers/emulated-gateway.ts';
-import { testLogger } from '../helpers/silent-logger.ts';
+import { describe, expect, it } from 'vitest';
+import { connectedCount, startScenario, useEmbeddedBroker } from '../helpers/emulated-gateway.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 describe('the adapter powered off then on', () => {
-  let broker: EmbeddedBroker;
-  beforeAll(async () => void (broker = await startEmbeddedBroker({ port: 0, host: '127.0.0.1', logger: testLogger })));
-  afterAll(async () => void (await broker?.close()));
+  const brokerUrl = useEmbeddedBroker();
 
   it('lets the links go while off and reconnects every strap when it is back', async () => {
-    const scenario = await startScenario({ brokerUrl: `mqtt://127.0.0.1:${broker.port}`, straps: 5 });
+    const scenario = await startScenario({ brokerUrl: brokerUrl(), straps: 5 });
     const binding = scenario.adapters[0]!.binding;
     try {
       await waitFor(() => connectedCount(scenario.gateway) === 5, { what: 'five straps connected' });

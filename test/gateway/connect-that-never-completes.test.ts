@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.ts';
-import { connectedCount, startScenario } from '../helpers/emulated-gateway.ts';
-import { testLogger } from '../helpers/silent-logger.ts';
+import { describe, expect, it } from 'vitest';
+import { connectedCount, startScenario, useEmbeddedBroker } from '../helpers/emulated-gateway.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 describe('a connect that never completes', () => {
-  let broker: EmbeddedBroker;
-  beforeAll(async () => void (broker = await startEmbeddedBroker({ port: 0, host: '127.0.0.1', logger: testLogger })));
-  afterAll(async () => void (await broker?.close()));
+  const brokerUrl = useEmbeddedBroker();
 
   it('is cancelled after the timeout so it does not block the other straps, and retried with back-off', async () => {
-    const scenario = await startScenario({ brokerUrl: `mqtt://127.0.0.1:${broker.port}`, straps: 4, gateway: { GATEWAY_CONNECT_TIMEOUT: 1000 } });
+    const scenario = await startScenario({ brokerUrl: brokerUrl(), straps: 4, gateway: { GATEWAY_CONNECT_TIMEOUT: 1000 } });
     const silent = scenario.lesson.straps[0]!;
     silent.behaviour = 'never-connects';
     const binding = scenario.adapters[0]!.binding;

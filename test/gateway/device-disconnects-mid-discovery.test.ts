@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.ts';
-import { connectedCount, startScenario } from '../helpers/emulated-gateway.ts';
-import { testLogger } from '../helpers/silent-logger.ts';
+import { describe, expect, it } from 'vitest';
+import { connectedCount, startScenario, useEmbeddedBroker } from '../helpers/emulated-gateway.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 describe('a device that disconnects mid-discovery', () => {
-  let broker: EmbeddedBroker;
-  beforeAll(async () => void (broker = await startEmbeddedBroker({ port: 0, host: '127.0.0.1', logger: testLogger })));
-  afterAll(async () => void (await broker?.close()));
+  const brokerUrl = useEmbeddedBroker();
 
   it('does not hang the gateway: the others connect, and it does too once it behaves', async () => {
-    const scenario = await startScenario({ brokerUrl: `mqtt://127.0.0.1:${broker.port}`, straps: 4, gateway: { GATEWAY_CONNECT_TIMEOUT: 30_000 } });
+    const scenario = await startScenario({ brokerUrl: brokerUrl(), straps: 4, gateway: { GATEWAY_CONNECT_TIMEOUT: 30_000 } });
     const flaky = scenario.lesson.straps[0]!;
     flaky.behaviour = 'drops-during-discovery';
     try {

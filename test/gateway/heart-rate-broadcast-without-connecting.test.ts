@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.ts';
+import { describe, expect, it } from 'vitest';
 import { encodeHeartRateMeasurement } from '../../protocol/gatt/heart-rate.ts';
 import { GATT } from '../../protocol/gatt/uuids.ts';
 import { VirtualPeripheral } from '../../simulators/emulated-ble/virtual-peripheral.ts';
-import { connectedCount, startScenario } from '../helpers/emulated-gateway.ts';
-import { testLogger } from '../helpers/silent-logger.ts';
+import { connectedCount, startScenario, useEmbeddedBroker } from '../helpers/emulated-gateway.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 describe('a wearable broadcasting its heart rate in advertising data', () => {
-  let broker: EmbeddedBroker;
-  beforeAll(async () => void (broker = await startEmbeddedBroker({ port: 0, host: '127.0.0.1', logger: testLogger })));
-  afterAll(async () => void (await broker?.close()));
+  const brokerUrl = useEmbeddedBroker();
 
   it('is read without connecting, at most once a second, beside a connected strap', async () => {
-    const scenario = await startScenario({ brokerUrl: `mqtt://127.0.0.1:${broker.port}`, straps: 1 });
+    const scenario = await startScenario({ brokerUrl: brokerUrl(), straps: 1 });
     let bpm = 100;
     const ticker = setInterval(() => bpm++, 1000);
     scenario.room.add(

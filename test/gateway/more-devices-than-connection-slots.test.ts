@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.ts';
-import { connectedCount, startScenario } from '../helpers/emulated-gateway.ts';
-import { testLogger } from '../helpers/silent-logger.ts';
+import { describe, expect, it } from 'vitest';
+import { connectedCount, startScenario, useEmbeddedBroker } from '../helpers/emulated-gateway.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 describe('more devices than connection slots', () => {
-  let broker: EmbeddedBroker;
-  beforeAll(async () => void (broker = await startEmbeddedBroker({ port: 0, host: '127.0.0.1', logger: testLogger })));
-  afterAll(async () => void (await broker?.close()));
+  const brokerUrl = useEmbeddedBroker();
 
   it('fills the slots, asks the controller for no more, and gives a freed slot to a waiting strap', async () => {
     const scenario = await startScenario({
-      brokerUrl: `mqtt://127.0.0.1:${broker.port}`,
+      brokerUrl: brokerUrl(),
       straps: 8,
       adapters: [{ adapter: 'hci0', maxConnections: 5 }],
       gateway: { GATEWAY_MAX_CONNECTIONS: 5 },

@@ -1,22 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.ts';
+import { describe, expect, it } from 'vitest';
 import { EmulatedRoom } from '../../simulators/emulated-ble/emulated-room.ts';
 import { VirtualClassInRoom } from '../../simulators/emulated-ble/virtual-strap.ts';
-import { createEmulatedAdapter, gatewayConfig, GatewayService, startCountingIngest, temporaryDir } from '../helpers/emulated-gateway.ts';
+import { createEmulatedAdapter, gatewayConfig, GatewayService, startCountingIngest, temporaryDir, useEmbeddedBroker } from '../helpers/emulated-gateway.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 describe('20 straps in a class', () => {
-  let broker: EmbeddedBroker;
-  beforeAll(async () => {
-    broker = await startEmbeddedBroker({ port: 0, host: '127.0.0.1', logger: testLogger });
-  });
-  afterAll(async () => {
-    await broker?.close();
-  });
+  const brokerUrl = useEmbeddedBroker();
 
   it('holds every strap over four adapters of five slots and forwards every notification exactly once', async () => {
-    const url = `mqtt://127.0.0.1:${broker.port}`;
+    const url = brokerUrl();
     const dir = temporaryDir('sc-gw-');
     const room = new EmulatedRoom();
     const lesson = new VirtualClassInRoom(room, { athletes: 20, seed: 4, startMs: Date.now(), imperfections: { contactLossPerHour: 0, dropoutPerHour: 0 } });

@@ -1,18 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.ts';
+import { describe, expect, it } from 'vitest';
 import { EmulatedRoom } from '../../simulators/emulated-ble/emulated-room.ts';
 import { VirtualClassInRoom } from '../../simulators/emulated-ble/virtual-strap.ts';
-import { connectedCount, createEmulatedAdapter, deliveredCount, gatewayConfig, GatewayService, startCountingIngest, temporaryDir } from '../helpers/emulated-gateway.ts';
+import { connectedCount, createEmulatedAdapter, deliveredCount, gatewayConfig, GatewayService, startCountingIngest, temporaryDir, useEmbeddedBroker } from '../helpers/emulated-gateway.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 describe('two gateways sharing a room', () => {
-  let broker: EmbeddedBroker;
-  beforeAll(async () => void (broker = await startEmbeddedBroker({ port: 0, host: '127.0.0.1', logger: testLogger })));
-  afterAll(async () => void (await broker?.close()));
+  const brokerUrl = useEmbeddedBroker();
 
   it('hold each strap exactly once, the nearer gateway wins, and a fading link is handed over', async () => {
-    const url = `mqtt://127.0.0.1:${broker.port}`;
+    const url = brokerUrl();
     const room = new EmulatedRoom();
     const lesson = new VirtualClassInRoom(room, { athletes: 4, seed: 8, startMs: Date.now(), imperfections: { contactLossPerHour: 0, dropoutPerHour: 0 } });
     // Gateway "near" hears every strap at -50 dBm, "far" at -80 dBm.

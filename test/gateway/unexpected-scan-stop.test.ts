@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.ts';
-import { connectedCount, startScenario } from '../helpers/emulated-gateway.ts';
-import { testLogger } from '../helpers/silent-logger.ts';
+import { describe, expect, it } from 'vitest';
+import { connectedCount, startScenario, useEmbeddedBroker } from '../helpers/emulated-gateway.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 describe('an unexpected scanStop', () => {
-  let broker: EmbeddedBroker;
-  beforeAll(async () => void (broker = await startEmbeddedBroker({ port: 0, host: '127.0.0.1', logger: testLogger })));
-  afterAll(async () => void (await broker?.close()));
+  const brokerUrl = useEmbeddedBroker();
 
   it('restarts scanning, so a strap that arrives afterwards is still found', async () => {
-    const scenario = await startScenario({ brokerUrl: `mqtt://127.0.0.1:${broker.port}`, straps: 2 });
+    const scenario = await startScenario({ brokerUrl: brokerUrl(), straps: 2 });
     const latecomer = scenario.lesson.straps[1]!;
     scenario.room.walkOut(latecomer.id);
     const binding = scenario.adapters[0]!.binding;

@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry as MetricsRegistry } from 'prom-client';
+import { afterAll, beforeAll } from 'vitest';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { openStores, type Stores } from '../../cli/open-stores.ts';
 import { GatewayService, type GatewayServiceConfig } from '../../gateway/gateway-service.ts';
 import type { NobleLike } from '../../gateway/noble-types.ts';
@@ -126,4 +128,16 @@ export async function startScenario(options: ScenarioOptions) {
       dir.remove();
     },
   };
+}
+
+/** An embedded broker for the suite it is called in (started before, closed after); returns its URL getter. */
+export function useEmbeddedBroker(): () => string {
+  let broker: EmbeddedBroker | undefined;
+  beforeAll(async () => {
+    broker = await startEmbeddedBroker({ port: 0, host: '127.0.0.1', logger: testLogger });
+  });
+  afterAll(async () => {
+    await broker?.close();
+  });
+  return () => `mqtt://127.0.0.1:${broker!.port}`;
 }
