@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export type IngestMetrics = ReturnType<typeof createIngestMetrics>;
 
 /** oldestQueuedMs is read at scrape time: the age of the oldest point still waiting for the store. */
-export function createIngestMetrics(registry: Registry, oldestQueuedMs: () => number | null) {
+export function createIngestMetrics(registry: Registry, oldestQueuedMs: () => number | null, missingSequences: () => number = () => 0) {
   const registers = [registry];
   return {
     messagesAccepted: new Counter({ name: 'sc_ingest_messages_accepted_total', help: 'Telemetry messages validated and queued', registers }),
@@ -35,12 +35,25 @@ export function createIngestMetrics(registry: Registry, oldestQueuedMs: () => nu
     queueFull: new Gauge({ name: 'sc_ingest_queue_full', help: '1 while the queue is full and ingest holds acknowledgements back', registers }),
     sequenceGaps: new Counter({
       name: 'sc_ingest_sequence_gaps_total',
-      help: 'Telemetry messages missing between two sequence numbers of one gateway',
+      help: 'Sequence numbers a gateway skipped when they were first noticed missing (see sc_ingest_sequence_missing for those still missing)',
       registers,
+    }),
+    sequenceLate: new Counter({
+      name: 'sc_ingest_sequence_late_total',
+      help: 'Telemetry messages that arrived after a later one of the same gateway (they fill a gap)',
+      registers,
+    }),
+    sequenceMissing: new Gauge({
+      name: 'sc_ingest_sequence_missing',
+      help: 'Sequence numbers skipped by gateways and not arrived since (lost, or still on their way)',
+      registers,
+      collect() {
+        this.set(missingSequences());
+      },
     }),
     sequenceRepeats: new Counter({
       name: 'sc_ingest_sequence_repeats_total',
-      help: 'Telemetry messages whose sequence number was not above the last seen (redelivery or gateway restart)',
+      help: 'Telemetry messages seen before, or below the gateway’s sequence without a gap to fill (redelivery, or a gateway that restarted its count)',
       registers,
     }),
   };

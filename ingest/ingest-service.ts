@@ -53,7 +53,7 @@ export class IngestService {
     this.now = deps.now ?? Date.now;
     this.queue = new IngestQueue(deps.db);
     this.deadLetters = deps.deadLetters;
-    this.metrics = createIngestMetrics(deps.metricsRegistry, () => this.queue.depth().oldestEnqueuedMs);
+    this.metrics = createIngestMetrics(deps.metricsRegistry, () => this.queue.depth().oldestEnqueuedMs, () => this.sequences.missingCount());
     this.writer = new BatchWriter({
       queue: this.queue,
       store: deps.timeSeries,
@@ -143,11 +143,12 @@ export class IngestService {
   }
 
   private trackSequence(where: GatewayTopic, message: TelemetryMessage): void {
-    const { missing, repeat } = this.sequences.observe(`${where.club}/${where.gateway}`, message.seq);
-    if (missing > 0) {
-      this.metrics.sequenceGaps.inc(missing);
-      this.log.warn({ club: where.club, gateway: where.gateway, seq: message.seq, missing }, 'telemetry sequence gap');
+    const { newlyMissing, late, repeat } = this.sequences.observe(`${where.club}/${where.gateway}`, message.seq);
+    if (newlyMissing > 0) {
+      this.metrics.sequenceGaps.inc(newlyMissing);
+      this.log.warn({ club: where.club, gateway: where.gateway, seq: message.seq, missing: newlyMissing }, 'telemetry sequence gap');
     }
+    if (late) this.metrics.sequenceLate.inc();
     if (repeat) this.metrics.sequenceRepeats.inc();
   }
 

@@ -1,14 +1,40 @@
-/** Watches each gateway's sequence numbers to count lost and repeated messages. */
-export class SequenceTracker {
-  private readonly lastSeq = new Map<string, number>();
+/** How far back a gateway's missing sequence numbers are remembered (a longer gap is counted, not listed). */
+const MAX_REMEMBERED_MISSING = 10_000;
 
-  /** Returns how many messages are missing before this one (gap) and whether it is a repeat. */
-  observe(gatewayKey: string, seq: number): { missing: number; repeat: boolean } {
-    const last = this.lastSeq.get(gatewayKey);
-    if (last === undefined || seq > last) {
-      this.lastSeq.set(gatewayKey, seq);
-      return { missing: last === undefined ? 0 : seq - last - 1, repeat: false };
+export interface SequenceObservation {
+  /** Messages skipped by this one (a gap opened). */
+  newlyMissing: number;
+  /** This message fills an earlier gap (it arrived after a later one). */
+  late: boolean;
+  /** Seen before, or not above the gateway's sequence (redelivery, or a gateway that restarted its count). */
+  repeat: boolean;
+}
+
+/** Watches each gateway's sequence numbers: what is missing, what arrived late, what came twice. */
+export class SequenceTracker {
+  private readonly gateways = new Map<string, { highest: number; missing: Set<number> }>();
+
+  observe(gatewayKey: string, seq: number): SequenceObservation {
+    const state = this.gateways.get(gatewayKey);
+    if (!state) {
+      this.gateways.set(gatewayKey, { highest: seq, missing: new Set() });
+      return { newlyMissing: 0, late: false, repeat: false };
     }
-    return { missing: 0, repeat: true };
+    if (seq > state.highest) {
+      const newlyMissing = seq - state.highest - 1;
+      for (let skipped = Math.max(state.highest + 1, seq - MAX_REMEMBERED_MISSING); skipped < seq; skipped++) state.missing.add(skipped);
+      while (state.missing.size > MAX_REMEMBERED_MISSING) state.missing.delete(state.missing.values().next().value!);
+      state.highest = seq;
+      return { newlyMissing, late: false, repeat: false };
+    }
+    if (state.missing.delete(seq)) return { newlyMissing: 0, late: true, repeat: false };
+    return { newlyMissing: 0, late: false, repeat: true };
+  }
+
+  /** Sequence numbers skipped and not (yet) arrived, over all gateways. */
+  missingCount(): number {
+    let total = 0;
+    for (const state of this.gateways.values()) total += state.missing.size;
+    return total;
   }
 }
