@@ -26,9 +26,11 @@ export const STORE_ENV = Object.keys(StoreConfigShape);
  * samples), plus InfluxDB for the samples when STORE=influxdb.
  */
 export async function openStores(dataDir: string, config: StoreConfig, logger: Logger): Promise<Stores> {
+  // Checked before anything is created on disk: a bad setting leaves no trace.
+  const influxOptions = config.STORE === 'influxdb' ? influxOptionsOf(config) : null;
   const db = openDatabase(dataDir === ':memory:' ? ':memory:' : join(dataDir, DATABASE_FILE));
   try {
-    const timeSeries = config.STORE === 'influxdb' ? await InfluxTimeSeriesStore.connect(influxOptionsOf(config), logger) : new SqliteTimeSeriesStore(db);
+    const timeSeries = influxOptions ? await InfluxTimeSeriesStore.connect(influxOptions, logger) : new SqliteTimeSeriesStore(db);
     return {
       db,
       registry: new Registry(db),
