@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One Prometheus registry per process: the services' own metrics plus Node's (memory, event loop, GC). */
@@ -5,4 +6,14 @@ export function createMetricsRegistry(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   return registry;
+}
+
+/** A bare /metrics endpoint for the services without an HTTP API of their own (ingest, gateway); port 0: none. */
+export function serveMetrics(registry: Registry, port: number): { close(): void } {
+  if (!port) return { close() {} };
+  const server = createServer(async (request, response) => {
+    if (request.url !== '/metrics') return void response.writeHead(404).end();
+    response.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics());
+  }).listen(port);
+  return { close: () => server.close() };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ClubId, GatewayId } from '../protocol/ids.ts';
-import { DurationMs, LogLevel, MqttUrl, parseEnv } from '../protocol/env.ts';
+import { DurationMs, LogLevel, MqttUrl, parseEnv, PortNumber } from '../protocol/env.ts';
 
 export const GatewayConfig = z.object({
   GATEWAY_CLUB: ClubId,
@@ -35,6 +35,8 @@ export const GatewayConfig = z.object({
   GATEWAY_RSSI_POLL: DurationMs.default(5000),
   /** A held link weaker than this is released when another gateway of the club can take over. */
   GATEWAY_FADE_RSSI: z.coerce.number().int().min(-127).max(0).default(-90),
+  /** Prometheus text on /metrics (0: off). */
+  GATEWAY_METRICS_PORT: PortNumber.default(0),
   LOG_LEVEL: LogLevel.default('info'),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

@@ -1,7 +1,9 @@
 import { loadGatewayConfig } from '../../gateway/config.ts';
 import { GatewayService } from '../../gateway/gateway-service.ts';
+import { registerGatewayMetrics } from '../../gateway/gateway-metrics.ts';
 import { untilSignal, type Command } from '../command.ts';
 import { createLogger } from '../logger.ts';
+import { createMetricsRegistry, serveMetrics } from '../metrics-registry.ts';
 
 export const gatewayCommand: Command = {
   name: 'gateway',
@@ -16,7 +18,7 @@ export const gatewayCommand: Command = {
   },
   env: [
     'GATEWAY_CLUB', 'GATEWAY_ID', 'MQTT_URL', 'GATEWAY_HCI', 'GATEWAY_MAX_CONNECTIONS', 'GATEWAY_DEVICES', 'GATEWAY_BATCH_WINDOW', 'GATEWAY_DEVICES_INTERVAL',
-    'GATEWAY_DATA_DIR', 'GATEWAY_OUTBOX_MAX_MESSAGES', 'GATEWAY_CONNECT_TIMEOUT', 'GATEWAY_RSSI_POLL', 'GATEWAY_FADE_RSSI', 'LOG_LEVEL',
+    'GATEWAY_DATA_DIR', 'GATEWAY_OUTBOX_MAX_MESSAGES', 'GATEWAY_CONNECT_TIMEOUT', 'GATEWAY_RSSI_POLL', 'GATEWAY_FADE_RSSI', 'GATEWAY_API_URL', 'GATEWAY_METRICS_PORT', 'LOG_LEVEL',
   ],
   async run(env) {
     const config = loadGatewayConfig(env);
@@ -33,7 +35,11 @@ export const gatewayCommand: Command = {
     }
     const gateway = new GatewayService(config, adapters, logger);
     await gateway.start();
+    const metricsRegistry = createMetricsRegistry();
+    registerGatewayMetrics(metricsRegistry, gateway);
+    const metricsServer = serveMetrics(metricsRegistry, config.GATEWAY_METRICS_PORT);
     await untilSignal();
+    metricsServer.close();
     await gateway.stop();
     return 0;
   },

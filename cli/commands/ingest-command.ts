@@ -1,9 +1,8 @@
-import { createServer } from 'node:http';
 import { loadIngestConfig } from '../../ingest/config.ts';
 import { IngestService } from '../../ingest/ingest-service.ts';
 import { untilSignal, type Command } from '../command.ts';
 import { createLogger } from '../logger.ts';
-import { createMetricsRegistry } from '../metrics-registry.ts';
+import { createMetricsRegistry, serveMetrics } from '../metrics-registry.ts';
 import { openStores, STORE_ENV } from '../open-stores.ts';
 
 export const ingestCommand: Command = {
@@ -22,14 +21,9 @@ export const ingestCommand: Command = {
     const stores = await openStores(config.DATA_DIR, config, logger);
     const ingest = new IngestService(config, { ...stores, metricsRegistry, logger });
     await ingest.start();
-    const metricsServer = config.INGEST_METRICS_PORT
-      ? createServer(async (request, response) => {
-          if (request.url !== '/metrics') return void response.writeHead(404).end();
-          response.writeHead(200, { 'content-type': metricsRegistry.contentType }).end(await metricsRegistry.metrics());
-        }).listen(config.INGEST_METRICS_PORT)
-      : null;
+    const metricsServer = serveMetrics(metricsRegistry, config.INGEST_METRICS_PORT);
     await untilSignal();
-    metricsServer?.close();
+    metricsServer.close();
     await ingest.stop();
     await stores.close();
     return 0;

@@ -1,4 +1,6 @@
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { registerGatewayMetrics } from '../../gateway/gateway-metrics.ts';
 import { EmulatedRoom } from '../../simulators/emulated-ble/emulated-room.ts';
 import { VirtualClassInRoom } from '../../simulators/emulated-ble/virtual-strap.ts';
 import { createEmulatedAdapter, gatewayConfig, GatewayService, startCountingIngest, temporaryDir, useEmbeddedBroker } from '../helpers/emulated-gateway.ts';
@@ -37,6 +39,15 @@ describe('20 straps in a class', () => {
       const holders = lesson.straps.map((strap) => adapters.filter((adapter) => adapter.binding.connectedIds.includes(strap.id)).length);
       expect(holders).toEqual(lesson.straps.map(() => 1));
       expect(await ingest.stores.timeSeries.countPoints({ club: 'demo', kind: 'battery' })).toBe(20);
+
+      // What an operator sees on the gateway's /metrics.
+      const registry = new Registry();
+      registerGatewayMetrics(registry, gateway);
+      const text = await registry.metrics();
+      for (const adapter of ['hci0', 'hci1', 'hci2', 'hci3']) expect(text).toContain(`sc_gateway_devices_connected{adapter="${adapter}"} 5`);
+      expect(text).toMatch(new RegExp(`^sc_gateway_samples_total ${gateway.stats.samples}$`, 'm'));
+      expect(text).toMatch(/^sc_gateway_broker_connected 1$/m);
+      expect(text).toMatch(/^sc_gateway_decode_errors_total 0$/m);
     } finally {
       lesson.stop();
       await gateway.stop();
