@@ -8,7 +8,7 @@ import { LiveHub } from '../api/live/live-hub.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.ts';
 import { IngestConfig } from '../ingest/config.ts';
 import { IngestService } from '../ingest/ingest-service.ts';
-import { parseEnv, PortNumber } from '../protocol/env.ts';
+import { parseEnv, PortNumber, RedisUrl } from '../protocol/env.ts';
 import { createRoster } from '../simulators/roster.ts';
 import { runSimulation } from '../simulators/run-simulation.ts';
 import { createMetricsRegistry } from './metrics-registry.ts';
@@ -21,6 +21,8 @@ export const UpConfig = ApiConfig.omit({ MQTT_URL: true })
   .extend({
     MQTT_PORT: PortNumber.default(1883),
     MQTT_HOST: z.string().min(1).default('0.0.0.0'),
+    /** Redis for the embedded broker's sessions and QoS 1 queues (they survive its restart); unset: memory. */
+    MQTT_REDIS_URL: RedisUrl.optional(),
     /** Simulated members of the demo club (0: none, the platform waits for real gateways). */
     SIM_ATHLETES: z.coerce.number().int().min(0).max(1000).default(20),
     SIM_SEED: z.coerce.number().int().default(42),
@@ -49,7 +51,7 @@ export async function startUp(config: UpConfig, logger: Logger): Promise<Running
   const members = createRoster(config.SIM_ATHLETES, config.SIM_SEED);
   if (members.length > 0) seedDemoClub(stores.registry, members);
 
-  const broker: EmbeddedBroker = await startEmbeddedBroker({ port: config.MQTT_PORT, host: config.MQTT_HOST, logger });
+  const broker: EmbeddedBroker = await startEmbeddedBroker({ port: config.MQTT_PORT, host: config.MQTT_HOST, redisUrl: config.MQTT_REDIS_URL, logger });
   const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
   const ingest = new IngestService(
     { ...config, MQTT_URL: mqttUrl },

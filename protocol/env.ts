@@ -22,6 +22,8 @@ export const DurationMs = z.union([
 
 export const MqttUrl = z.string().regex(/^(mqtts?|wss?|tcp):\/\/[^\s]+$/, 'an MQTT URL such as mqtt://localhost:1883');
 
+export const RedisUrl = z.string().regex(/^rediss?:\/\/[^\s]+$/, 'a Redis URL such as redis://localhost:6379');
+
 export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /** Parses env with a schema and fails with one readable line per bad variable. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LogLevel, parseEnv, PortNumber } from '../../protocol/env.ts';
+import { LogLevel, parseEnv, PortNumber, RedisUrl } from '../../protocol/env.ts';
 import { startEmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { untilSignal, type Command } from '../command.ts';
 import { createLogger } from '../logger.ts';
@@ -7,6 +7,8 @@ import { createLogger } from '../logger.ts';
 const BrokerConfig = z.object({
   MQTT_PORT: PortNumber.default(1883),
   MQTT_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Redis for sessions and QoS 1 queues (they survive a restart); unset: memory. */
+  MQTT_REDIS_URL: RedisUrl.optional(),
   LOG_LEVEL: LogLevel.default('info'),
 });
 
@@ -16,11 +18,12 @@ export const brokerCommand: Command = {
   flags: {
     port: { env: 'MQTT_PORT', description: 'MQTT port' },
     host: { env: 'MQTT_HOST', description: 'address to listen on' },
+    redis: { env: 'MQTT_REDIS_URL', description: 'Redis URL for sessions and queues that survive a restart' },
   },
-  env: ['MQTT_PORT', 'MQTT_HOST', 'LOG_LEVEL'],
+  env: ['MQTT_PORT', 'MQTT_HOST', 'MQTT_REDIS_URL', 'LOG_LEVEL'],
   async run(env) {
     const config = parseEnv(BrokerConfig, env);
-    const broker = await startEmbeddedBroker({ port: config.MQTT_PORT, host: config.MQTT_HOST, logger: createLogger(config.LOG_LEVEL) });
+    const broker = await startEmbeddedBroker({ port: config.MQTT_PORT, host: config.MQTT_HOST, redisUrl: config.MQTT_REDIS_URL, logger: createLogger(config.LOG_LEVEL) });
     await untilSignal();
     await broker.close();
     return 0;
