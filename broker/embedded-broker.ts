@@ -22,15 +22,17 @@ export interface EmbeddedBroker {
   close(): Promise<void>;
 }
 
-interface ClosablePersistence {
-  destroy(): Promise<void>;
+interface RedisPersistence {
+  persistence: unknown;
+  /** Lets queued commands finish, then closes the connection. */
+  close(): Promise<void>;
 }
 
 /** aedes in process, MQTT over TCP: the zero-set-up broker of `sport-connect up` and `sport-connect broker`. */
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const log = options.logger.child({ module: 'broker' });
-  const persistence = options.redisUrl ? openRedisPersistence(options.redisUrl) : null;
-  const aedes = await Aedes.createBroker(persistence ? { persistence } : {});
+  const redis = options.redisUrl ? openRedisPersistence(options.redisUrl, log) : null;
+  const aedes = await Aedes.createBroker(redis ? { persistence: redis.persistence } : {});
   aedes.on('clientError', (client, error) => log.debug({ clientId: client.id, err: error }, 'client error'));
   const server: Server = createServer(aedes.handle);
   await new Promise<void>((resolve, reject) => {
@@ -45,21 +47,36 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       // close() stops accepting and resolves once aedes has ended every client socket.
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await persistence?.destroy().catch(() => {});
+      await redis?.close();
     },
   };
 }
 
-function openRedisPersistence(redisUrl: string): ClosablePersistence {
+function openRedisPersistence(redisUrl: string, log: Logger): RedisPersistence {
   // CommonJS, loaded only when Redis is configured.
-  const aedesPersistenceRedis = require('aedes-persistence-redis') as (options: Record<string, unknown>) => ClosablePersistence;
-  const url = new URL(redisUrl);
-  return aedesPersistenceRedis({
-    host: url.hostname,
-    port: Number(url.port || 6379),
-    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-    ...(url.pathname.length > 1 ? { db: Number(url.pathname.slice(1)) } : {}),
-    // Ingest may be away for a while: deliver its whole backlog when it returns (the default is 1000).
-    maxSessionDelivery: 10_000_000,
-  });
+  const aedesPersistenceRedis = require('aedes-persistence-redis') as (options: Record<string, unknown>) => unknown;
+  const { Redis } = require('ioredis') as typeof import('ioredis');
+  const connection = new Redis(redisUrl);
+  connection.on('error', (error: Error) => log.warn({ err: error }, 'redis connection error'));
+  // aedes-persistence-redis fires some commands without awaiting them (putWill's LREM and RPUSH): when
+  // Redis goes away, their rejections would be unhandled and end the process. Every command's promise
+  // gets a handler here; callers that await still see their errors.
+  const sendCommand = connection.sendCommand.bind(connection);
+  connection.sendCommand = ((...args: Parameters<typeof sendCommand>) => {
+    const result = sendCommand(...args);
+    void (result as Promise<unknown>).catch((error: unknown) => log.debug({ err: error }, 'redis command failed'));
+    return result;
+  }) as typeof connection.sendCommand;
+  return {
+    persistence: aedesPersistenceRedis({
+      conn: connection,
+      // Ingest may be away for a while: deliver its whole backlog when it returns (the default is 1000).
+      maxSessionDelivery: 10_000_000,
+    }),
+    // Not the persistence's destroy(): it disconnects at once, and the commands aedes still has in flight
+    // (some without a handler) would reject after the process thought it had stopped cleanly.
+    close: async () => {
+      await connection.quit().catch(() => {});
+    },
+  };
 }
