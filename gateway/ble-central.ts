@@ -5,7 +5,7 @@ import { DEVICE_PROFILES, DeviceSession, PRIMARY_SERVICE_UUIDS } from '../protoc
 import { GATT, normalizeUuid } from '../protocol/gatt/uuids.ts';
 import type { SeenDevice } from '../protocol/mqtt/gateway-state.ts';
 import type { Sample } from '../protocol/mqtt/telemetry.ts';
-import { backoffDelayMs, defaultBackoff, type BackoffOptions } from './backoff.ts';
+import { backoffDelayMs, type BackoffOptions } from '../protocol/backoff.ts';
 import type { Characteristic, NobleLike, Peripheral } from './noble-types.ts';
 import { withTimeout } from './with-timeout.ts';
 
@@ -51,7 +51,11 @@ interface DeviceState {
   abortSetup?: (error: Error) => void;
 }
 
+/** Queued, connecting or connected: the device has (or is about to have) one of this adapter's slots. */
+const isHeld = (device: { status: string }) => device.status !== 'idle';
+
 const DEFAULT_TIMEOUTS = { connectMs: 8000, discoveryMs: 8000, readMs: 5000 };
+const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 1000, maxMs: 30_000, jitter: 0.3 };
 const BROADCAST_MIN_INTERVAL_MS = 900;
 const PROFILE_CHARACTERISTICS = new Map(DEVICE_PROFILES.map((profile) => [profile.serviceUuid, profile.characteristics]));
 
@@ -121,8 +125,8 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
 
   /** Devices this adapter holds or is about to (so another adapter of the same gateway leaves them alone). */
   isHolding(id: string): boolean {
-    const status = this.devices.get(id)?.status;
-    return status === 'queued' || status === 'connecting' || status === 'connected';
+    const device = this.devices.get(id);
+    return device !== undefined && isHeld(device);
   }
 
   /** Held links weaker than the threshold. */
@@ -146,7 +150,7 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
     } else {
       // poweredOff, resetting, unauthorized: links are gone; wait for poweredOn to start over.
       this.wantScanning = false;
-      for (const device of this.devices.values()) if (device.status !== 'idle') this.markDisconnected(device);
+      for (const device of this.devices.values()) if (isHeld(device)) this.markDisconnected(device);
     }
   };
 
@@ -197,9 +201,10 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
     });
   }
 
+  /** Connection slots in use or promised. */
   private activeConnections(): number {
     let count = 0;
-    for (const device of this.devices.values()) if (device.status === 'connecting' || device.status === 'connected' || device.status === 'queued') count++;
+    for (const device of this.devices.values()) if (isHeld(device)) count++;
     return count;
   }
 
@@ -317,7 +322,7 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
       this.log.info({ device: device.id }, 'device disconnected; will reconnect when it advertises again');
       // The first reconnect is quick: a strap that was fine a moment ago usually comes back at once.
       device.failures = 0;
-      device.notBeforeMs = this.now() + backoffDelayMs(1, { ...(this.options.backoff ?? defaultBackoff), initialMs: 200 });
+      device.notBeforeMs = this.now() + backoffDelayMs(1, { ...(this.options.backoff ?? DEFAULT_BACKOFF), initialMs: 200 });
     } else {
       this.fail(device, new Error('link lost during set-up'), 'discovery');
     }
@@ -333,7 +338,7 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
   private fail(device: DeviceState, error: unknown, step: string): void {
     device.status = 'idle';
     device.failures++;
-    const delayMs = backoffDelayMs(device.failures, this.options.backoff ?? defaultBackoff);
+    const delayMs = backoffDelayMs(device.failures, this.options.backoff ?? DEFAULT_BACKOFF);
     device.notBeforeMs = this.now() + delayMs;
     this.log.warn({ device: device.id, step, failures: device.failures, retryInMs: delayMs, err: error }, 'device set-up failed');
   }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { mqttLimits } from '../protocol/mqtt/limits.ts';
+import { chunkSamples } from '../protocol/mqtt/limits.ts';
 import type { Sample } from '../protocol/mqtt/telemetry.ts';
 import { BleCentral } from './ble-central.ts';
 import type { GatewayConfig } from './config.ts';
@@ -112,8 +112,7 @@ export class GatewayService {
     if (this.pending.length === 0) return;
     const samples = this.pending;
     this.pending = [];
-    for (let start = 0; start < samples.length; start += mqttLimits.maxSamplesPerMessage) {
-      const chunk = samples.slice(start, start + mqttLimits.maxSamplesPerMessage);
+    for (const chunk of chunkSamples(samples)) {
       const { dropped } = this.outbox.append((seq) => ({ v: 1, gateway: this.config.GATEWAY_ID, seq, sentAtMs: Date.now(), samples: chunk }));
       this.stats.messages++;
       if (dropped > 0) {

@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { DevicesMessage, type GatewayStatus } from '../protocol/mqtt/gateway-state.ts';
+import { buildStatusPayload, DevicesMessage, type GatewayStatus } from '../protocol/mqtt/gateway-state.ts';
 import { buildChannelFilter, buildDevicesTopic, buildStatusTopic, buildTelemetryTopic, parseTopic } from '../protocol/mqtt/topics.ts';
 import type { TelemetryOutbox } from './telemetry-outbox.ts';
 
@@ -16,8 +16,7 @@ export interface MqttUplinkOptions {
   onPeerDevices?: (message: DevicesMessage) => void;
 }
 
-const statusPayload = (gateway: string, state: GatewayStatus['state']) =>
-  JSON.stringify({ v: 1, gateway, state, atMs: Date.now(), software: 'sport-connect gateway' } satisfies GatewayStatus);
+const statusPayload = (gateway: string, state: GatewayStatus['state']) => buildStatusPayload(gateway, state, 'sport-connect gateway');
 
 /**
  * The gateway's side of MQTT: sends the outbox in sequence order whenever the broker is reachable,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DeadLetters } from '../store/dead-letters.ts';
 import type { IngestQueue, QueuedEntry } from '../store/ingest-queue.ts';
+import { backoffDelayMs } from '../protocol/backoff.ts';
 import { StoreWriteError } from '../store/store-errors.ts';
 import type { TimeSeriesStore } from '../store/time-series-store.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
@@ -16,7 +17,7 @@ export interface BatchWriterOptions {
   batchSize: number;
   /** Longest a queued point waits for its batch to fill. */
   flushIntervalMs: number;
-  /** Back-off between failed writes: doubles from initial to max, with ±25 % jitter. */
+  /** Back-off between failed writes: doubles from initial to max, with ±25 % jitter (protocol/backoff.ts). */
   retryInitialMs?: number;
   retryMaxMs?: number;
 }
@@ -112,24 +113,27 @@ export class BatchWriter {
         return;
       }
       stopTimer();
-      queue.acknowledgeThrough(entries.at(-1)!.id);
+      this.forget(entries, points.length);
       if (this.failures > 0) logger.info({ failures: this.failures }, 'store writes succeed again');
       this.failures = 0;
-      this.pendingPoints = Math.max(0, this.pendingPoints - points.length);
-      metrics.queuePoints.set(this.pendingPoints);
       metrics.batches.inc();
       metrics.samplesStored.inc(points.length);
     }
   }
 
+  /** Removes entries that are in the store (or set aside) from the queue and the pending count. */
+  private forget(entries: QueuedEntry[], points: number): void {
+    this.options.queue.acknowledgeThrough(entries.at(-1)!.id);
+    this.pendingPoints = Math.max(0, this.pendingPoints - points);
+    this.options.metrics.queuePoints.set(this.pendingPoints);
+  }
+
   /** Keeps a refused batch whole in the dead letters (reason store_rejected) and moves on. */
   private setAside(entries: QueuedEntry[], error: StoreWriteError): void {
-    const { queue, deadLetters, metrics, logger } = this.options;
+    const { deadLetters, metrics, logger } = this.options;
     const points = entries.flatMap((entry) => entry.points);
     deadLetters.record({ receivedMs: Date.now(), topic: '(ingest queue)', reason: 'store_rejected', detail: error.message, payload: Buffer.from(JSON.stringify(points)) });
-    queue.acknowledgeThrough(entries.at(-1)!.id);
-    this.pendingPoints = Math.max(0, this.pendingPoints - points.length);
-    metrics.queuePoints.set(this.pendingPoints);
+    this.forget(entries, points.length);
     metrics.messagesRejected.inc({ reason: 'store_rejected' });
     logger.error({ err: error, points: points.length }, 'store refused a batch; kept in the dead letters');
   }
@@ -137,8 +141,7 @@ export class BatchWriter {
   private backoffMs(): number {
     // The server may say how long to wait (Retry-After); never retry sooner than that.
     const hinted = this.lastError instanceof StoreWriteError ? (this.lastError.retryAfterMs ?? 0) : 0;
-    const initial = this.options.retryInitialMs ?? 200;
-    const exponential = Math.min(this.options.retryMaxMs ?? 30_000, initial * 2 ** (this.failures - 1));
-    return Math.max(hinted, exponential * (0.75 + Math.random() * 0.5));
+    const backoff = { initialMs: this.options.retryInitialMs ?? 200, maxMs: this.options.retryMaxMs ?? 30_000, jitter: 0.25 };
+    return Math.max(hinted, backoffDelayMs(this.failures, backoff));
   }
 }

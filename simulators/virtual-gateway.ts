@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { mqttLimits } from '../protocol/mqtt/limits.ts';
-import type { DevicesMessage, GatewayStatus } from '../protocol/mqtt/gateway-state.ts';
+import { chunkSamples } from '../protocol/mqtt/limits.ts';
+import { buildStatusPayload, type DevicesMessage, type GatewayStatus } from '../protocol/mqtt/gateway-state.ts';
 import type { Sample, TelemetryMessage } from '../protocol/mqtt/telemetry.ts';
 import { buildDevicesTopic, buildStatusTopic, buildTelemetryTopic } from '../protocol/mqtt/topics.ts';
 
@@ -8,12 +8,10 @@ export interface VirtualGatewayOptions {
   brokerUrl: string;
   club: string;
   gateway: string;
-  /** First sequence number to use (a real gateway persists it; a simulator may start anywhere). */
-  firstSeq?: number;
 }
 
-const statusPayload = (gateway: string, state: GatewayStatus['state']): string =>
-  JSON.stringify({ v: 1, gateway, state, atMs: Date.now(), software: 'sport-connect simulator' } satisfies GatewayStatus);
+const SOFTWARE = 'sport-connect simulator';
+const statusPayload = (gateway: string, state: GatewayStatus['state']) => buildStatusPayload(gateway, state, SOFTWARE);
 
 /**
  * Publishes like a gateway would — telemetry batches with sequence numbers, retained status with a Last
@@ -22,15 +20,10 @@ const statusPayload = (gateway: string, state: GatewayStatus['state']): string =
  */
 export class VirtualGateway {
   private client: MqttClient | null = null;
-  private seq: number;
+  /** Starts at 0 on every run: a real gateway persists it, ingest counts a restarted count as repeats. */
+  private seq = 0;
 
-  constructor(private readonly options: VirtualGatewayOptions) {
-    this.seq = options.firstSeq ?? 0;
-  }
-
-  get nextSeq(): number {
-    return this.seq;
-  }
+  constructor(private readonly options: VirtualGatewayOptions) {}
 
   async connect(): Promise<void> {
     const { brokerUrl, club, gateway } = this.options;
@@ -47,14 +40,8 @@ export class VirtualGateway {
   async publishSamples(samples: readonly Sample[]): Promise<number> {
     const client = this.requireClient();
     const publishes: Promise<unknown>[] = [];
-    for (let start = 0; start < samples.length; start += mqttLimits.maxSamplesPerMessage) {
-      const message: TelemetryMessage = {
-        v: 1,
-        gateway: this.options.gateway,
-        seq: this.seq++,
-        sentAtMs: Date.now(),
-        samples: samples.slice(start, start + mqttLimits.maxSamplesPerMessage),
-      };
+    for (const chunk of chunkSamples(samples)) {
+      const message: TelemetryMessage = { v: 1, gateway: this.options.gateway, seq: this.seq++, sentAtMs: Date.now(), samples: chunk };
       publishes.push(client.publishAsync(buildTelemetryTopic(this.options.club, this.options.gateway), JSON.stringify(message), { qos: 1 }));
     }
     await Promise.all(publishes);

@@ -77,8 +77,8 @@ export class Registry {
     }));
   }
 
-  getAthlete(club: ClubId, id: AthleteId): Athlete | null {
-    return this.listAthletes(club).find((athlete) => athlete.id === id) ?? null;
+  hasMember(club: ClubId, id: AthleteId): boolean {
+    return this.db.prepare('SELECT 1 FROM members WHERE club_id = ? AND id = ?').get(club, id) !== undefined;
   }
 
   listDevices(club: ClubId, nowMs = Date.now()): Device[] {

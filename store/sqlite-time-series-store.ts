@@ -1,6 +1,7 @@
 import type { SqliteDatabase } from './database.ts';
 import {
-  bucketStarts,
+  toDenseSeries,
+  type BucketAggregate,
   type AggregatedSeries,
   type PointFilter,
   type RangeQuery,
@@ -42,24 +43,8 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
   }
 
   async queryRange(query: RangeQuery): Promise<AggregatedSeries> {
-    const rows = this.aggregate.all({ ...query, path: `$.${query.field}` }) as {
-      t: number;
-      mean: number;
-      min: number;
-      max: number;
-      count: number;
-    }[];
-    const byStart = new Map(rows.map((row) => [row.t, row]));
-    const series: AggregatedSeries = { bucketMs: query.bucketMs, t: [], mean: [], min: [], max: [], count: [] };
-    for (const start of bucketStarts(query.fromMs, query.toMs, query.bucketMs)) {
-      const row = byStart.get(start);
-      series.t.push(start);
-      series.mean.push(row ? row.mean : null);
-      series.min.push(row ? row.min : null);
-      series.max.push(row ? row.max : null);
-      series.count.push(row ? row.count : 0);
-    }
-    return series;
+    const rows = this.aggregate.all({ ...query, path: `$.${query.field}` }) as ({ t: number } & BucketAggregate)[];
+    return toDenseSeries(query, new Map(rows.map((row) => [row.t, row])));
   }
 
   async countPoints(filter: PointFilter): Promise<number> {

@@ -54,9 +54,27 @@ export interface TimeSeriesStore {
   close(): Promise<void>;
 }
 
-/** Dense bucket starts covering [fromMs, toMs), so gaps come back as null rather than missing. */
-export function bucketStarts(fromMs: number, toMs: number, bucketMs: number): number[] {
-  const starts: number[] = [];
-  for (let t = Math.floor(fromMs / bucketMs) * bucketMs; t < toMs; t += bucketMs) starts.push(t);
-  return starts;
+/** One bucket as a store's aggregation returns it (only buckets that hold values). */
+export interface BucketAggregate {
+  mean: number | null;
+  min: number | null;
+  max: number | null;
+  count: number | null;
+}
+
+/**
+ * Every bucket covering [fromMs, toMs), aligned to multiples of bucketMs since the epoch, from the
+ * buckets a store returned: gaps come back as null (count 0) rather than missing, the same for every store.
+ */
+export function toDenseSeries(query: Pick<RangeQuery, 'fromMs' | 'toMs' | 'bucketMs'>, byStart: ReadonlyMap<number, BucketAggregate>): AggregatedSeries {
+  const series: AggregatedSeries = { bucketMs: query.bucketMs, t: [], mean: [], min: [], max: [], count: [] };
+  for (let start = Math.floor(query.fromMs / query.bucketMs) * query.bucketMs; start < query.toMs; start += query.bucketMs) {
+    const bucket = byStart.get(start);
+    series.t.push(start);
+    series.mean.push(bucket?.mean ?? null);
+    series.min.push(bucket?.min ?? null);
+    series.max.push(bucket?.max ?? null);
+    series.count.push(bucket?.count ?? 0);
+  }
+  return series;
 }

@@ -76,11 +76,6 @@ export class LiveHub {
     };
   }
 
-  /** Forgets the cached member list of a club (after a pairing or member change). */
-  invalidateRoster(club: string): void {
-    this.rosters.delete(club);
-  }
-
   private onTelemetry(topic: string, payload: Buffer): void {
     // Invalid messages are ingest's to dead-letter; the live view simply does not show them.
     const validation = validateTelemetry(topic, payload, Date.now());

@@ -24,7 +24,7 @@ export function registerClubRoutes(app: Api, deps: ApiDeps): void {
     async (request) => {
       const { club, athlete } = request.params;
       const { kind, field, fromMs, toMs, bucket } = request.query;
-      if (!deps.registry.getAthlete(club, athlete)) throw new ApiError('SC_ERR_NOT_FOUND', `no athlete "${athlete}" in club "${club}"`);
+      if (!deps.registry.hasMember(club, athlete)) throw new ApiError('SC_ERR_NOT_FOUND', `no athlete "${athlete}" in club "${club}"`);
       const fields: readonly string[] = AGGREGATABLE_FIELDS[kind];
       if (!fields.includes(field)) {
         throw new ApiError('SC_ERR_VALIDATION', `field "${field}" cannot be aggregated for kind "${kind}"; use one of ${fields.join(', ')}`);

@@ -99,14 +99,12 @@ function createChart(snapshot: Snapshot): void {
 }
 
 function appendFrame(message: Frame): void {
-  if (!chart || Object.keys(message.frame).some((id) => !seriesIds.includes(id))) {
-    // A new strap appeared: add its series (null history) then keep appending.
-    for (const id of Object.keys(message.frame)) {
-      if (seriesIds.includes(id)) continue;
-      seriesIds.push(id);
-      columns.push(columns[0]!.map(() => null));
-      chart?.addSeries({ label: id, stroke: colourOf(seriesIds.length - 1), width: 1.5 });
-    }
+  // A strap that appeared since the snapshot gets its series (null history), then everything appends.
+  for (const id of Object.keys(message.frame)) {
+    if (seriesIds.includes(id)) continue;
+    seriesIds.push(id);
+    columns.push(columns[0]!.map(() => null));
+    chart?.addSeries({ label: id, stroke: colourOf(seriesIds.length - 1), width: 1.5 });
   }
   columns[0]!.push(message.update.serverTimeMs / 1000);
   seriesIds.forEach((id, index) => columns[index + 1]!.push(message.frame[id] ?? null));

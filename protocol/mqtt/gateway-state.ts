@@ -14,6 +14,11 @@ export const GatewayStatus = z
   .strict();
 export type GatewayStatus = z.infer<typeof GatewayStatus>;
 
+/** The status payload a gateway publishes (retained) and leaves as its Last Will. */
+export function buildStatusPayload(gateway: string, state: GatewayStatus['state'], software: string): string {
+  return JSON.stringify({ v: 1, gateway, state, atMs: Date.now(), software } satisfies GatewayStatus);
+}
+
 export const SeenDevice = z
   .object({
     id: DeviceId,

@@ -12,3 +12,10 @@ export const mqttLimits = {
   /** Devices in one retained devices message. */
   maxDevicesPerGateway: 256,
 } as const;
+
+/** Splits a window's samples into message-sized chunks (maxSamplesPerMessage each). */
+export function chunkSamples<T>(samples: readonly T[]): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < samples.length; start += mqttLimits.maxSamplesPerMessage) chunks.push(samples.slice(start, start + mqttLimits.maxSamplesPerMessage));
+  return chunks;
+}

@@ -1,6 +1,5 @@
 import { encodeBatteryLevel, encodeBodySensorLocation, encodeHeartRateMeasurement } from '../../protocol/gatt/heart-rate.ts';
 import { GATT } from '../../protocol/gatt/uuids.ts';
-import type { Sample } from '../../protocol/mqtt/telemetry.ts';
 import { SimulatedClass, type SimulatedClassOptions } from '../simulated-class.ts';
 import type { VirtualAthlete } from '../virtual-athlete.ts';
 import type { EmulatedRoom } from './emulated-room.ts';
@@ -30,19 +29,19 @@ export function createVirtualStrap(athlete: VirtualAthlete, behaviour: Periphera
 
 /**
  * A simulated class in an emulated room: every member's strap is a virtual peripheral that notifies
- * what the virtual athlete's heart does, once a second. What the straps send is also returned, so a
- * test knows exactly what the gateway should have forwarded.
+ * what the virtual athlete's heart does, once a second. (What reached the gateway is counted by the
+ * emulated binding, which only delivers to subscribed links.)
  */
 export class VirtualClassInRoom {
   readonly simulatedClass: SimulatedClass;
   readonly straps: VirtualPeripheral[];
+  private readonly strapById: Map<string, VirtualPeripheral>;
   private timer: NodeJS.Timeout | null = null;
-  /** Every heart-rate sample the straps notified, as the gateway should decode it. */
-  readonly notified: Sample[] = [];
 
   constructor(room: EmulatedRoom, options: SimulatedClassOptions) {
     this.simulatedClass = new SimulatedClass(options);
     this.straps = this.simulatedClass.athletes.map((athlete) => room.add(createVirtualStrap(athlete)));
+    this.strapById = new Map(this.straps.map((strap) => [strap.id, strap]));
   }
 
   start(tickMs = 1000): void {
@@ -57,10 +56,8 @@ export class VirtualClassInRoom {
   tick(timeMs: number): void {
     for (const sample of this.simulatedClass.tick(timeMs)) {
       if (sample.kind !== 'heart_rate') continue; // battery is read by the gateway, not notified
-      const strap = this.straps.find((s) => s.id === sample.device);
       const { heartRateBpm, sensorContact, rrIntervalsMs } = sample.values;
-      strap?.notify(GATT.heartRateMeasurement, encodeHeartRateMeasurement({ heartRateBpm, sensorContact: sensorContact ?? 'not-supported', ...(rrIntervalsMs ? { rrIntervalsMs } : {}) }));
-      this.notified.push(sample);
+      this.strapById.get(sample.device)?.notify(GATT.heartRateMeasurement, encodeHeartRateMeasurement({ heartRateBpm, sensorContact: sensorContact ?? 'not-supported', ...(rrIntervalsMs ? { rrIntervalsMs } : {}) }));
     }
   }
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { SAMPLE_KINDS, type SampleKind } from '../../protocol/mqtt/telemetry.ts';
 import { isRetryableStatus, parseRetryAfterMs, StoreQueryError, StoreWriteError } from '../store-errors.ts';
 import {
-  bucketStarts,
+  toDenseSeries,
   type AggregatedSeries,
   type PointFilter,
   type RangeQuery,
@@ -80,17 +80,7 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
       `SELECT mean(${field}), min(${field}), max(${field}), count(${field}) FROM ${quoteIdentifier(query.kind)} ` +
       `WHERE ${where.join(' AND ')} GROUP BY time(${Math.trunc(query.bucketMs)}ms) fill(none)`;
     const rows = (await this.query(influxql))[0]?.values ?? [];
-    const byStart = new Map(rows.map((row) => [row[0] as number, row]));
-    const series: AggregatedSeries = { bucketMs: query.bucketMs, t: [], mean: [], min: [], max: [], count: [] };
-    for (const start of bucketStarts(query.fromMs, query.toMs, query.bucketMs)) {
-      const row = byStart.get(start);
-      series.t.push(start);
-      series.mean.push(row?.[1] ?? null);
-      series.min.push(row?.[2] ?? null);
-      series.max.push(row?.[3] ?? null);
-      series.count.push(row?.[4] ?? 0);
-    }
-    return series;
+    return toDenseSeries(query, new Map(rows.map(([t, mean, min, max, count]) => [t as number, { mean: mean ?? null, min: min ?? null, max: max ?? null, count: count ?? null }])));
   }
 
   async countPoints(filter: PointFilter): Promise<number> {

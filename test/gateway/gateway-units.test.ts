@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs } from '../../gateway/backoff.ts';
+import { backoffDelayMs } from '../../protocol/backoff.ts';
 import { RoomCoordinator } from '../../gateway/room-coordinator.ts';
 import { TelemetryOutbox } from '../../gateway/telemetry-outbox.ts';
 import type { TelemetryMessage } from '../../protocol/mqtt/telemetry.ts';
