@@ -27,6 +27,8 @@ export interface ApiDeps {
   metricsRegistry: MetricsRegistry;
   live: LiveHub;
   logger: Logger;
+  /** In `up`, ingest runs in the same process: /health includes its state. */
+  ingestHealth?: () => { status: string };
 }
 
 export interface ApiAppConfig {

@@ -8,12 +8,19 @@ export function createMetricsRegistry(): Registry {
   return registry;
 }
 
-/** A bare /metrics endpoint for the services without an HTTP API of their own (ingest, gateway); port 0: none. */
-export function serveMetrics(registry: Registry, port: number): { close(): void } {
+/**
+ * A bare /metrics endpoint for the services without an HTTP API of their own (ingest, gateway); port 0:
+ * none. With a health reader, /health answers its JSON, 200 when the status is "ok" and 503 otherwise.
+ */
+export function serveMetrics(registry: Registry, port: number, health?: () => { status: string }): { close(): void } {
   if (!port) return { close() {} };
   const server = createServer(async (request, response) => {
-    if (request.url !== '/metrics') return void response.writeHead(404).end();
-    response.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics());
+    if (request.url === '/metrics') return void response.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics());
+    if (request.url === '/health' && health) {
+      const body = health();
+      return void response.writeHead(body.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    }
+    response.writeHead(404).end();
   }).listen(port);
   return { close: () => server.close() };
 }

@@ -17,7 +17,7 @@ import { startClassViaBle } from './simulated-class-via-ble.ts';
 import { DEMO_CLUB, seedDemoClub } from './seed-demo-club.ts';
 
 export const UpConfig = ApiConfig.omit({ MQTT_URL: true })
-  .extend(IngestConfig.pick({ INGEST_CLIENT_ID: true, INGEST_BATCH_SIZE: true, INGEST_FLUSH_INTERVAL: true, INGEST_QUEUE_MAX_POINTS: true }).shape)
+  .extend(IngestConfig.pick({ INGEST_CLIENT_ID: true, INGEST_BATCH_SIZE: true, INGEST_FLUSH_INTERVAL: true, INGEST_QUEUE_MAX_POINTS: true, INGEST_KEEPALIVE: true, INGEST_STALL_AFTER: true }).shape)
   .extend({
     MQTT_PORT: PortNumber.default(1883),
     MQTT_HOST: z.string().min(1).default('0.0.0.0'),
@@ -66,7 +66,7 @@ export async function startUp(config: UpConfig, logger: Logger): Promise<Running
     windowMs: config.LIVE_WINDOW,
   });
   await live.start();
-  const app = buildApp(config, { ...stores, metricsRegistry, live, logger });
+  const app = buildApp(config, { ...stores, metricsRegistry, live, logger, ingestHealth: () => ingest.health() });
   await app.listen({ port: config.PORT, host: config.HOST });
   const { port } = app.server.address() as { port: number };
   const apiUrl = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;

@@ -3,8 +3,13 @@ import type { DeadLetters } from '../store/dead-letters.ts';
 import type { IngestQueue, QueuedEntry } from '../store/ingest-queue.ts';
 import { backoffDelayMs } from '../protocol/backoff.ts';
 import { StoreWriteError } from '../store/store-errors.ts';
-import type { TimeSeriesStore } from '../store/time-series-store.ts';
+import type { StoredPoint, TimeSeriesStore } from '../store/time-series-store.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
+
+interface RefusedPoints {
+  points: StoredPoint[];
+  reasons: string[];
+}
 
 export interface BatchWriterOptions {
   queue: IngestQueue;
@@ -20,6 +25,8 @@ export interface BatchWriterOptions {
   /** Back-off between failed writes: doubles from initial to max, with ±25 % jitter (protocol/backoff.ts). */
   retryInitialMs?: number;
   retryMaxMs?: number;
+  /** Told whenever written points left the queue (ingest resumes a held acknowledgement). */
+  onQueueShrunk?: () => void;
 }
 
 /**
@@ -84,41 +91,66 @@ export class BatchWriter {
   }
 
   private drain(): Promise<void> {
-    this.draining ??= this.writeQueued().finally(() => {
-      this.draining = null;
-      if (this.failures > 0) this.schedule(this.backoffMs());
-      else if (this.pendingPoints > 0) this.schedule(this.options.flushIntervalMs);
-    });
+    this.draining ??= this.writeQueued()
+      // The queue itself failing (disk full, I/O error) is retried like a store failure, never left unhandled.
+      .catch((error: unknown) => this.onFailure(error, 'could not read the ingest queue; retrying with back-off', 'error'))
+      .finally(() => {
+        this.draining = null;
+        if (this.failures > 0) this.schedule(this.backoffMs());
+        else if (this.pendingPoints > 0) this.schedule(this.options.flushIntervalMs);
+      });
     return this.draining;
   }
 
   private async writeQueued(): Promise<void> {
-    const { queue, store, metrics, logger, batchSize } = this.options;
+    const { queue, metrics, logger, batchSize } = this.options;
     for (let entries = queue.peek(batchSize); entries.length > 0 && !this.stopped; entries = queue.peek(batchSize)) {
       const points = entries.flatMap((entry) => entry.points);
       const stopTimer = metrics.writeSeconds.startTimer();
+      let refused: RefusedPoints;
       try {
-        await store.writePoints(points);
+        refused = await this.writeIsolatingRefused(points);
       } catch (error) {
-        if (error instanceof StoreWriteError && !error.retryable) {
-          this.setAside(entries, error);
-          continue;
-        }
-        this.failures++;
-        this.lastError = error;
         metrics.writeRetries.inc();
-        // One warning when the store goes away and one every tenth retry, not one per attempt.
-        const level = this.failures === 1 || this.failures % 10 === 0 ? 'warn' : 'debug';
-        logger[level]({ err: error, points: points.length, failures: this.failures }, 'store write failed; retrying with back-off');
+        this.onFailure(error, 'store write failed; retrying with back-off', 'warn', points.length);
         return;
       }
       stopTimer();
+      if (refused.points.length > 0) this.setAside(refused);
       this.forget(entries, points.length);
       if (this.failures > 0) logger.info({ failures: this.failures }, 'store writes succeed again');
       this.failures = 0;
       metrics.batches.inc();
-      metrics.samplesStored.inc(points.length);
+      metrics.samplesStored.inc(points.length - refused.points.length);
     }
+  }
+
+  /**
+   * Writes the points; when the store refuses them for good, halves the batch until the refused points
+   * are alone, so one bad point does not take thousands of good ones (other messages, other clubs) with
+   * it. Rewriting a half that was partly stored is harmless: writes are idempotent. A retryable failure
+   * on the way throws, and the whole batch is retried later.
+   */
+  private async writeIsolatingRefused(points: readonly StoredPoint[]): Promise<RefusedPoints> {
+    try {
+      await this.options.store.writePoints(points);
+      return { points: [], reasons: [] };
+    } catch (error) {
+      if (!(error instanceof StoreWriteError) || error.retryable) throw error;
+      if (points.length === 1) return { points: [...points], reasons: [error.message] };
+      const middle = Math.ceil(points.length / 2);
+      const first = await this.writeIsolatingRefused(points.slice(0, middle));
+      const second = await this.writeIsolatingRefused(points.slice(middle));
+      return { points: [...first.points, ...second.points], reasons: [...first.reasons, ...second.reasons] };
+    }
+  }
+
+  private onFailure(error: unknown, message: string, firstLevel: 'warn' | 'error', points?: number): void {
+    this.failures++;
+    this.lastError = error;
+    // One line when the store goes away and one every tenth retry, not one per attempt.
+    const level = this.failures === 1 || this.failures % 10 === 0 ? firstLevel : 'debug';
+    this.options.logger[level]({ err: error, points, failures: this.failures }, message);
   }
 
   /** Removes entries that are in the store (or set aside) from the queue and the pending count. */
@@ -126,16 +158,17 @@ export class BatchWriter {
     this.options.queue.acknowledgeThrough(entries.at(-1)!.id);
     this.pendingPoints = Math.max(0, this.pendingPoints - points);
     this.options.metrics.queuePoints.set(this.pendingPoints);
+    this.options.onQueueShrunk?.();
   }
 
-  /** Keeps a refused batch whole in the dead letters (reason store_rejected) and moves on. */
-  private setAside(entries: QueuedEntry[], error: StoreWriteError): void {
+  /** Keeps the points the store refused in the dead letters (reason store_rejected), with the store's reasons. */
+  private setAside(refused: RefusedPoints): void {
     const { deadLetters, metrics, logger } = this.options;
-    const points = entries.flatMap((entry) => entry.points);
-    deadLetters.record({ receivedMs: Date.now(), topic: '(ingest queue)', reason: 'store_rejected', detail: error.message, payload: Buffer.from(JSON.stringify(points)) });
-    this.forget(entries, points.length);
+    const reasons = [...new Set(refused.reasons)];
+    const detail = `${refused.points.length} point(s) refused by the store: ${reasons.join('; ')}`;
+    deadLetters.record({ receivedMs: Date.now(), topic: '(ingest queue)', reason: 'store_rejected', detail, payload: Buffer.from(JSON.stringify(refused.points)) });
     metrics.messagesRejected.inc({ reason: 'store_rejected' });
-    logger.error({ err: error, points: points.length }, 'store refused a batch; kept in the dead letters');
+    logger.error({ points: refused.points.length, reason: reasons[0] }, 'store refused points; kept in the dead letters, the rest of the batch stored');
   }
 
   private backoffMs(): number {

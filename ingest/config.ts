@@ -16,7 +16,14 @@ export const IngestConfig = z.object({
    * 20 at 1 Hz). When full, ingest stops acknowledging and the broker keeps the backlog.
    */
   INGEST_QUEUE_MAX_POINTS: z.coerce.number().int().min(1000).default(5_000_000),
-  /** Prometheus text on /metrics when ingest runs alone (0: off). */
+  /** MQTT keep-alive, seconds: how soon a dead broker connection is noticed (also while the queue is full). */
+  INGEST_KEEPALIVE: z.coerce.number().int().min(1).max(3600).default(30),
+  /**
+   * Connected, gateways listing connected wearables, and no telemetry for this long: ingest reports a
+   * stall (sc_ingest_telemetry_stalled, /health 503, one error log).
+   */
+  INGEST_STALL_AFTER: DurationMs.pipe(z.number().min(1000, 'at least 1s')).default(300_000),
+  /** Prometheus text on /metrics (and /health) when ingest runs alone (0: off). */
   INGEST_METRICS_PORT: PortNumber.default(0),
   LOG_LEVEL: LogLevel.default('info'),
   ...StoreConfigShape,

@@ -2,8 +2,17 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type IngestMetrics = ReturnType<typeof createIngestMetrics>;
 
-/** oldestQueuedMs is read at scrape time: the age of the oldest point still waiting for the store. */
-export function createIngestMetrics(registry: Registry, oldestQueuedMs: () => number | null, missingSequences: () => number = () => 0) {
+/** Values read at scrape time rather than kept up to date on every message. */
+export interface IngestReadings {
+  /** When the oldest point still waiting for the store was queued. */
+  oldestQueuedMs(): number | null;
+  missingSequences?(): number;
+  /** Whether telemetry stopped while gateways say they hold wearables (TelemetryWatch). */
+  telemetryStalled?(): boolean;
+  secondsSinceTelemetry?(): number | null;
+}
+
+export function createIngestMetrics(registry: Registry, readings: IngestReadings) {
   const registers = [registry];
   return {
     messagesAccepted: new Counter({ name: 'sc_ingest_messages_accepted_total', help: 'Telemetry messages validated and queued', registers }),
@@ -28,7 +37,7 @@ export function createIngestMetrics(registry: Registry, oldestQueuedMs: () => nu
       help: 'Age of the oldest queued entry (0 when the queue is empty)',
       registers,
       collect() {
-        const oldest = oldestQueuedMs();
+        const oldest = readings.oldestQueuedMs();
         this.set(oldest === null ? 0 : (Date.now() - oldest) / 1000);
       },
     }),
@@ -48,7 +57,24 @@ export function createIngestMetrics(registry: Registry, oldestQueuedMs: () => nu
       help: 'Sequence numbers skipped by gateways and not arrived since (lost, or still on their way)',
       registers,
       collect() {
-        this.set(missingSequences());
+        this.set(readings.missingSequences?.() ?? 0);
+      },
+    }),
+    brokerConnects: new Counter({ name: 'sc_ingest_broker_connects_total', help: 'Connections to the broker (CONNACKs), the first included: more than one means reconnects', registers }),
+    telemetryStalled: new Gauge({
+      name: 'sc_ingest_telemetry_stalled',
+      help: '1 while ingest is connected and gateways report connected wearables, yet no telemetry arrived for INGEST_STALL_AFTER',
+      registers,
+      collect() {
+        this.set(readings.telemetryStalled?.() ? 1 : 0);
+      },
+    }),
+    secondsSinceTelemetry: new Gauge({
+      name: 'sc_ingest_seconds_since_telemetry',
+      help: 'Seconds since the last telemetry message arrived (-1 before the first)',
+      registers,
+      collect() {
+        this.set(readings.secondsSinceTelemetry?.() ?? -1);
       },
     }),
     sequenceRepeats: new Counter({

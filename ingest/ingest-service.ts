@@ -2,7 +2,9 @@ import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { TelemetryMessage } from '../protocol/mqtt/telemetry.ts';
-import { buildChannelFilter, type GatewayTopic } from '../protocol/mqtt/topics.ts';
+import { DevicesMessage } from '../protocol/mqtt/gateway-state.ts';
+import { mqttLimits } from '../protocol/mqtt/limits.ts';
+import { buildChannelFilter, parseTopic, type GatewayTopic } from '../protocol/mqtt/topics.ts';
 import { validateTelemetry } from '../protocol/mqtt/validate-telemetry.ts';
 import type { SqliteDatabase } from '../store/database.ts';
 import type { DeadLetters } from '../store/dead-letters.ts';
@@ -10,10 +12,12 @@ import { IngestQueue } from '../store/ingest-queue.ts';
 import type { Registry } from '../store/registry.ts';
 import { toStoredFields } from '../store/sample-fields.ts';
 import type { StoredPoint, TimeSeriesStore } from '../store/time-series-store.ts';
+import { AcknowledgementHold } from './acknowledgement-hold.ts';
 import { BatchWriter } from './batch-writer.ts';
 import type { IngestConfig } from './config.ts';
 import { createIngestMetrics, type IngestMetrics } from './ingest-metrics.ts';
 import { SequenceTracker } from './sequence-tracker.ts';
+import { TelemetryWatch } from './telemetry-watch.ts';
 
 export interface IngestDeps {
   db: SqliteDatabase;
@@ -25,7 +29,18 @@ export interface IngestDeps {
   now?: () => number;
 }
 
-const QUEUE_FULL_RECHECK_MS = 1000;
+export type IngestServiceConfig = Pick<IngestConfig, 'MQTT_URL' | 'INGEST_CLIENT_ID' | 'INGEST_BATCH_SIZE' | 'INGEST_FLUSH_INTERVAL' | 'INGEST_QUEUE_MAX_POINTS'> &
+  Partial<Pick<IngestConfig, 'INGEST_KEEPALIVE' | 'INGEST_STALL_AFTER'>>;
+
+const DEFAULT_KEEPALIVE_S = 30;
+const DEFAULT_STALL_AFTER_MS = 300_000;
+
+export interface IngestHealth {
+  status: 'ok' | 'disconnected' | 'stalled';
+  queuedPoints: number;
+  queueFull: boolean;
+  secondsSinceTelemetry: number | null;
+}
 
 /**
  * MQTT → store. Each telemetry message is validated, attributed to athletes, committed to the durable
@@ -39,21 +54,31 @@ export class IngestService {
   readonly deadLetters: DeadLetters;
   readonly writer: BatchWriter;
   private client: MqttClient | null = null;
+  private hold: AcknowledgementHold | null = null;
   private readonly sequences = new SequenceTracker();
+  private readonly watch: TelemetryWatch;
+  private stallTimer: NodeJS.Timeout | null = null;
+  private stalled = false;
   private readonly log: Logger;
   private readonly now: () => number;
   private queueFullSince: number | null = null;
   private stopping = false;
 
   constructor(
-    private readonly config: Pick<IngestConfig, 'MQTT_URL' | 'INGEST_CLIENT_ID' | 'INGEST_BATCH_SIZE' | 'INGEST_FLUSH_INTERVAL' | 'INGEST_QUEUE_MAX_POINTS'>,
+    private readonly config: IngestServiceConfig,
     private readonly deps: IngestDeps,
   ) {
     this.log = deps.logger.child({ module: 'ingest' });
     this.now = deps.now ?? Date.now;
     this.queue = new IngestQueue(deps.db);
     this.deadLetters = deps.deadLetters;
-    this.metrics = createIngestMetrics(deps.metricsRegistry, () => this.queue.depth().oldestEnqueuedMs, () => this.sequences.missingCount());
+    this.watch = new TelemetryWatch(config.INGEST_STALL_AFTER ?? DEFAULT_STALL_AFTER_MS);
+    this.metrics = createIngestMetrics(deps.metricsRegistry, {
+      oldestQueuedMs: () => this.queue.depth().oldestEnqueuedMs,
+      missingSequences: () => this.sequences.missingCount(),
+      telemetryStalled: () => this.watch.isStalled(this.now()),
+      secondsSinceTelemetry: () => this.watch.secondsSinceTelemetry(this.now()),
+    });
     this.writer = new BatchWriter({
       queue: this.queue,
       store: deps.timeSeries,
@@ -62,43 +87,112 @@ export class IngestService {
       logger: this.log,
       batchSize: config.INGEST_BATCH_SIZE,
       flushIntervalMs: config.INGEST_FLUSH_INTERVAL,
+      onQueueShrunk: () => this.hold?.resumeIfRoom(),
     });
   }
 
   /** Connects with a persistent session and resolves once the telemetry subscription is granted. */
   async start(): Promise<void> {
+    const keepaliveS = this.config.INGEST_KEEPALIVE ?? DEFAULT_KEEPALIVE_S;
     const client = mqtt.connect(this.config.MQTT_URL, {
       clientId: this.config.INGEST_CLIENT_ID,
       clean: false, // the broker keeps our subscription and unacknowledged QoS 1 messages while we are away
+      keepalive: keepaliveS,
       reconnectPeriod: 1000,
-      resubscribe: true,
+      // MQTT.js resubscribes only what this process subscribed; onConnect subscribes on every CONNACK instead.
+      resubscribe: false,
     });
     this.client = client;
+    this.hold = new AcknowledgementHold(client, () => this.hasRoom(), { keepaliveS });
     client.handleMessage = (packet, done) => this.handlePublish(packet, done);
     // Reconnect attempts fail once a second while the broker is away: one 'offline' line says it.
     client.on('error', (error) => this.log.debug({ err: error }, 'mqtt error'));
     client.on('offline', () => this.log.warn('broker unreachable; unacknowledged messages stay with the broker'));
-    await new Promise<void>((resolve, reject) => {
-      client.once('connect', (connack) => {
-        if (connack.sessionPresent) return resolve();
-        client.subscribe(buildChannelFilter('telemetry'), { qos: 1 }, (error) => (error ? reject(error) : resolve()));
-      });
+    client.on('close', () => {
+      // A held message belongs to the connection that delivered it: the broker redelivers it on the next.
+      this.hold?.release();
+      this.watch.onDisconnected();
     });
-    client.on('connect', (connack) => this.log.info({ sessionPresent: connack.sessionPresent }, 'connected to broker'));
+    await new Promise<void>((resolve, reject) => {
+      client.on('connect', (connack) => this.onConnect(client, connack.sessionPresent, { resolve, reject }));
+    });
+    const stallAfterMs = this.config.INGEST_STALL_AFTER ?? DEFAULT_STALL_AFTER_MS;
+    this.stallTimer = setInterval(() => this.checkStall(), Math.min(10_000, stallAfterMs / 2));
     this.log.info({ broker: withoutPassword(this.config.MQTT_URL), clientId: this.config.INGEST_CLIENT_ID }, 'ingest subscribed');
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.stallTimer) clearInterval(this.stallTimer);
+    this.stallTimer = null;
+    this.hold?.release();
     await this.client?.endAsync();
     this.client = null;
     await this.writer.stop();
   }
 
+  /** For /health: disconnected and stalled are the states an orchestrator or an operator acts on. */
+  health(): IngestHealth {
+    const nowMs = this.now();
+    const status = !this.client?.connected ? 'disconnected' : this.watch.isStalled(nowMs) ? 'stalled' : 'ok';
+    return { status, queuedPoints: this.writer.queuedPoints, queueFull: this.queueFullSince !== null, secondsSinceTelemetry: this.watch.secondsSinceTelemetry(nowMs) };
+  }
+
+  /**
+   * Subscribes on every CONNACK. A broker that restarted without persistence answers "no session" and
+   * holds no subscription of ours, whatever this process subscribed before; re-subscribing on a session
+   * that has them is harmless (the broker replaces them).
+   */
+  private onConnect(client: MqttClient, sessionPresent: boolean, first: { resolve: () => void; reject: (error: Error) => void }): void {
+    this.metrics.brokerConnects.inc();
+    this.watch.onConnected(this.now());
+    this.log.info({ sessionPresent }, 'connected to broker');
+    const filters = { [buildChannelFilter('telemetry')]: { qos: 1 as const }, [buildChannelFilter('devices')]: { qos: 0 as const } };
+    client.subscribe(filters, (error, granted) => {
+      const refused = granted?.filter((grant) => grant.qos === 128).map((grant) => grant.topic) ?? [];
+      if (error && !client.connected) {
+        // The connection dropped before the SUBACK: the next CONNACK subscribes again.
+        this.log.debug({ err: error }, 'subscription interrupted by a disconnect');
+        return;
+      }
+      if (error || refused.length > 0) {
+        const failure = error ?? new Error(`the broker refused the subscription to ${refused.join(', ')}`);
+        this.log.error({ err: failure }, 'could not subscribe: no telemetry will arrive');
+        first.reject(failure);
+        return;
+      }
+      first.resolve();
+    });
+  }
+
+  private checkStall(): void {
+    const stalled = this.watch.isStalled(this.now());
+    if (stalled && !this.stalled) {
+      this.log.error(
+        { secondsSinceTelemetry: this.watch.secondsSinceTelemetry(this.now()) },
+        'connected and gateways report connected wearables, but no telemetry arrives: check the broker, its ACL and our subscription',
+      );
+    } else if (!stalled && this.stalled) {
+      this.log.info('telemetry arrives again');
+    }
+    this.stalled = stalled;
+  }
+
+  private hasRoom(): boolean {
+    return this.writer.queuedPoints < this.config.INGEST_QUEUE_MAX_POINTS;
+  }
+
   private handlePublish(packet: IPublishPacket, done: (error?: Error) => void): void {
     // Stopping: leave it unacknowledged; the broker redelivers it to the next session.
     if (this.stopping) return;
-    if (this.writer.queuedPoints >= this.config.INGEST_QUEUE_MAX_POINTS) {
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    if (parseTopic(packet.topic)?.channel === 'devices') {
+      this.observeGatewayDevices(payload);
+      done();
+      return;
+    }
+    this.watch.onTelemetry(this.now());
+    if (!this.hasRoom()) {
       // Back-pressure: MQTT.js delivers nothing more until this message is acknowledged, so the broker
       // holds the backlog (persistent session) until the store drains the queue.
       if (!this.queueFullSince) {
@@ -106,7 +200,7 @@ export class IngestService {
         this.metrics.queueFull.set(1);
         this.log.error({ queuedPoints: this.writer.queuedPoints, max: this.config.INGEST_QUEUE_MAX_POINTS }, 'ingest queue full: holding acknowledgements until the store catches up');
       }
-      setTimeout(() => this.handlePublish(packet, done), QUEUE_FULL_RECHECK_MS);
+      this.hold!.hold(() => this.handlePublish(packet, done));
       return;
     }
     if (this.queueFullSince) {
@@ -115,13 +209,26 @@ export class IngestService {
       this.metrics.queueFull.set(0);
     }
     try {
-      this.accept(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+      this.accept(packet.topic, payload);
       done();
     } catch (error) {
       // Not acknowledged: the broker redelivers it when the session resumes.
       this.log.error({ err: error, topic: packet.topic }, 'could not queue message; leaving it unacknowledged');
       done(error as Error);
     }
+  }
+
+  /** A gateway's retained devices list: does it hold wearables (and so should be sending telemetry)? */
+  private observeGatewayDevices(payload: Buffer): void {
+    if (payload.byteLength > mqttLimits.maxPayloadBytes) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch {
+      return;
+    }
+    const parsed = DevicesMessage.safeParse(json);
+    if (parsed.success) this.watch.onGatewayDevices(parsed.data.devices.some((device) => device.connected), this.now());
   }
 
   /** Validates one publish and either queues its points or dead-letters it. Synchronous and durable. */

@@ -63,17 +63,25 @@ const MIGRATIONS: readonly string[] = [
 export function openDatabase(file: string): SqliteDatabase {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
+  // First: another process may be creating the same file right now, and the pragmas below wait for it.
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   // FULL: a commit survives power loss, which is what lets ingest acknowledge after it.
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  const version = db.pragma('user_version', { simple: true }) as number;
-  for (let next = version; next < MIGRATIONS.length; next++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[next]!);
-      db.pragma(`user_version = ${next + 1}`);
-    })();
-  }
+  migrate(db);
   return db;
+}
+
+/**
+ * Brings the file to the latest schema. The version is read inside one IMMEDIATE transaction, which
+ * takes the write lock first: when api and ingest open a new shared file at the same moment, the second
+ * waits (busy_timeout), then sees the version the first wrote and has nothing left to do.
+ */
+function migrate(db: SqliteDatabase): void {
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    for (let next = version; next < MIGRATIONS.length; next++) db.exec(MIGRATIONS[next]!);
+    if (version < MIGRATIONS.length) db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
 }

@@ -4,7 +4,12 @@ import type { Api, ApiDeps } from '../app.ts';
 
 /** Health, Prometheus metrics and the dead letters: what an operator looks at. */
 export function registerOperationsRoutes(app: Api, deps: ApiDeps): void {
-  app.get('/health', async () => ({ status: 'ok', store: deps.timeSeries.name }));
+  app.get('/health', async (_request, reply) => {
+    const ingest = deps.ingestHealth?.();
+    const status = !ingest || ingest.status === 'ok' ? 'ok' : `ingest ${ingest.status}`;
+    void reply.status(status === 'ok' ? 200 : 503);
+    return { status, store: deps.timeSeries.name, ...(ingest ? { ingest } : {}) };
+  });
 
   app.get('/metrics', async (_request, reply) => {
     void reply.header('content-type', deps.metricsRegistry.contentType);

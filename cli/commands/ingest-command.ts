@@ -13,7 +13,7 @@ export const ingestCommand: Command = {
     'data-dir': { env: 'DATA_DIR', description: 'where the SQLite file lives' },
     'client-id': { env: 'INGEST_CLIENT_ID', description: 'MQTT client id of the persistent session' },
   },
-  env: ['MQTT_URL', 'DATA_DIR', 'INGEST_CLIENT_ID', 'INGEST_BATCH_SIZE', 'INGEST_FLUSH_INTERVAL', 'INGEST_QUEUE_MAX_POINTS', 'INGEST_METRICS_PORT', 'LOG_LEVEL', ...STORE_ENV],
+  env: ['MQTT_URL', 'DATA_DIR', 'INGEST_CLIENT_ID', 'INGEST_BATCH_SIZE', 'INGEST_FLUSH_INTERVAL', 'INGEST_QUEUE_MAX_POINTS', 'INGEST_KEEPALIVE', 'INGEST_STALL_AFTER', 'INGEST_METRICS_PORT', 'LOG_LEVEL', ...STORE_ENV],
   async run(env) {
     const config = loadIngestConfig(env);
     const logger = createLogger(config.LOG_LEVEL);
@@ -21,7 +21,7 @@ export const ingestCommand: Command = {
     const stores = await openStores(config.DATA_DIR, config, logger);
     const ingest = new IngestService(config, { ...stores, metricsRegistry, logger });
     await ingest.start();
-    const metricsServer = serveMetrics(metricsRegistry, config.INGEST_METRICS_PORT);
+    const metricsServer = serveMetrics(metricsRegistry, config.INGEST_METRICS_PORT, () => ingest.health());
     await untilSignal();
     metricsServer.close();
     await ingest.stop();

@@ -15,7 +15,7 @@ export const upCommand: Command = {
     seed: { env: 'SIM_SEED', description: 'seed of the simulated class' },
     'via-ble': { env: 'SIM_VIA_BLE', description: 'run the class through the real gateway and noble over an emulated radio', boolean: true },
   },
-  env: ['PORT', 'HOST', 'MQTT_PORT', 'MQTT_HOST', 'MQTT_REDIS_URL', 'DATA_DIR', 'SIM_ATHLETES', 'SIM_SEED', 'SIM_VIA_BLE', 'INGEST_BATCH_SIZE', 'INGEST_FLUSH_INTERVAL', 'INGEST_QUEUE_MAX_POINTS', 'LIVE_STALE_AFTER', 'LIVE_WINDOW', 'DASHBOARD_DIR', 'LOG_LEVEL', ...STORE_ENV],
+  env: ['PORT', 'HOST', 'MQTT_PORT', 'MQTT_HOST', 'MQTT_REDIS_URL', 'DATA_DIR', 'SIM_ATHLETES', 'SIM_SEED', 'SIM_VIA_BLE', 'INGEST_BATCH_SIZE', 'INGEST_FLUSH_INTERVAL', 'INGEST_QUEUE_MAX_POINTS', 'INGEST_KEEPALIVE', 'INGEST_STALL_AFTER', 'LIVE_STALE_AFTER', 'LIVE_WINDOW', 'DASHBOARD_DIR', 'LOG_LEVEL', ...STORE_ENV],
   async run(env) {
     const config = loadUpConfig(env);
     const logger = createLogger(config.LOG_LEVEL);

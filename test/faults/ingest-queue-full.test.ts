@@ -12,7 +12,9 @@ import { waitFor } from '../helpers/wait-for.ts';
 describe('the ingest queue full while the store is away', () => {
   const brokerUrl = useEmbeddedBroker();
 
-  it('stops acknowledging at the bound, says so, and takes everything once the store is back', async () => {
+  // The store stays away for many keep-alive periods (1 s here; a 10-minute outage at the default 30 s):
+  // repro from issue 11, where holding the acknowledgement starved MQTT.js of PINGRESPs and it reconnected.
+  it('stops acknowledging at the bound, keeps the connection through a long hold, and takes everything once the store is back', async () => {
     const stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
     let storeDown = true;
     const flaky: TimeSeriesStore = Object.create(stores.timeSeries);
@@ -21,7 +23,7 @@ describe('the ingest queue full while the store is away', () => {
       return stores.timeSeries.writePoints(points);
     };
     const ingest = new IngestService(
-      { MQTT_URL: brokerUrl(), INGEST_CLIENT_ID: 'sc-ingest-full', INGEST_BATCH_SIZE: 500, INGEST_FLUSH_INTERVAL: 50, INGEST_QUEUE_MAX_POINTS: 1000 },
+      { MQTT_URL: brokerUrl(), INGEST_CLIENT_ID: 'sc-ingest-full', INGEST_BATCH_SIZE: 500, INGEST_FLUSH_INTERVAL: 50, INGEST_QUEUE_MAX_POINTS: 1000, INGEST_KEEPALIVE: 1 },
       { ...stores, timeSeries: flaky, metricsRegistry: new MetricsRegistry(), logger: testLogger },
     );
     await ingest.start();
@@ -32,9 +34,15 @@ describe('the ingest queue full while the store is away', () => {
       // Held at the bound (plus the message that crossed it); the rest waits at the broker.
       expect(ingest.queue.depth().points).toBeLessThanOrEqual(1000 + 20);
       expect(ingest.queue.depth().points).toBeGreaterThanOrEqual(1000);
+      const queuedWhileHeld = ingest.queue.depth().points;
+      await new Promise((resolve) => setTimeout(resolve, 8000));
+      expect(ingest.health()).toMatchObject({ status: 'ok', queueFull: true });
+      expect(ingest.queue.depth().points).toBe(queuedWhileHeld);
       storeDown = false;
       await waitFor(async () => (await stores.timeSeries.countPoints({ club: 'full' })) === published, { what: 'everything stored', timeoutMs: 30_000 });
       expect((await ingest.metrics.queueFull.get()).values[0]?.value).toBe(0);
+      // One connection from start to end: no reconnect during the hold.
+      expect((await ingest.metrics.brokerConnects.get()).values[0]?.value).toBe(1);
     } finally {
       await ingest.stop();
       await stores.close();

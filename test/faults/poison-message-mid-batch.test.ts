@@ -35,4 +35,29 @@ describe.skipIf(!hasInfluxd())('a poison message in the middle of a batch', () =
     expect(letters[0]!.detail).toMatch(/heartRateBpm/);
     expect(JSON.parse(letters[0]!.payload.toString()).seq).toBe(5);
   });
+
+  it('keeps the batch when InfluxDB refuses one point of it: the refused point is dead-lettered, the rest stored', async () => {
+    const now = Date.now();
+    // Another tool wrote energyExpendedKj as a string into this shard: InfluxDB now refuses it as a float.
+    const line = `heart_rate,club=club-q,device=legacy energyExpendedKj="n/a",samples=1 ${now - 60_000}`;
+    const written = await fetch(`${influxd.url}/write?db=club&precision=ms`, { method: 'POST', body: line });
+    expect(written.status).toBe(204);
+    const client = await mqtt.connectAsync(stack.mqttUrl);
+    for (let seq = 0; seq < 20; seq++) {
+      const club = seq % 2 === 0 ? 'club-q' : 'club-r';
+      const values = seq === 7 ? { heartRateBpm: 120, energyExpendedKj: 15 } : { heartRateBpm: 100 + seq };
+      const message = { v: 1, gateway: 'gw', seq, sentAtMs: now, samples: [{ device: `strap-${seq}`, timeMs: now - 10_000 + seq, kind: 'heart_rate', values }] };
+      await client.publishAsync(`sc/v1/${club}/gw/telemetry`, JSON.stringify(message), { qos: 1 });
+    }
+    await client.endAsync();
+
+    // club-q: its ten samples plus the legacy point; club-r: nine, its seventh message being refused.
+    await waitFor(async () => (await stack.stores.timeSeries.countPoints({ club: 'club-q' })) === 11, { what: 'club-q stored' });
+    await waitFor(async () => (await stack.stores.timeSeries.countPoints({ club: 'club-r' })) === 9, { what: 'club-r stored but the refused point' });
+    await waitFor(() => stack.stores.deadLetters.list({ limit: 10, reason: 'store_rejected' }).length === 1, { what: 'the refused point dead-lettered' });
+    const [letter] = stack.stores.deadLetters.list({ limit: 10, reason: 'store_rejected' });
+    expect(letter!.detail).toMatch(/^1 point\(s\) refused by the store: InfluxDB \/write answered 400: .*field type conflict/);
+    expect(JSON.parse(letter!.payload.toString())).toEqual([expect.objectContaining({ club: 'club-r', device: 'strap-7', fields: { heartRateBpm: 120, energyExpendedKj: 15 } })]);
+    expect(stack.ingest.queue.depth().points).toBe(0);
+  });
 });

@@ -38,7 +38,7 @@ describe('batch writer', () => {
     const queue = new IngestQueue(db);
     const deadLetters = new DeadLetters(db);
     const { store, writes } = scriptedStore(failures);
-    const metrics = createIngestMetrics(new Registry(), () => queue.depth().oldestEnqueuedMs);
+    const metrics = createIngestMetrics(new Registry(), { oldestQueuedMs: () => queue.depth().oldestEnqueuedMs });
     const writer = new BatchWriter({ queue, store, deadLetters, metrics, logger: testLogger, batchSize: options.batchSize ?? 100, flushIntervalMs: options.flushIntervalMs ?? 500 });
     const enqueue = (count: number) => {
       queue.enqueue(Array.from({ length: count }, (_, i) => point(Date.now() + i)), Date.now());
@@ -100,22 +100,65 @@ describe('batch writer', () => {
     const queue = new IngestQueue(db);
     queue.enqueue([point(1), point(2)], 0);
     const { store, writes } = scriptedStore([]);
-    new BatchWriter({ queue, store, deadLetters: new DeadLetters(db), metrics: createIngestMetrics(new Registry(), () => null), logger: testLogger, batchSize: 100, flushIntervalMs: 500 });
+    new BatchWriter({ queue, store, deadLetters: new DeadLetters(db), metrics: createIngestMetrics(new Registry(), { oldestQueuedMs: () => null }), logger: testLogger, batchSize: 100, flushIntervalMs: 500 });
     await vi.advanceTimersByTimeAsync(0);
     expect(writes).toEqual([{ atMs: 0, points: 2 }]);
   });
 
-  it('sets a batch the store refuses for good aside in the dead letters and goes on with the next', async () => {
-    const refused = new StoreWriteError('InfluxDB /write answered 400: field type conflict', false);
-    const { writes, enqueue, queue, deadLetters, metrics } = setUp([refused, null], { batchSize: 10 });
-    enqueue(10);
-    enqueue(10);
+  it('stores the rest of a batch the store refuses for good, and keeps only the refused points in the dead letters', async () => {
+    const db = openDatabase(':memory:');
+    const queue = new IngestQueue(db);
+    const deadLetters = new DeadLetters(db);
+    const stored: StoredPoint[] = [];
+    let writes = 0;
+    // Refuses any write holding a point whose battery is 255 (as InfluxDB refuses a field type conflict).
+    const store = {
+      name: 'picky',
+      async writePoints(points: readonly StoredPoint[]) {
+        writes++;
+        if (points.some((p) => p.fields.batteryPercent === 255)) throw new StoreWriteError('InfluxDB /write answered 400: field type conflict', false);
+        stored.push(...points);
+      },
+    } as unknown as TimeSeriesStore;
+    const metrics = createIngestMetrics(new Registry(), { oldestQueuedMs: () => null });
+    const batch = Array.from({ length: 1000 }, (_, i) => ({ ...point(i), club: `club-${i % 3}` }));
+    batch[417] = { ...batch[417]!, fields: { batteryPercent: 255 } };
+    batch[901] = { ...batch[901]!, fields: { batteryPercent: 255 } };
+    queue.enqueue(batch.slice(0, 500), 0);
+    queue.enqueue(batch.slice(500), 0);
+    const writer = new BatchWriter({ queue, store, deadLetters, metrics, logger: testLogger, batchSize: 5000, flushIntervalMs: 0 });
     await vi.advanceTimersByTimeAsync(0);
-    expect(writes.map((w) => w.points)).toEqual([10, 10]);
+    await writer.stop();
+    expect(stored.map((p) => p.timeMs).sort((a, b) => a - b)).toEqual(batch.map((p) => p.timeMs).filter((t) => t !== 417 && t !== 901));
     expect(queue.depth().points).toBe(0);
-    const [letter] = deadLetters.list({ limit: 10 });
-    expect(letter).toMatchObject({ reason: 'store_rejected', detail: refused.message });
-    expect(JSON.parse(letter!.payload.toString())).toHaveLength(10);
-    expect((await metrics.samplesStored.get()).values[0]!.value).toBe(10);
+    const letters = deadLetters.list({ limit: 10 });
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ reason: 'store_rejected', detail: '2 point(s) refused by the store: InfluxDB /write answered 400: field type conflict' });
+    expect(JSON.parse(letters[0]!.payload.toString()).map((p: StoredPoint) => p.timeMs)).toEqual([417, 901]);
+    expect((await metrics.samplesStored.get()).values[0]!.value).toBe(998);
+    // Halving finds two points among a thousand in a few dozen writes, not a thousand.
+    expect(writes).toBeLessThan(50);
+  });
+
+  it('retries when reading the queue fails, instead of leaving the failure unhandled', async () => {
+    const { writes, enqueue, queue } = setUp([]);
+    const peek = queue.peek.bind(queue);
+    let failReads = 2;
+    queue.peek = (...args) => {
+      if (failReads-- > 0) throw new Error('disk I/O error');
+      return peek(...args);
+    };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      enqueue(10);
+      await vi.advanceTimersByTimeAsync(500 + 250 + 500 + 1);
+      expect(writes).toEqual([expect.objectContaining({ points: 10 })]);
+      expect(queue.depth().points).toBe(0);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
   });
 });

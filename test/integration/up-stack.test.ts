@@ -66,6 +66,12 @@ describe('the whole up stack in one process', () => {
     for (const bpm of means) expect(bpm).toBeGreaterThan(40);
   });
 
+  it('answers /health with the state of its ingest', async () => {
+    const response = await fetch(`${stack.apiUrl}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'ok', store: 'sqlite', ingest: { status: 'ok', queueFull: false } });
+  });
+
   it('creates no duplicate when a gateway replays every message it already sent', async () => {
     const replayer = await mqtt.connectAsync(stack.mqttUrl);
     for (const { topic, payload } of recorded) await replayer.publishAsync(topic, payload, { qos: 1 });
