@@ -23,6 +23,8 @@ export interface BleCentralOptions {
   backoff?: BackoffOptions;
   /** Wait before scanning again after the controller stopped the scan by itself. */
   scanRestartDelayMs?: number;
+  /** A device neither held nor heard for this long is forgotten (a crowd passing by must not grow memory). */
+  forgetAfterMs?: number;
   logger: Logger;
   now?: () => number;
 }
@@ -57,6 +59,9 @@ const isHeld = (device: { status: string }) => device.status !== 'idle';
 const DEFAULT_TIMEOUTS = { connectMs: 8000, discoveryMs: 8000, readMs: 5000 };
 const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 1000, maxMs: 30_000, jitter: 0.3 };
 const BROADCAST_MIN_INTERVAL_MS = 900;
+const DEFAULT_FORGET_AFTER_MS = 10 * 60_000;
+/** Devices one adapter tracks at most; beyond, silent ones are forgotten first and new ones ignored until room. */
+export const MAX_TRACKED_DEVICES = 1024;
 const PROFILE_CHARACTERISTICS = new Map(DEVICE_PROFILES.map((profile) => [profile.serviceUuid, profile.characteristics]));
 
 /**
@@ -111,8 +116,14 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
     );
   }
 
-  /** For the retained devices message. */
+  /** Devices this adapter remembers (held, or heard within forgetAfterMs). */
+  get trackedDevices(): number {
+    return this.devices.size;
+  }
+
+  /** For the retained devices message (silent devices forgotten first). */
   seenDevices(): SeenDevice[] {
+    this.forgetSilentDevices();
     return [...this.devices.values()].map((device) => ({
       id: device.id,
       ...(device.name ? { name: device.name.slice(0, 64) } : {}),
@@ -158,13 +169,19 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
     if (!this.wantScanning || this.stopped) return;
     this.stats.scanRestarts++;
     this.log.warn('scan stopped unexpectedly; restarting it');
-    this.scanRestartTimer = setTimeout(() => this.startScanning(), this.options.scanRestartDelayMs ?? 1000);
+    // Several stops in a row restart the scan once: a timer already set is replaced, not doubled.
+    if (this.scanRestartTimer) clearTimeout(this.scanRestartTimer);
+    this.scanRestartTimer = setTimeout(() => {
+      this.scanRestartTimer = null;
+      this.startScanning();
+    }, this.options.scanRestartDelayMs ?? 1000);
   };
 
   private readonly onDiscover = (peripheral: Peripheral): void => {
     const id = peripheral.id;
     let device = this.devices.get(id);
     if (!device) {
+      if (this.devices.size >= MAX_TRACKED_DEVICES && !this.forgetSilentDevices()) return;
       device = { id, peripheral, rssiDbm: peripheral.rssi, lastSeenMs: this.now(), status: 'idle', failures: 0, notBeforeMs: 0, session: new DeviceSession(id), lastBroadcastMs: 0 };
       this.devices.set(id, device);
     }
@@ -199,6 +216,13 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
     this.options.noble.startScanning(PRIMARY_SERVICE_UUIDS, true, (error) => {
       if (error) this.log.warn({ err: error }, 'could not start scanning');
     });
+  }
+
+  /** Forgets idle devices unheard for forgetAfterMs; true when that made room under MAX_TRACKED_DEVICES. */
+  private forgetSilentDevices(): boolean {
+    const forgetBeforeMs = this.now() - (this.options.forgetAfterMs ?? DEFAULT_FORGET_AFTER_MS);
+    for (const [id, device] of this.devices) if (!isHeld(device) && device.lastSeenMs < forgetBeforeMs) this.devices.delete(id);
+    return this.devices.size < MAX_TRACKED_DEVICES;
   }
 
   /** Connection slots in use or promised. */

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { chunkSamples } from '../protocol/mqtt/limits.ts';
+import type { SeenDevice } from '../protocol/mqtt/gateway-state.ts';
+import { chunkSamples, mqttLimits } from '../protocol/mqtt/limits.ts';
 import type { Sample } from '../protocol/mqtt/telemetry.ts';
 import { BleCentral } from './ble-central.ts';
 import type { GatewayConfig } from './config.ts';
@@ -124,7 +125,7 @@ export class GatewayService {
   }
 
   private publishDevicesAndHandOver(): void {
-    this.uplink.publishDevices(this.centrals.flatMap((central) => central.seenDevices()));
+    this.uplink.publishDevices(devicesForPeers(this.centrals.flatMap((central) => central.seenDevices())));
     if (!this.coordinator.hasPeers()) return;
     for (const central of this.centrals) {
       for (const id of central.fadingLinks(this.config.GATEWAY_FADE_RSSI)) {
@@ -133,4 +134,20 @@ export class GatewayService {
       }
     }
   }
+}
+
+/**
+ * The devices list peers read: one entry per device (a link held by any adapter wins), held ones first,
+ * then the most recently heard, within the contract's limit: a longer list would be refused by peers
+ * and by ingest, and coordination would stop.
+ */
+export function devicesForPeers(seen: readonly SeenDevice[]): SeenDevice[] {
+  const byId = new Map<string, SeenDevice>();
+  for (const device of seen) {
+    const known = byId.get(device.id);
+    if (!known || (device.connected && !known.connected) || (device.connected === known.connected && device.lastSeenMs > known.lastSeenMs)) byId.set(device.id, device);
+  }
+  return [...byId.values()]
+    .sort((a, b) => Number(b.connected) - Number(a.connected) || b.lastSeenMs - a.lastSeenMs)
+    .slice(0, mqttLimits.maxDevicesPerGateway);
 }

@@ -23,4 +23,20 @@ describe('an unexpected scanStop', () => {
       await scenario.stop();
     }
   });
+
+  it('restarts the scan once when the controller stops it twice in a row', async () => {
+    const scenario = await startScenario({ brokerUrl: brokerUrl(), straps: 1 });
+    const binding = scenario.adapters[0]!.binding;
+    try {
+      await waitFor(() => connectedCount(scenario.gateway) === 1, { what: 'the strap connected' });
+      const scansBefore = binding.stats.startScans;
+      binding.interruptScan();
+      binding.interruptScan();
+      await waitFor(() => scenario.gateway.centrals[0]!.stats.scanRestarts === 2, { what: 'both stops seen' });
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(binding.stats.startScans - scansBefore).toBe(1);
+    } finally {
+      await scenario.stop();
+    }
+  });
 });
