@@ -87,4 +87,6 @@ function registerDashboard(app: Api, dashboardDir: string): void {
     return;
   }
   void app.register(fastifyStatic, { root, index: 'index.html' });
+  // Browsers ask for /favicon.ico whatever the page says; answer with the dashboard's icon.
+  app.get('/favicon.ico', (_request, reply) => reply.type('image/svg+xml').sendFile('favicon.svg'));
 }

@@ -35,10 +35,17 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const aedes = await Aedes.createBroker(redis ? { persistence: redis.persistence } : {});
   aedes.on('clientError', (client, error) => log.debug({ clientId: client.id, err: error }, 'client error'));
   const server: Server = createServer(aedes.handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => resolve());
+    });
+  } catch (error) {
+    // A port already taken: leave nothing running (aedes keeps a heartbeat timer, Redis a connection).
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await redis?.close();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   log.info({ port, host: options.host, persistence: options.redisUrl ? 'redis' : 'memory' }, 'embedded MQTT broker listening');
   return {

@@ -15,6 +15,8 @@ export interface Command {
   env: string[];
   /** Usage of positional arguments, for commands that take them. */
   positionals?: string;
+  /** Example invocations (arguments after the command name), shown by --help; a test runs each one. */
+  examples?: string[][];
   run(env: Record<string, string | undefined>, positionals?: string[]): Promise<number>;
 }
 
@@ -43,9 +45,12 @@ export function helpOf(command: Command): string {
     flags.length ? 'Flags:' : '',
     ...flags,
     '',
+    ...(command.examples?.length ? ['Examples:', ...command.examples.map((argv) => `  sport-connect ${command.name} ${argv.map(quoteArgument).join(' ')}`), ''] : []),
     ...(command.env.length ? [`Environment: ${command.env.join(', ')}`, 'See README.md for every variable and its default.'] : []),
   ].join('\n');
 }
+
+const quoteArgument = (argument: string) => (/^[\w.:/=@,-]+$/.test(argument) ? argument : `"${argument}"`);
 
 /** Resolves when SIGINT or SIGTERM arrives. */
 export function untilSignal(): Promise<NodeJS.Signals> {

@@ -7,6 +7,7 @@ import { gatewayCommand } from './commands/gateway-command.ts';
 import { ingestCommand } from './commands/ingest-command.ts';
 import { simulateCommand } from './commands/simulate-command.ts';
 import { upCommand } from './commands/up-command.ts';
+import { StartupError } from './startup-error.ts';
 
 const COMMANDS: Command[] = [upCommand, brokerCommand, gatewayCommand, ingestCommand, apiCommand, simulateCommand, decodeCommand];
 
@@ -39,7 +40,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     return await command.run(merged, positionals);
   } catch (error) {
     const code = (error as { code?: string }).code ?? '';
-    if (error instanceof ConfigError || error instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) {
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof StartupError || code.startsWith('ERR_PARSE_ARGS')) {
       console.error(`sport-connect ${name}: ${(error as Error).message}`);
       return 2;
     }

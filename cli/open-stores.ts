@@ -7,6 +7,7 @@ import { Registry } from '../store/registry.ts';
 import { SqliteTimeSeriesStore } from '../store/sqlite-time-series-store.ts';
 import { influxOptionsOf, StoreConfigShape, type StoreConfig } from '../store/store-config.ts';
 import type { TimeSeriesStore } from '../store/time-series-store.ts';
+import { reaching } from './startup-error.ts';
 
 export interface Stores {
   db: SqliteDatabase;
@@ -30,7 +31,9 @@ export async function openStores(dataDir: string, config: StoreConfig, logger: L
   const influxOptions = config.STORE === 'influxdb' ? influxOptionsOf(config) : null;
   const db = openDatabase(dataDir === ':memory:' ? ':memory:' : join(dataDir, DATABASE_FILE));
   try {
-    const timeSeries = influxOptions ? await InfluxTimeSeriesStore.connect(influxOptions, logger) : new SqliteTimeSeriesStore(db);
+    const timeSeries = influxOptions
+      ? await reaching('InfluxDB', influxOptions.url, 'INFLUX_URL', () => InfluxTimeSeriesStore.connect(influxOptions, logger))
+      : new SqliteTimeSeriesStore(db);
     return {
       db,
       registry: new Registry(db),

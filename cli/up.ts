@@ -14,6 +14,7 @@ import { runSimulation } from '../simulators/run-simulation.ts';
 import { createMetricsRegistry } from './metrics-registry.ts';
 import { openStores, type Stores } from './open-stores.ts';
 import { startClassViaBle } from './simulated-class-via-ble.ts';
+import { listening } from './startup-error.ts';
 import { DEMO_CLUB, seedDemoClub } from './seed-demo-club.ts';
 
 export const UpConfig = ApiConfig.omit({ MQTT_URL: true })
@@ -46,18 +47,34 @@ export interface RunningStack {
 
 /** Everything in one process: broker, ingest, store, API with the dashboard, and a simulated class. */
 export async function startUp(config: UpConfig, logger: Logger): Promise<RunningStack> {
+  // What started so far, stopped in reverse if a later part cannot start (a port taken, say).
+  const started: (() => Promise<unknown>)[] = [];
+  const stopStarted = async () => {
+    for (const stop of started.splice(0).reverse()) await stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping after a failed start'));
+  };
+  try {
+    return await startParts(config, logger, started, stopStarted);
+  } catch (error) {
+    await stopStarted();
+    throw error;
+  }
+}
+
+async function startParts(config: UpConfig, logger: Logger, started: (() => Promise<unknown>)[], stopStarted: () => Promise<void>): Promise<RunningStack> {
   const metricsRegistry = createMetricsRegistry();
   const stores = await openStores(config.DATA_DIR, config, logger);
+  started.push(() => stores.close());
   const members = createRoster(config.SIM_ATHLETES, config.SIM_SEED);
   if (members.length > 0) seedDemoClub(stores.registry, members);
 
-  const broker: EmbeddedBroker = await startEmbeddedBroker({ port: config.MQTT_PORT, host: config.MQTT_HOST, redisUrl: config.MQTT_REDIS_URL, logger });
-  const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
-  const ingest = new IngestService(
-    { ...config, MQTT_URL: mqttUrl },
-    { ...stores, metricsRegistry, logger },
+  const broker: EmbeddedBroker = await listening('MQTT_PORT (--mqtt-port)', config.MQTT_PORT, () =>
+    startEmbeddedBroker({ port: config.MQTT_PORT, host: config.MQTT_HOST, redisUrl: config.MQTT_REDIS_URL, logger }),
   );
+  started.push(() => broker.close());
+  const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
+  const ingest = new IngestService({ ...config, MQTT_URL: mqttUrl }, { ...stores, metricsRegistry, logger });
   await ingest.start();
+  started.push(() => ingest.stop());
   const live = new LiveHub({
     brokerUrl: mqttUrl,
     registry: stores.registry,
@@ -66,8 +83,10 @@ export async function startUp(config: UpConfig, logger: Logger): Promise<Running
     windowMs: config.LIVE_WINDOW,
   });
   await live.start();
+  started.push(() => live.stop());
   const app = buildApp(config, { ...stores, metricsRegistry, live, logger, ingestHealth: () => ingest.health() });
-  await app.listen({ port: config.PORT, host: config.HOST });
+  started.push(() => app.close());
+  await listening('PORT (--port)', config.PORT, () => app.listen({ port: config.PORT, host: config.HOST }));
   const { port } = app.server.address() as { port: number };
   const apiUrl = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
 
@@ -102,11 +121,7 @@ export async function startUp(config: UpConfig, logger: Logger): Promise<Running
       simulation.abort();
       await simulating;
       await viaBle?.stop();
-      await app.close();
-      await live.stop();
-      await ingest.stop();
-      await broker.close();
-      await stores.close();
+      await stopStarted();
     },
   };
 }

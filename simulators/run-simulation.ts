@@ -21,6 +21,15 @@ export interface SimulationOptions {
   joinAtS?: number;
   signal?: AbortSignal;
   logger: Logger;
+  /** Called after every simulated second; without it, progress goes to the logger now and then. */
+  onProgress?: (progress: SimulationProgress) => void;
+}
+
+export interface SimulationProgress {
+  simulatedS: number;
+  /** Simulated seconds to cover, or null for a run that goes on until stopped. */
+  totalS: number | null;
+  published: number;
 }
 
 export interface SimulationResult {
@@ -99,7 +108,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           })),
         );
       }
-      if (Date.now() - lastProgressMs >= PROGRESS_EVERY_MS[pace]) {
+      if (options.onProgress) {
+        options.onProgress({ simulatedS: result.simulatedS, totalS: options.durationMs > 0 ? options.durationMs / 1000 : null, published: result.published });
+      } else if (Date.now() - lastProgressMs >= PROGRESS_EVERY_MS[pace]) {
         lastProgressMs = Date.now();
         logger.info({ simulatedS: result.simulatedS, published: result.published, phase: simulatedClass.phaseAt(tickMs) }, 'simulating');
       }

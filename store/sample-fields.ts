@@ -32,9 +32,12 @@ export function toStoredFields(sample: Sample): Record<string, number | string> 
 export const AGGREGATABLE_FIELDS = {
   heart_rate: ['heartRateBpm', 'energyExpendedKj', 'contact'],
   battery: ['batteryPercent'],
-  cycling_power: ['powerW', 'cadenceRpm', 'speedMps', 'pedalPowerBalancePercent'],
+  cycling_power: [
+    'powerW', 'cadenceRpm', 'speedMps', 'distanceM', 'pedalPowerBalancePercent', 'accumulatedTorqueNm', 'accumulatedEnergyKj',
+    'maxForceN', 'minForceN', 'maxTorqueNm', 'minTorqueNm', 'maxAngleDeg', 'minAngleDeg', 'topDeadSpotAngleDeg', 'bottomDeadSpotAngleDeg',
+  ],
   cadence_speed: ['cadenceRpm', 'speedMps', 'distanceM'],
   running: ['speedMps', 'cadenceSpm', 'strideLengthM', 'totalDistanceM'],
-  indoor_bike: ['speedMps', 'cadenceRpm', 'powerW', 'heartRateBpm', 'distanceM', 'resistanceLevel'],
-  treadmill: ['speedMps', 'inclinePercent', 'heartRateBpm', 'distanceM', 'powerW'],
+  indoor_bike: ['speedMps', 'cadenceRpm', 'powerW', 'heartRateBpm', 'distanceM', 'resistanceLevel', 'energyKcal', 'energyPerHourKcal', 'energyPerMinuteKcal', 'elapsedS'],
+  treadmill: ['speedMps', 'inclinePercent', 'rampAngleDeg', 'heartRateBpm', 'distanceM', 'powerW', 'energyKcal', 'energyPerHourKcal', 'energyPerMinuteKcal', 'elapsedS'],
 } as const satisfies Record<Sample['kind'], readonly string[]>;

@@ -5,6 +5,7 @@ import { untilSignal, type Command } from '../command.ts';
 import { createLogger } from '../logger.ts';
 import { createMetricsRegistry } from '../metrics-registry.ts';
 import { openStores, STORE_ENV } from '../open-stores.ts';
+import { listening } from '../startup-error.ts';
 
 export const apiCommand: Command = {
   name: 'api',
@@ -23,11 +24,14 @@ export const apiCommand: Command = {
     const live = new LiveHub({ brokerUrl: config.MQTT_URL, registry: stores.registry, logger, staleAfterMs: config.LIVE_STALE_AFTER, windowMs: config.LIVE_WINDOW });
     await live.start();
     const app = buildApp(config, { ...stores, metricsRegistry, live, logger });
-    await app.listen({ port: config.PORT, host: config.HOST });
-    await untilSignal();
-    await app.close();
-    await live.stop();
-    await stores.close();
+    try {
+      await listening('PORT (--port)', config.PORT, () => app.listen({ port: config.PORT, host: config.HOST }));
+      await untilSignal();
+    } finally {
+      await app.close();
+      await live.stop();
+      await stores.close();
+    }
     return 0;
   },
 };

@@ -3,6 +3,7 @@ import { LogLevel, parseEnv, PortNumber, RedisUrl } from '../../protocol/env.ts'
 import { startEmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { untilSignal, type Command } from '../command.ts';
 import { createLogger } from '../logger.ts';
+import { listening } from '../startup-error.ts';
 
 const BrokerConfig = z.object({
   MQTT_PORT: PortNumber.default(1883),
@@ -23,7 +24,10 @@ export const brokerCommand: Command = {
   env: ['MQTT_PORT', 'MQTT_HOST', 'MQTT_REDIS_URL', 'LOG_LEVEL'],
   async run(env) {
     const config = parseEnv(BrokerConfig, env);
-    const broker = await startEmbeddedBroker({ port: config.MQTT_PORT, host: config.MQTT_HOST, redisUrl: config.MQTT_REDIS_URL, logger: createLogger(config.LOG_LEVEL) });
+    const logger = createLogger(config.LOG_LEVEL);
+    const broker = await listening('MQTT_PORT (--port)', config.MQTT_PORT, () =>
+      startEmbeddedBroker({ port: config.MQTT_PORT, host: config.MQTT_HOST, redisUrl: config.MQTT_REDIS_URL, logger }),
+    );
     await untilSignal();
     await broker.close();
     return 0;

@@ -1,18 +1,29 @@
 import { GattDecodeError } from '../../protocol/gatt/gatt-errors.ts';
-import { CHARACTERISTIC_ALIASES, DeviceSession } from '../../protocol/gatt/profiles.ts';
+import { CHARACTERISTIC_ALIASES, decodeCharacteristic, DeviceSession } from '../../protocol/gatt/profiles.ts';
 import { normalizeUuid } from '../../protocol/gatt/uuids.ts';
+import { Sample } from '../../protocol/mqtt/telemetry.ts';
 import type { Command } from '../command.ts';
 
 const SPACING_MS = 1000;
 
-/** `sport-connect decode --profile heart_rate 06 48 ...`: what a device sends, as samples. */
+/**
+ * `sport-connect decode --profile heart_rate 06 48 ...`: what a device sends, field by field, and the
+ * samples a gateway would publish for it. A start-up debugging its firmware sees every field the
+ * specification defines, and is told when a sample would break the contract that ingest enforces.
+ */
 export const decodeCommand: Command = {
   name: 'decode',
-  summary: 'decode GATT payloads (hex) as consecutive notifications of one device; prints samples as JSON lines',
+  summary: 'decode GATT payloads (hex) as consecutive notifications of one device; prints every field and the samples as JSON lines',
   flags: {
     profile: { env: 'DECODE_PROFILE', description: `${Object.keys(CHARACTERISTIC_ALIASES).join(', ')}, or a characteristic UUID (2a37)` },
   },
-  positionals: '<hex> [<hex> …]  one payload per argument, e.g. 1648000 or "16 48 00 04"',
+  positionals: '<hex> [<hex> …]  one payload per argument, e.g. 16480004 or "16 48 00 04"',
+  examples: [
+    ['--profile', 'heart_rate', '16480004'],
+    ['--profile', 'heart_rate', '16 48 00 04'],
+    ['--profile', 'csc', '0264000028', '026600002C'],
+    ['--profile', '2a63', '30 00 FA 00 10 27 00 00 00 10 2C 01 00 04'],
+  ],
   env: [],
   async run(env, positionals = []) {
     const profile = env.DECODE_PROFILE;
@@ -23,25 +34,44 @@ export const decodeCommand: Command = {
     const startMs = Date.now();
     let failures = 0;
     positionals.forEach((hex, index) => {
+      const payload = index + 1;
       const compact = hex.replace(/[\s:-]|0x/gi, '');
       if (!/^([0-9a-f]{2})*$/i.test(compact)) {
-        console.error(`payload ${index + 1}: "${hex}" is not hex`);
+        console.error(`payload ${payload}: "${hex}" is not hex (two digits per byte, e.g. 16480004 or "16 48 00 04")`);
         failures++;
         return;
       }
+      const bytes = Buffer.from(compact, 'hex');
       try {
-        const samples = session.decode(uuid, Buffer.from(compact, 'hex'), startMs + index * SPACING_MS);
-        for (const sample of samples) console.log(JSON.stringify({ payload: index + 1, kind: sample.kind, values: sample.values }));
-        if (samples.length === 0) console.log(JSON.stringify({ payload: index + 1, note: 'no sample yet (first measurement seeds cumulative counters, or a partial FTMS record)' }));
+        const fields = decodeCharacteristic(uuid, bytes);
+        const samples = isPublished(uuid) ? session.decode(uuid, bytes, startMs + index * SPACING_MS) : [];
+        const outsideContract = samples.flatMap(contractViolations);
+        const line: Record<string, unknown> = { payload, fields, samples: samples.map(({ kind, values }) => ({ kind, values })) };
+        if (isPublished(uuid) && samples.length === 0) line.note = 'no sample yet (the first measurement seeds cumulative counters, or a partial FTMS record waits for its rest)';
+        if (outsideContract.length > 0) {
+          line.outsideContract = outsideContract;
+          console.error(`payload ${payload}: outside the v1 contract, ingest would dead-letter the message: ${outsideContract.join('; ')}`);
+          failures++;
+        }
+        console.log(JSON.stringify(line));
       } catch (error) {
         if (!(error instanceof GattDecodeError)) throw error;
-        console.error(`payload ${index + 1}: ${error.code}: ${error.message}`);
+        console.error(`payload ${payload}: ${error.code}: ${error.message}`);
         failures++;
       }
     });
     return failures === 0 ? 0 : 1;
   },
 };
+
+/** Body Sensor Location is read once and shown, never published as a sample. */
+const isPublished = (uuid: string) => uuid !== CHARACTERISTIC_ALIASES.body_sensor_location;
+
+function contractViolations(sample: Sample): string[] {
+  const checked = Sample.safeParse(sample);
+  if (checked.success) return [];
+  return checked.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+}
 
 export class UsageError extends Error {
   readonly code = 'SC_ERR_USAGE';

@@ -5,10 +5,11 @@ const UINT8_NA = 0xff;
 const UINT16_NA = 0xffff;
 const SINT16_NA = 0x7fff;
 
+/** FTMS 4.9.1.11 / 4.7.1.11: Expended Energy, in kilocalories (unlike Heart Rate's Energy Expended, in kJ). */
 interface ExpendedEnergy {
-  totalEnergyKj?: number;
-  energyPerHourKj?: number;
-  energyPerMinuteKj?: number;
+  totalEnergyKcal?: number;
+  energyPerHourKcal?: number;
+  energyPerMinuteKcal?: number;
 }
 
 /** Indoor Bike Data (0x2AD2), FTMS 4.9. */
@@ -30,20 +31,21 @@ export interface IndoorBikeData extends ExpendedEnergy {
 }
 
 function readEnergy(reader: ByteReader, into: ExpendedEnergy): void {
-  // FTMS 4.9.1.11: Total Energy UINT16 kJ, Energy per Hour UINT16 kJ, Energy per Minute UINT8 kJ; all-ones = not available.
+  // FTMS 4.9.1.11: Total Energy UINT16 in kcal, Energy per Hour UINT16 in kcal/h, Energy per Minute UINT8
+  // in kcal/min (org.bluetooth.unit.energy.kilogram_calorie); all-ones = not available.
   const total = reader.uint16('total energy');
   const perHour = reader.uint16('energy per hour');
   const perMinute = reader.uint8('energy per minute');
-  if (total !== UINT16_NA) into.totalEnergyKj = total;
-  if (perHour !== UINT16_NA) into.energyPerHourKj = perHour;
-  if (perMinute !== UINT8_NA) into.energyPerMinuteKj = perMinute;
+  if (total !== UINT16_NA) into.totalEnergyKcal = total;
+  if (perHour !== UINT16_NA) into.energyPerHourKcal = perHour;
+  if (perMinute !== UINT8_NA) into.energyPerMinuteKcal = perMinute;
 }
 
 function writeEnergy(writer: ByteWriter, from: ExpendedEnergy): void {
-  writer.uint16(from.totalEnergyKj ?? UINT16_NA).uint16(from.energyPerHourKj ?? UINT16_NA).uint8(from.energyPerMinuteKj ?? UINT8_NA);
+  writer.uint16(from.totalEnergyKcal ?? UINT16_NA).uint16(from.energyPerHourKcal ?? UINT16_NA).uint8(from.energyPerMinuteKcal ?? UINT8_NA);
 }
 
-const hasEnergy = (e: ExpendedEnergy) => e.totalEnergyKj !== undefined || e.energyPerHourKj !== undefined || e.energyPerMinuteKj !== undefined;
+const hasEnergy = (e: ExpendedEnergy) => e.totalEnergyKcal !== undefined || e.energyPerHourKcal !== undefined || e.energyPerMinuteKcal !== undefined;
 
 export function decodeIndoorBikeData(bytes: Uint8Array): IndoorBikeData {
   const reader = new ByteReader(bytes);

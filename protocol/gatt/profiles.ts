@@ -1,8 +1,8 @@
-import type { Sample } from '../mqtt/telemetry.ts';
+import { MIN_HEART_RATE_BPM, type Sample } from '../mqtt/telemetry.ts';
 import { decodeCscMeasurement, decodeCyclingPowerMeasurement } from './cycling.ts';
 import { decodeIndoorBikeData, decodeTreadmillData, type IndoorBikeData, type TreadmillData } from './fitness-machine.ts';
 import { GattDecodeError } from './gatt-errors.ts';
-import { decodeBatteryLevel, decodeHeartRateMeasurement } from './heart-rate.ts';
+import { decodeBatteryLevel, decodeBodySensorLocation, decodeHeartRateMeasurement } from './heart-rate.ts';
 import { RevolutionDeriver, defaultDeriverOptions } from './revolution-deriver.ts';
 import { decodeRscMeasurement } from './running.ts';
 import { GATT, normalizeUuid } from './uuids.ts';
@@ -50,6 +50,7 @@ export const PRIMARY_SERVICE_UUIDS = DEVICE_PROFILES.filter((p) => p.name !== 'b
 export const CHARACTERISTIC_ALIASES: Record<string, string> = {
   heart_rate: GATT.heartRateMeasurement,
   battery: GATT.batteryLevel,
+  body_sensor_location: GATT.bodySensorLocation,
   cycling_power: GATT.cyclingPowerMeasurement,
   csc: GATT.cscMeasurement,
   cycling_speed_cadence: GATT.cscMeasurement,
@@ -58,6 +59,25 @@ export const CHARACTERISTIC_ALIASES: Record<string, string> = {
   indoor_bike: GATT.indoorBikeData,
   treadmill: GATT.treadmillData,
 };
+
+/** Every field of one characteristic value, as its specification defines them (`decode` shows them all). */
+const FIELD_DECODERS: Record<string, (bytes: Uint8Array) => object> = {
+  [GATT.heartRateMeasurement]: decodeHeartRateMeasurement,
+  [GATT.bodySensorLocation]: (bytes) => ({ bodySensorLocation: decodeBodySensorLocation(bytes) }),
+  [GATT.batteryLevel]: (bytes) => ({ batteryPercent: decodeBatteryLevel(bytes) }),
+  [GATT.cscMeasurement]: decodeCscMeasurement,
+  [GATT.cyclingPowerMeasurement]: decodeCyclingPowerMeasurement,
+  [GATT.rscMeasurement]: decodeRscMeasurement,
+  [GATT.indoorBikeData]: decodeIndoorBikeData,
+  [GATT.treadmillData]: decodeTreadmillData,
+};
+
+/** Decodes one characteristic value into all its fields; throws GattDecodeError for bad bytes or an unknown characteristic. */
+export function decodeCharacteristic(characteristicUuid: string, bytes: Uint8Array): object {
+  const decoder = FIELD_DECODERS[normalizeUuid(characteristicUuid)];
+  if (!decoder) throw new GattDecodeError('SC_ERR_GATT_UNKNOWN_PROFILE', `no decoder for characteristic ${characteristicUuid}`);
+  return decoder(bytes);
+}
 
 const KMH_PER_MPS = 3.6;
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -100,8 +120,20 @@ export class DeviceSession {
       case GATT.cyclingPowerMeasurement: {
         const m = decodeCyclingPowerMeasurement(bytes);
         const cadenceRpm = m.cumulativeCrankRevs !== undefined ? this.powerDeriver.cadence({ cumulativeCrankRevs: m.cumulativeCrankRevs, lastCrankEventTimeS: m.lastCrankEventTimeS! }, timeMs) : undefined;
-        const speedMps = m.cumulativeWheelRevs !== undefined ? this.powerDeriver.speed({ cumulativeWheelRevs: m.cumulativeWheelRevs, lastWheelEventTimeS: m.lastWheelEventTimeS! }, timeMs).speedMps : undefined;
-        return [{ device, timeMs, kind: 'cycling_power', values: withoutUndefined({ powerW: m.powerW, cadenceRpm, speedMps, pedalPowerBalancePercent: m.pedalPowerBalancePercent, accumulatedTorqueNm: m.accumulatedTorqueNm, accumulatedEnergyKj: m.accumulatedEnergyKj }) }];
+        // CPS 3.2.1.5: wheel data (event time in 1/2048 s) gives speed and distance, as CSC's does.
+        const wheel = m.cumulativeWheelRevs !== undefined ? this.powerDeriver.speed({ cumulativeWheelRevs: m.cumulativeWheelRevs, lastWheelEventTimeS: m.lastWheelEventTimeS! }, timeMs) : undefined;
+        const { powerW, pedalPowerBalancePercent, accumulatedTorqueNm, accumulatedEnergyKj, maxForceN, minForceN, maxTorqueNm, minTorqueNm, maxAngleDeg, minAngleDeg, topDeadSpotAngleDeg, bottomDeadSpotAngleDeg } = m;
+        const values = withoutUndefined({
+          powerW,
+          cadenceRpm,
+          speedMps: wheel?.speedMps,
+          distanceM: wheel?.speedMps !== undefined ? wheel.distanceM : undefined,
+          pedalPowerBalancePercent,
+          accumulatedTorqueNm,
+          accumulatedEnergyKj,
+          ...{ maxForceN, minForceN, maxTorqueNm, minTorqueNm, maxAngleDeg, minAngleDeg, topDeadSpotAngleDeg, bottomDeadSpotAngleDeg },
+        });
+        return [{ device, timeMs, kind: 'cycling_power', values }];
       }
       case GATT.cscMeasurement: {
         const m = decodeCscMeasurement(bytes);
@@ -144,8 +176,12 @@ export class DeviceSession {
     const common = {
       speedMps: data.speedKmh !== undefined ? round(data.speedKmh / KMH_PER_MPS, 3) : undefined,
       distanceM: data.totalDistanceM,
-      heartRateBpm: data.heartRateBpm,
-      energyKj: data.totalEnergyKj,
+      // FTMS 4.9.1.12: a machine reads heart rate from hand grips or a paired strap; 0 means no hand on
+      // the grips, not a heart at rest.
+      heartRateBpm: data.heartRateBpm !== undefined && data.heartRateBpm >= MIN_HEART_RATE_BPM ? data.heartRateBpm : undefined,
+      energyKcal: data.totalEnergyKcal,
+      energyPerHourKcal: data.energyPerHourKcal,
+      energyPerMinuteKcal: data.energyPerMinuteKcal,
       elapsedS: data.elapsedTimeS,
       powerW: data.powerW,
     };

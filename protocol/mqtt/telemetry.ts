@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { DeviceId, GatewayId } from '../ids.ts';
 import { mqttLimits } from './limits.ts';
 
-// Units live in the field names: Bpm, Ms, Kj, Percent, W, Rpm (revolutions/min), Spm (steps/min), Mps (m/s), M, Nm, S, Deg.
+// Units live in the field names: Bpm, Ms, Kj, Kcal, Percent, W, Rpm (revolutions/min), Spm (steps/min), Mps (m/s), M, N, Nm, S, Deg.
+
+/** Below this no heart beats in a person wearing a sensor: a strap or machine without contact sends 0. */
+export const MIN_HEART_RATE_BPM = 20;
 
 export const SensorContact = z.enum(['detected', 'not-detected', 'not-supported']);
 export type SensorContact = z.infer<typeof SensorContact>;
@@ -16,7 +19,7 @@ export const HeartRateValues = z
     rrIntervalsMs: z.array(z.number().min(150).max(3000)).max(mqttLimits.maxRrIntervalsPerSample).optional(),
   })
   .strict()
-  .refine((v) => v.sensorContact === 'not-detected' || v.heartRateBpm >= 20, {
+  .refine((v) => v.sensorContact === 'not-detected' || v.heartRateBpm >= MIN_HEART_RATE_BPM, {
     message: 'heartRateBpm below 20 is only valid when sensorContact is "not-detected"',
     path: ['heartRateBpm'],
   });
@@ -38,6 +41,17 @@ export const CyclingPowerValues = z
     pedalPowerBalancePercent: z.number().min(0).max(100).optional(),
     accumulatedTorqueNm: z.number().min(0).optional(),
     accumulatedEnergyKj: z.number().int().min(0).optional(),
+    /** From wheel revolution data, since the sensor connected. */
+    distanceM: Metres.optional(),
+    // CPS 3.2.1.7–3.2.1.11: pedal-stroke analysis; ranges are what the wire format can carry.
+    maxForceN: z.number().int().min(-32768).max(32767).optional(),
+    minForceN: z.number().int().min(-32768).max(32767).optional(),
+    maxTorqueNm: z.number().min(-1024).max(1024).optional(),
+    minTorqueNm: z.number().min(-1024).max(1024).optional(),
+    maxAngleDeg: z.number().int().min(0).max(4095).optional(),
+    minAngleDeg: z.number().int().min(0).max(4095).optional(),
+    topDeadSpotAngleDeg: z.number().int().min(0).max(65535).optional(),
+    bottomDeadSpotAngleDeg: z.number().int().min(0).max(65535).optional(),
   })
   .strict();
 
@@ -59,8 +73,12 @@ export const RunningValues = z
 const machineValues = {
   speedMps: MetresPerSecond.optional(),
   distanceM: Metres.optional(),
-  heartRateBpm: z.number().int().min(0).max(255).optional(),
-  energyKj: z.number().int().min(0).optional(),
+  // FTMS heart rate: absent without hand contact (the machine sends 0 then).
+  heartRateBpm: z.number().int().min(MIN_HEART_RATE_BPM).max(255).optional(),
+  // FTMS Expended Energy is in kilocalories (FTMS 4.9.1.11), unlike Heart Rate's kJ.
+  energyKcal: z.number().int().min(0).max(65534).optional(),
+  energyPerHourKcal: z.number().int().min(0).max(65534).optional(),
+  energyPerMinuteKcal: z.number().int().min(0).max(254).optional(),
   elapsedS: z.number().int().min(0).optional(),
   powerW: Watts.optional(),
 };
