@@ -1,19 +1,19 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { DeadLetters } from '../store/dead-letters.ts';
 import type { Registry } from '../store/registry.ts';
-import type { TimeSeriesStore } from '../store/time-series-store.ts';
 import { StoreQueryError } from '../store/store-errors.ts';
+import type { TimeSeriesStore } from '../store/time-series-store.ts';
 import { ApiError } from './errors.ts';
 import type { LiveHub } from './live/live-hub.ts';
 import { registerClubRoutes } from './routes/club-routes.ts';
@@ -57,7 +57,9 @@ export function buildApp(config: ApiAppConfig, deps: ApiDeps): Api {
 
 function replyWithCodedError(error: FastifyError, _request: unknown, reply: FastifyReply): void {
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const details = error.validation.map((issue) => `${issue.instancePath.replace(/^\//, '') || error.validationContext}: ${issue.message}`);
+    const details = error.validation.map(
+      (issue) => `${issue.instancePath.replace(/^\//, '') || error.validationContext}: ${issue.message}`,
+    );
     void reply.status(400).send({ code: 'SC_ERR_VALIDATION', message: `invalid ${error.validationContext}: ${details.join('; ')}` });
     return;
   }

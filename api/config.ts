@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DurationMs, LogLevel, MqttUrl, parseEnv, PortNumber } from '../protocol/env.ts';
+import { DurationMs, LogLevel, MqttUrl, PortNumber, parseEnv } from '../protocol/env.ts';
 import { StoreConfigShape } from '../store/store-config.ts';
 
 export const ApiConfig = z.object({

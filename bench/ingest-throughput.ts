@@ -36,9 +36,19 @@ function generateClass(): Sample[][] {
 }
 
 const toPoints = (club: string, samples: Sample[]): StoredPoint[] =>
-  samples.map((sample) => ({ club, device: sample.device, athlete: null, kind: sample.kind, timeMs: sample.timeMs, fields: toStoredFields(sample) }));
+  samples.map((sample) => ({
+    club,
+    device: sample.device,
+    athlete: null,
+    kind: sample.kind,
+    timeMs: sample.timeMs,
+    fields: toStoredFields(sample),
+  }));
 
-async function timed(label: string, run: () => Promise<number>): Promise<{ label: string; samples: number; seconds: number; perSecond: number }> {
+async function timed(
+  label: string,
+  run: () => Promise<number>,
+): Promise<{ label: string; samples: number; seconds: number; perSecond: number }> {
   log.info({ run: label }, 'running');
   const started = process.hrtime.bigint();
   const samples = await run();
@@ -63,7 +73,10 @@ async function baselineLineProtocol(influxUrl: string, database: string, message
     return `${sample.kind},club=raw,device=${sample.device} samples=1,${fields} ${sample.timeMs}`;
   });
   for (let i = 0; i < lines.length; i += BATCH) {
-    const response = await fetch(`${influxUrl}/write?db=${database}&precision=ms`, { method: 'POST', body: lines.slice(i, i + BATCH).join('\n') });
+    const response = await fetch(`${influxUrl}/write?db=${database}&precision=ms`, {
+      method: 'POST',
+      body: lines.slice(i, i + BATCH).join('\n'),
+    });
     if (!response.ok) throw new Error(`baseline write failed: ${response.status}`);
   }
   return lines.length;
@@ -76,8 +89,21 @@ async function throughPipeline(store: TimeSeriesStore, club: string, messages: S
   const broker = await startEmbeddedBroker({ port: 0, host: '127.0.0.1', logger: quiet });
   const url = `mqtt://127.0.0.1:${broker.port}`;
   const ingest = new IngestService(
-    { MQTT_URL: url, INGEST_CLIENT_ID: `bench-${club}`, INGEST_BATCH_SIZE: BATCH, INGEST_FLUSH_INTERVAL: 200, INGEST_QUEUE_MAX_POINTS: 10_000_000 },
-    { db, registry: new Registry(db), timeSeries: store, deadLetters: new DeadLetters(db), metricsRegistry: new MetricsRegistry(), logger: quiet },
+    {
+      MQTT_URL: url,
+      INGEST_CLIENT_ID: `bench-${club}`,
+      INGEST_BATCH_SIZE: BATCH,
+      INGEST_FLUSH_INTERVAL: 200,
+      INGEST_QUEUE_MAX_POINTS: 10_000_000,
+    },
+    {
+      db,
+      registry: new Registry(db),
+      timeSeries: store,
+      deadLetters: new DeadLetters(db),
+      metricsRegistry: new MetricsRegistry(),
+      logger: quiet,
+    },
   );
   await ingest.start();
   const gateway = new VirtualGateway({ brokerUrl: url, club, gateway: 'bench' });
@@ -113,12 +139,17 @@ rmSync(sqliteDir, { recursive: true, force: true });
 const influxd = await startInfluxd();
 try {
   const influx = await InfluxTimeSeriesStore.connect({ url: influxd.url, database: 'bench' }, quiet);
-  const influxBaseline = await timed('InfluxDB 1.6: raw line protocol to /write (baseline)', () => baselineLineProtocol(influxd.url, 'bench_raw', messages));
-  const influxPipeline = await timed('InfluxDB 1.6: gateway → MQTT → ingest → store', () => throughPipeline(influx, 'influx-pipeline', messages));
+  const influxBaseline = await timed('InfluxDB 1.6: raw line protocol to /write (baseline)', () =>
+    baselineLineProtocol(influxd.url, 'bench_raw', messages),
+  );
+  const influxPipeline = await timed('InfluxDB 1.6: gateway → MQTT → ingest → store', () =>
+    throughPipeline(influx, 'influx-pipeline', messages),
+  );
   results.push({ ...influxPipeline, ratio: Math.round((influxPipeline.perSecond / influxBaseline.perSecond) * 100) / 100 }, influxBaseline);
 } finally {
   await influxd.dispose();
 }
 
 console.log('\n| run | samples | seconds | samples/s | vs baseline |\n| --- | ---: | ---: | ---: | ---: |');
-for (const r of results) console.log(`| ${r.label} | ${r.samples} | ${r.seconds} | ${r.perSecond} | ${'ratio' in r ? `${r.ratio}×` : '1×'} |`);
+for (const r of results)
+  console.log(`| ${r.label} | ${r.samples} | ${r.seconds} | ${r.perSecond} | ${'ratio' in r ? `${r.ratio}×` : '1×'} |`);

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Builds dashboard/ into dist/dashboard with esbuild (bundled TypeScript, uPlot's CSS, static assets).
-import { build } from 'esbuild';
 import { cp, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+// Builds dashboard/ into dist/dashboard with esbuild (bundled TypeScript, uPlot's CSS, static assets).
+import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = `${root}dist/dashboard`;

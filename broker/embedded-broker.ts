@@ -1,6 +1,6 @@
-import { Aedes } from 'aedes';
 import { createRequire } from 'node:module';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { type AddressInfo, createServer, type Server } from 'node:net';
+import { Aedes } from 'aedes';
 import type { Logger } from 'pino';
 
 const require = createRequire(import.meta.url);

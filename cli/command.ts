@@ -21,7 +21,11 @@ export interface Command {
 }
 
 /** Parses a command's flags into environment overrides (so one zod schema validates both) and its positionals. */
-export function parseCommandLine(command: Command, argv: string[], env: Record<string, string | undefined>): { env: Record<string, string | undefined>; positionals: string[] } {
+export function parseCommandLine(
+  command: Command,
+  argv: string[],
+  env: Record<string, string | undefined>,
+): { env: Record<string, string | undefined>; positionals: string[] } {
   const { values, positionals } = parseArgs({
     args: argv,
     strict: true,
@@ -45,7 +49,9 @@ export function helpOf(command: Command): string {
     flags.length ? 'Flags:' : '',
     ...flags,
     '',
-    ...(command.examples?.length ? ['Examples:', ...command.examples.map((argv) => `  sport-connect ${command.name} ${argv.map(quoteArgument).join(' ')}`), ''] : []),
+    ...(command.examples?.length
+      ? ['Examples:', ...command.examples.map((argv) => `  sport-connect ${command.name} ${argv.map(quoteArgument).join(' ')}`), '']
+      : []),
     ...(command.env.length ? [`Environment: ${command.env.join(', ')}`, 'See README.md for every variable and its default.'] : []),
   ].join('\n');
 }

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 /** Logs go to stderr so stdout carries only results (simulate's JSON line, decode's samples). */
 export function createLogger(level: string): Logger {

@@ -1,5 +1,5 @@
 import { ConfigError } from '../protocol/env.ts';
-import { helpOf, parseCommandLine, type Command } from './command.ts';
+import { type Command, helpOf, parseCommandLine } from './command.ts';
 import { apiCommand } from './commands/api-command.ts';
 import { brokerCommand } from './commands/broker-command.ts';
 import { decodeCommand, UsageError } from './commands/decode-command.ts';

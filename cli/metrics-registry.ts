@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 
 /** One Prometheus registry per process: the services' own metrics plus Node's (memory, event loop, GC). */
 export function createMetricsRegistry(): Registry {
@@ -15,7 +15,8 @@ export function createMetricsRegistry(): Registry {
 export function serveMetrics(registry: Registry, port: number, health?: () => { status: string }): { close(): void } {
   if (!port) return { close() {} };
   const server = createServer(async (request, response) => {
-    if (request.url === '/metrics') return void response.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics());
+    if (request.url === '/metrics')
+      return void response.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics());
     if (request.url === '/health' && health) {
       const body = health();
       return void response.writeHead(body.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));

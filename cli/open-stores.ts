@@ -5,7 +5,7 @@ import { DeadLetters } from '../store/dead-letters.ts';
 import { InfluxTimeSeriesStore } from '../store/influx/influx-time-series-store.ts';
 import { Registry } from '../store/registry.ts';
 import { SqliteTimeSeriesStore } from '../store/sqlite-time-series-store.ts';
-import { influxOptionsOf, StoreConfigShape, type StoreConfig } from '../store/store-config.ts';
+import { influxOptionsOf, type StoreConfig, StoreConfigShape } from '../store/store-config.ts';
 import type { TimeSeriesStore } from '../store/time-series-store.ts';
 import { reaching } from './startup-error.ts';
 

@@ -21,7 +21,11 @@ const JSON_EVERY_MS = 5000;
  * Progress of a long run on stderr (stdout keeps the command's result): a bar redrawn in place on a
  * terminal, one JSON line every few seconds otherwise (logs, CI, pipes).
  */
-export function createProgressReporter(label: string, stream: NodeJS.WriteStream = process.stderr, now: () => number = Date.now): ProgressReporter {
+export function createProgressReporter(
+  label: string,
+  stream: NodeJS.WriteStream = process.stderr,
+  now: () => number = Date.now,
+): ProgressReporter {
   let lastMs = -Infinity;
   let drawn = false;
   let unreported: Progress | null = null;
@@ -59,12 +63,18 @@ export function renderBar(label: string, progress: Progress): string {
   const fraction = Math.min(1, progress.done / progress.total);
   const filled = Math.round(fraction * BAR_WIDTH);
   const total = progress.unit === 's' ? clock(progress.total) : progress.total.toLocaleString('en');
-  return [`${label} [${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%`, `${done} / ${total}`, ...counters].join('  ·  ');
+  return [
+    `${label} [${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%`,
+    `${done} / ${total}`,
+    ...counters,
+  ].join('  ·  ');
 }
 
 /** Seconds as h:mm:ss or m:ss. */
 function clock(seconds: number): string {
-  const s = Math.floor(seconds % 60).toString().padStart(2, '0');
+  const s = Math.floor(seconds % 60)
+    .toString()
+    .padStart(2, '0');
   const m = Math.floor((seconds / 60) % 60);
   const h = Math.floor(seconds / 3600);
   return h > 0 ? `${h}:${m.toString().padStart(2, '0')}:${s}` : `${m}:${s}`;

@@ -1,5 +1,5 @@
-import type { Registry } from '../store/registry.ts';
 import type { SimulatedMember } from '../simulators/roster.ts';
+import type { Registry } from '../store/registry.ts';
 
 export const DEMO_CLUB = 'demo';
 

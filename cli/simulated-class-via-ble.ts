@@ -12,7 +12,15 @@ const SLOTS_PER_ADAPTER = 5;
  * `up --via-ble`: the simulated class as virtual straps in an emulated room, held by the real gateway
  * code over real noble (one emulated adapter per five straps), publishing to the embedded broker.
  */
-export async function startClassViaBle(options: { brokerUrl: string; club: string; athletes: number; seed: number; joinAtS: number; dataDir: string; logger: Logger }): Promise<{ stop(): Promise<void> }> {
+export async function startClassViaBle(options: {
+  brokerUrl: string;
+  club: string;
+  athletes: number;
+  seed: number;
+  joinAtS: number;
+  dataDir: string;
+  logger: Logger;
+}): Promise<{ stop(): Promise<void> }> {
   const require = createRequire(import.meta.url);
   const withBindings = require('@abandonware/noble/with-bindings') as (bindings: unknown) => NobleLike;
   const room = new EmulatedRoom();

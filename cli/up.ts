@@ -2,23 +2,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { buildApp, type Api } from '../api/app.ts';
+import { type Api, buildApp } from '../api/app.ts';
 import { ApiConfig } from '../api/config.ts';
 import { LiveHub } from '../api/live/live-hub.ts';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.ts';
+import { type EmbeddedBroker, startEmbeddedBroker } from '../broker/embedded-broker.ts';
 import { IngestConfig } from '../ingest/config.ts';
 import { IngestService } from '../ingest/ingest-service.ts';
-import { parseEnv, PortNumber, RedisUrl } from '../protocol/env.ts';
+import { PortNumber, parseEnv, RedisUrl } from '../protocol/env.ts';
 import { createRoster } from '../simulators/roster.ts';
 import { runSimulation } from '../simulators/run-simulation.ts';
 import { createMetricsRegistry } from './metrics-registry.ts';
 import { openStores, type Stores } from './open-stores.ts';
+import { DEMO_CLUB, seedDemoClub } from './seed-demo-club.ts';
 import { startClassViaBle } from './simulated-class-via-ble.ts';
 import { listening } from './startup-error.ts';
-import { DEMO_CLUB, seedDemoClub } from './seed-demo-club.ts';
 
 export const UpConfig = ApiConfig.omit({ MQTT_URL: true })
-  .extend(IngestConfig.pick({ INGEST_CLIENT_ID: true, INGEST_BATCH_SIZE: true, INGEST_FLUSH_INTERVAL: true, INGEST_QUEUE_MAX_POINTS: true, INGEST_KEEPALIVE: true, INGEST_STALL_AFTER: true }).shape)
+  .extend(
+    IngestConfig.pick({
+      INGEST_CLIENT_ID: true,
+      INGEST_BATCH_SIZE: true,
+      INGEST_FLUSH_INTERVAL: true,
+      INGEST_QUEUE_MAX_POINTS: true,
+      INGEST_KEEPALIVE: true,
+      INGEST_STALL_AFTER: true,
+    }).shape,
+  )
   .extend({
     MQTT_PORT: PortNumber.default(1883),
     MQTT_HOST: z.string().min(1).default('0.0.0.0'),
@@ -28,7 +37,10 @@ export const UpConfig = ApiConfig.omit({ MQTT_URL: true })
     SIM_ATHLETES: z.coerce.number().int().min(0).max(1000).default(20),
     SIM_SEED: z.coerce.number().int().default(42),
     /** true: the simulated straps go through the real gateway and noble over an emulated radio. */
-    SIM_VIA_BLE: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+    SIM_VIA_BLE: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((value) => value === 'true'),
   });
 export type UpConfig = z.infer<typeof UpConfig>;
 export const loadUpConfig = (env: Record<string, string | undefined>): UpConfig => parseEnv(UpConfig, env);
@@ -50,7 +62,8 @@ export async function startUp(config: UpConfig, logger: Logger): Promise<Running
   // What started so far, stopped in reverse if a later part cannot start (a port taken, say).
   const started: (() => Promise<unknown>)[] = [];
   const stopStarted = async () => {
-    for (const stop of started.splice(0).reverse()) await stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping after a failed start'));
+    for (const stop of started.splice(0).reverse())
+      await stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping after a failed start'));
   };
   try {
     return await startParts(config, logger, started, stopStarted);
@@ -60,7 +73,12 @@ export async function startUp(config: UpConfig, logger: Logger): Promise<Running
   }
 }
 
-async function startParts(config: UpConfig, logger: Logger, started: (() => Promise<unknown>)[], stopStarted: () => Promise<void>): Promise<RunningStack> {
+async function startParts(
+  config: UpConfig,
+  logger: Logger,
+  started: (() => Promise<unknown>)[],
+  stopStarted: () => Promise<void>,
+): Promise<RunningStack> {
   const metricsRegistry = createMetricsRegistry();
   const stores = await openStores(config.DATA_DIR, config, logger);
   started.push(() => stores.close());
@@ -93,7 +111,15 @@ async function startParts(config: UpConfig, logger: Logger, started: (() => Prom
   const simulation = new AbortController();
   const viaBle =
     members.length > 0 && config.SIM_VIA_BLE
-      ? await startClassViaBle({ brokerUrl: mqttUrl, club: DEMO_CLUB, athletes: members.length, seed: config.SIM_SEED, joinAtS: DEMO_JOIN_AT_S, dataDir: join(config.DATA_DIR === ':memory:' ? tmpdir() : config.DATA_DIR, 'gateway'), logger })
+      ? await startClassViaBle({
+          brokerUrl: mqttUrl,
+          club: DEMO_CLUB,
+          athletes: members.length,
+          seed: config.SIM_SEED,
+          joinAtS: DEMO_JOIN_AT_S,
+          dataDir: join(config.DATA_DIR === ':memory:' ? tmpdir() : config.DATA_DIR, 'gateway'),
+          logger,
+        })
       : null;
   const simulating =
     members.length > 0 && !viaBle

@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import { type BackoffOptions, backoffDelayMs } from '../protocol/backoff.ts';
 import { isGattDecodeError } from '../protocol/gatt/gatt-errors.ts';
 import { DEVICE_PROFILES, DeviceSession, PRIMARY_SERVICE_UUIDS } from '../protocol/gatt/profiles.ts';
 import { GATT, normalizeUuid } from '../protocol/gatt/uuids.ts';
 import type { SeenDevice } from '../protocol/mqtt/gateway-state.ts';
 import type { Sample } from '../protocol/mqtt/telemetry.ts';
-import { backoffDelayMs, type BackoffOptions } from '../protocol/backoff.ts';
 import type { Characteristic, NobleLike, Peripheral } from './noble-types.ts';
 import { withTimeout } from './with-timeout.ts';
 
@@ -142,7 +142,9 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
 
   /** Held links weaker than the threshold. */
   fadingLinks(thresholdDbm: number): string[] {
-    return [...this.devices.values()].filter((device) => device.status === 'connected' && device.rssiDbm < thresholdDbm).map((device) => device.id);
+    return [...this.devices.values()]
+      .filter((device) => device.status === 'connected' && device.rssiDbm < thresholdDbm)
+      .map((device) => device.id);
   }
 
   /** Drops a connection on purpose (hand-over to a gateway that hears the device better). */
@@ -182,7 +184,17 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
     let device = this.devices.get(id);
     if (!device) {
       if (this.devices.size >= MAX_TRACKED_DEVICES && !this.forgetSilentDevices()) return;
-      device = { id, peripheral, rssiDbm: peripheral.rssi, lastSeenMs: this.now(), status: 'idle', failures: 0, notBeforeMs: 0, session: new DeviceSession(id), lastBroadcastMs: 0 };
+      device = {
+        id,
+        peripheral,
+        rssiDbm: peripheral.rssi,
+        lastSeenMs: this.now(),
+        status: 'idle',
+        failures: 0,
+        notBeforeMs: 0,
+        session: new DeviceSession(id),
+        lastBroadcastMs: 0,
+      };
       this.devices.set(id, device);
     }
     device.peripheral = peripheral;
@@ -274,12 +286,21 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
     device.session.reset();
     const linkLost = new Promise<never>((_, reject) => (device.abortSetup = reject));
     linkLost.catch(() => {});
-    const step = <T>(promise: Promise<T>, timeoutMs: number, what: string) => Promise.race([withTimeout(promise, timeoutMs, what), linkLost]);
+    const step = <T>(promise: Promise<T>, timeoutMs: number, what: string) =>
+      Promise.race([withTimeout(promise, timeoutMs, what), linkLost]);
     try {
-      const services = await step(peripheral.discoverServicesAsync([...PROFILE_CHARACTERISTICS.keys()]), this.timeouts.discoveryMs, `service discovery on ${device.id}`);
+      const services = await step(
+        peripheral.discoverServicesAsync([...PROFILE_CHARACTERISTICS.keys()]),
+        this.timeouts.discoveryMs,
+        `service discovery on ${device.id}`,
+      );
       for (const service of services) {
         const wanted = PROFILE_CHARACTERISTICS.get(normalizeUuid(service.uuid)) ?? [];
-        const characteristics = await step(service.discoverCharacteristicsAsync(wanted.map((c) => c.uuid)), this.timeouts.discoveryMs, `characteristic discovery on ${device.id}`);
+        const characteristics = await step(
+          service.discoverCharacteristicsAsync(wanted.map((c) => c.uuid)),
+          this.timeouts.discoveryMs,
+          `characteristic discovery on ${device.id}`,
+        );
         for (const characteristic of characteristics) {
           const spec = wanted.find((c) => c.uuid === normalizeUuid(characteristic.uuid));
           if (!spec) continue;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { DurationMs, LogLevel, MqttUrl, PortNumber, parseEnv } from '../protocol/env.ts';
 import { ClubId, GatewayId } from '../protocol/ids.ts';
-import { DurationMs, LogLevel, MqttUrl, parseEnv, PortNumber } from '../protocol/env.ts';
 
 export const GatewayConfig = z.object({
   GATEWAY_CLUB: ClubId,

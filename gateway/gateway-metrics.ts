@@ -10,7 +10,8 @@ export function registerGatewayMetrics(registry: Registry, gateway: GatewayServi
     labelNames: ['adapter'] as const,
     registers,
     collect() {
-      for (const central of gateway.centrals) this.set({ adapter: central.options.adapter }, central.seenDevices().filter((device) => device.connected).length);
+      for (const central of gateway.centrals)
+        this.set({ adapter: central.options.adapter }, central.seenDevices().filter((device) => device.connected).length);
     },
   });
   new Gauge({
@@ -49,10 +50,16 @@ export function registerGatewayMetrics(registry: Registry, gateway: GatewayServi
       },
     });
   totals('sc_gateway_samples_total', 'Samples decoded from wearables', () => gateway.stats.samples);
-  totals('sc_gateway_outbox_dropped_total', 'Telemetry messages dropped because the outbox was full', () => gateway.stats.droppedFromOutbox);
+  totals(
+    'sc_gateway_outbox_dropped_total',
+    'Telemetry messages dropped because the outbox was full',
+    () => gateway.stats.droppedFromOutbox,
+  );
   totals('sc_gateway_decode_errors_total', 'Notifications that could not be decoded', () => sum(gateway, 'decodeErrors'));
   totals('sc_gateway_connect_timeouts_total', 'Connection attempts cancelled after the timeout', () => sum(gateway, 'connectTimeouts'));
-  totals('sc_gateway_setup_failures_total', 'Connections lost or timed out during discovery and subscription', () => sum(gateway, 'setupFailures'));
+  totals('sc_gateway_setup_failures_total', 'Connections lost or timed out during discovery and subscription', () =>
+    sum(gateway, 'setupFailures'),
+  );
   totals('sc_gateway_scan_restarts_total', 'Scans restarted after the controller stopped them', () => sum(gateway, 'scanRestarts'));
 }
 

@@ -18,7 +18,18 @@ export interface Adapter {
 
 export type GatewayServiceConfig = Pick<
   GatewayConfig,
-  'GATEWAY_CLUB' | 'GATEWAY_ID' | 'MQTT_URL' | 'GATEWAY_MAX_CONNECTIONS' | 'GATEWAY_DEVICES' | 'GATEWAY_BATCH_WINDOW' | 'GATEWAY_DEVICES_INTERVAL' | 'GATEWAY_DATA_DIR' | 'GATEWAY_OUTBOX_MAX_MESSAGES' | 'GATEWAY_FADE_RSSI' | 'GATEWAY_CONNECT_TIMEOUT' | 'GATEWAY_RSSI_POLL'
+  | 'GATEWAY_CLUB'
+  | 'GATEWAY_ID'
+  | 'MQTT_URL'
+  | 'GATEWAY_MAX_CONNECTIONS'
+  | 'GATEWAY_DEVICES'
+  | 'GATEWAY_BATCH_WINDOW'
+  | 'GATEWAY_DEVICES_INTERVAL'
+  | 'GATEWAY_DATA_DIR'
+  | 'GATEWAY_OUTBOX_MAX_MESSAGES'
+  | 'GATEWAY_FADE_RSSI'
+  | 'GATEWAY_CONNECT_TIMEOUT'
+  | 'GATEWAY_RSSI_POLL'
 > &
   Partial<Pick<GatewayConfig, 'GATEWAY_API_URL'>>;
 
@@ -50,7 +61,10 @@ export class GatewayService {
     logger: Logger,
   ) {
     this.log = logger.child({ module: 'gateway', gateway: config.GATEWAY_ID });
-    this.outbox = new TelemetryOutbox(join(config.GATEWAY_DATA_DIR, `outbox-${config.GATEWAY_CLUB}-${config.GATEWAY_ID}.db`), config.GATEWAY_OUTBOX_MAX_MESSAGES);
+    this.outbox = new TelemetryOutbox(
+      join(config.GATEWAY_DATA_DIR, `outbox-${config.GATEWAY_CLUB}-${config.GATEWAY_ID}.db`),
+      config.GATEWAY_OUTBOX_MAX_MESSAGES,
+    );
     this.uplink = new MqttUplink({
       brokerUrl: config.MQTT_URL,
       club: config.GATEWAY_CLUB,
@@ -63,7 +77,8 @@ export class GatewayService {
       config.GATEWAY_DEVICES === 'paired'
         ? new PairedDevices({ apiUrl: config.GATEWAY_API_URL!, club: config.GATEWAY_CLUB, refreshMs: PAIRINGS_REFRESH_MS, logger })
         : null;
-    const listed = config.GATEWAY_DEVICES === 'any' || this.paired ? null : new Set(config.GATEWAY_DEVICES.split(',').map((id) => id.trim()));
+    const listed =
+      config.GATEWAY_DEVICES === 'any' || this.paired ? null : new Set(config.GATEWAY_DEVICES.split(',').map((id) => id.trim()));
     const isWanted = (id: string) => (this.paired ? this.paired.has(id) : listed === null || listed.has(id));
     this.centrals = adapters.map(
       (adapter) =>
@@ -71,7 +86,11 @@ export class GatewayService {
           noble: adapter.noble,
           adapter: adapter.name,
           maxConnections: config.GATEWAY_MAX_CONNECTIONS,
-          timeouts: { connectMs: config.GATEWAY_CONNECT_TIMEOUT, discoveryMs: config.GATEWAY_CONNECT_TIMEOUT, readMs: Math.min(5000, config.GATEWAY_CONNECT_TIMEOUT) },
+          timeouts: {
+            connectMs: config.GATEWAY_CONNECT_TIMEOUT,
+            discoveryMs: config.GATEWAY_CONNECT_TIMEOUT,
+            readMs: Math.min(5000, config.GATEWAY_CONNECT_TIMEOUT),
+          },
           rssiPollMs: config.GATEWAY_RSSI_POLL,
           shouldConnect: ({ id, rssiDbm }) =>
             isWanted(id) &&
@@ -114,7 +133,13 @@ export class GatewayService {
     const samples = this.pending;
     this.pending = [];
     for (const chunk of chunkSamples(samples)) {
-      const { dropped } = this.outbox.append((seq) => ({ v: 1, gateway: this.config.GATEWAY_ID, seq, sentAtMs: Date.now(), samples: chunk }));
+      const { dropped } = this.outbox.append((seq) => ({
+        v: 1,
+        gateway: this.config.GATEWAY_ID,
+        seq,
+        sentAtMs: Date.now(),
+        samples: chunk,
+      }));
       this.stats.messages++;
       if (dropped > 0) {
         this.stats.droppedFromOutbox += dropped;
@@ -145,7 +170,8 @@ export function devicesForPeers(seen: readonly SeenDevice[]): SeenDevice[] {
   const byId = new Map<string, SeenDevice>();
   for (const device of seen) {
     const known = byId.get(device.id);
-    if (!known || (device.connected && !known.connected) || (device.connected === known.connected && device.lastSeenMs > known.lastSeenMs)) byId.set(device.id, device);
+    if (!known || (device.connected && !known.connected) || (device.connected === known.connected && device.lastSeenMs > known.lastSeenMs))
+      byId.set(device.id, device);
   }
   return [...byId.values()]
     .sort((a, b) => Number(b.connected) - Number(a.connected) || b.lastSeenMs - a.lastSeenMs)

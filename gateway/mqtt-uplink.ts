@@ -71,7 +71,13 @@ export class MqttUplink {
     const client = this.client;
     this.client = null;
     if (!client) return;
-    if (client.connected) await client.publishAsync(buildStatusTopic(this.options.club, this.options.gateway), statusPayload(this.options.gateway, 'offline'), { qos: 1, retain: true }).catch(() => {});
+    if (client.connected)
+      await client
+        .publishAsync(buildStatusTopic(this.options.club, this.options.gateway), statusPayload(this.options.gateway, 'offline'), {
+          qos: 1,
+          retain: true,
+        })
+        .catch(() => {});
     await client.endAsync(true);
   }
 
@@ -85,7 +91,9 @@ export class MqttUplink {
         const entries = outbox.peek(this.options.inFlight ?? 8);
         if (entries.length === 0) return;
         // Sent in order; each deleted only when acknowledged. A drop mid-way leaves the rest for the next connect.
-        await Promise.all(entries.map((entry) => this.client!.publishAsync(topic, entry.payload, { qos: 1 }).then(() => outbox.acknowledge(entry.seq))));
+        await Promise.all(
+          entries.map((entry) => this.client!.publishAsync(topic, entry.payload, { qos: 1 }).then(() => outbox.acknowledge(entry.seq))),
+        );
       }
     } catch (error) {
       this.log.warn({ err: error }, 'publish interrupted; the outbox keeps the rest');

@@ -1,5 +1,5 @@
-import type { Characteristic, Peripheral } from '@abandonware/noble';
 import type { EventEmitter } from 'node:events';
+import type { Characteristic, Peripheral } from '@abandonware/noble';
 
 // Type-only: importing these types never loads noble's native module.
 export type { Characteristic, Peripheral };

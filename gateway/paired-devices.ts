@@ -14,9 +14,7 @@ export class PairedDevices {
   private timer: NodeJS.Timeout | null = null;
   private readonly log: Logger;
 
-  constructor(
-    private readonly options: { apiUrl: string; club: string; refreshMs: number; logger: Logger },
-  ) {
+  constructor(private readonly options: { apiUrl: string; club: string; refreshMs: number; logger: Logger }) {
     this.log = options.logger.child({ module: 'pairings' });
   }
 
@@ -41,7 +39,8 @@ export class PairedDevices {
       if (!response.ok) throw new Error(`${url} answered ${response.status}`);
       const { devices } = DevicesResponse.parse(await response.json());
       const paired = new Set(devices.filter((device) => device.athlete !== null).map((device) => device.id));
-      if (paired.size !== this.ids.size || [...paired].some((id) => !this.ids.has(id))) this.log.info({ paired: paired.size }, 'paired devices updated');
+      if (paired.size !== this.ids.size || [...paired].some((id) => !this.ids.has(id)))
+        this.log.info({ paired: paired.size }, 'paired devices updated');
       this.ids = paired;
     } catch (error) {
       this.log.warn({ err: error, kept: this.ids.size }, 'could not read the paired devices; keeping the last list');

@@ -1,6 +1,6 @@
-import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
 import type { TelemetryMessage } from '../protocol/mqtt/telemetry.ts';
 
 export interface OutboxEntry {
@@ -22,7 +22,10 @@ export class TelemetryOutbox {
   private readonly count;
   private readonly dropOldest;
 
-  constructor(file: string, readonly maxMessages: number) {
+  constructor(
+    file: string,
+    readonly maxMessages: number,
+  ) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');

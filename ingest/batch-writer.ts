@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
+import { backoffDelayMs } from '../protocol/backoff.ts';
 import type { DeadLetters } from '../store/dead-letters.ts';
 import type { IngestQueue, QueuedEntry } from '../store/ingest-queue.ts';
-import { backoffDelayMs } from '../protocol/backoff.ts';
 import { StoreWriteError } from '../store/store-errors.ts';
 import type { StoredPoint, TimeSeriesStore } from '../store/time-series-store.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
@@ -166,9 +166,18 @@ export class BatchWriter {
     const { deadLetters, metrics, logger } = this.options;
     const reasons = [...new Set(refused.reasons)];
     const detail = `${refused.points.length} point(s) refused by the store: ${reasons.join('; ')}`;
-    deadLetters.record({ receivedMs: Date.now(), topic: '(ingest queue)', reason: 'store_rejected', detail, payload: Buffer.from(JSON.stringify(refused.points)) });
+    deadLetters.record({
+      receivedMs: Date.now(),
+      topic: '(ingest queue)',
+      reason: 'store_rejected',
+      detail,
+      payload: Buffer.from(JSON.stringify(refused.points)),
+    });
     metrics.messagesRejected.inc({ reason: 'store_rejected' });
-    logger.error({ points: refused.points.length, reason: reasons[0] }, 'store refused points; kept in the dead letters, the rest of the batch stored');
+    logger.error(
+      { points: refused.points.length, reason: reasons[0] },
+      'store refused points; kept in the dead letters, the rest of the batch stored',
+    );
   }
 
   private backoffMs(): number {

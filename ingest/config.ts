@@ -1,12 +1,15 @@
 import { z } from 'zod';
-import { DurationMs, LogLevel, MqttUrl, parseEnv, PortNumber } from '../protocol/env.ts';
+import { DurationMs, LogLevel, MqttUrl, PortNumber, parseEnv } from '../protocol/env.ts';
 import { StoreConfigShape } from '../store/store-config.ts';
 
 export const IngestConfig = z.object({
   MQTT_URL: MqttUrl.default('mqtt://localhost:1883'),
   DATA_DIR: z.string().min(1).default('./data'),
   /** MQTT client id: with a persistent session, the broker keeps our QoS 1 backlog under this name. */
-  INGEST_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('sc-ingest'),
+  INGEST_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .default('sc-ingest'),
   /** Points per store write. */
   INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(5000),
   /** Longest a queued point waits before a write is attempted. */

@@ -15,7 +15,11 @@ export interface IngestReadings {
 export function createIngestMetrics(registry: Registry, readings: IngestReadings) {
   const registers = [registry];
   return {
-    messagesAccepted: new Counter({ name: 'sc_ingest_messages_accepted_total', help: 'Telemetry messages validated and queued', registers }),
+    messagesAccepted: new Counter({
+      name: 'sc_ingest_messages_accepted_total',
+      help: 'Telemetry messages validated and queued',
+      registers,
+    }),
     messagesRejected: new Counter({
       name: 'sc_ingest_messages_rejected_total',
       help: 'Messages dead-lettered, by reason',
@@ -24,7 +28,11 @@ export function createIngestMetrics(registry: Registry, readings: IngestReadings
     }),
     samplesStored: new Counter({ name: 'sc_ingest_samples_stored_total', help: 'Samples written to the time-series store', registers }),
     batches: new Counter({ name: 'sc_ingest_batches_total', help: 'Store writes committed', registers }),
-    writeRetries: new Counter({ name: 'sc_ingest_store_write_retries_total', help: 'Store writes that failed and will be retried', registers }),
+    writeRetries: new Counter({
+      name: 'sc_ingest_store_write_retries_total',
+      help: 'Store writes that failed and will be retried',
+      registers,
+    }),
     writeSeconds: new Histogram({
       name: 'sc_ingest_store_write_seconds',
       help: 'Latency of one batch write to the store',
@@ -41,7 +49,11 @@ export function createIngestMetrics(registry: Registry, readings: IngestReadings
         this.set(oldest === null ? 0 : (Date.now() - oldest) / 1000);
       },
     }),
-    queueFull: new Gauge({ name: 'sc_ingest_queue_full', help: '1 while the queue is full and ingest holds acknowledgements back', registers }),
+    queueFull: new Gauge({
+      name: 'sc_ingest_queue_full',
+      help: '1 while the queue is full and ingest holds acknowledgements back',
+      registers,
+    }),
     sequenceGaps: new Counter({
       name: 'sc_ingest_sequence_gaps_total',
       help: 'Sequence numbers a gateway skipped when they were first noticed missing (see sc_ingest_sequence_missing for those still missing)',
@@ -60,7 +72,11 @@ export function createIngestMetrics(registry: Registry, readings: IngestReadings
         this.set(readings.missingSequences?.() ?? 0);
       },
     }),
-    brokerConnects: new Counter({ name: 'sc_ingest_broker_connects_total', help: 'Connections to the broker (CONNACKs), the first included: more than one means reconnects', registers }),
+    brokerConnects: new Counter({
+      name: 'sc_ingest_broker_connects_total',
+      help: 'Connections to the broker (CONNACKs), the first included: more than one means reconnects',
+      registers,
+    }),
     telemetryStalled: new Gauge({
       name: 'sc_ingest_telemetry_stalled',
       help: '1 while ingest is connected and gateways report connected wearables, yet no telemetry arrived for INGEST_STALL_AFTER',

@@ -1,10 +1,10 @@
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
-import type { TelemetryMessage } from '../protocol/mqtt/telemetry.ts';
 import { DevicesMessage } from '../protocol/mqtt/gateway-state.ts';
 import { mqttLimits } from '../protocol/mqtt/limits.ts';
-import { buildChannelFilter, parseTopic, type GatewayTopic } from '../protocol/mqtt/topics.ts';
+import type { TelemetryMessage } from '../protocol/mqtt/telemetry.ts';
+import { buildChannelFilter, type GatewayTopic, parseTopic } from '../protocol/mqtt/topics.ts';
 import { validateTelemetry } from '../protocol/mqtt/validate-telemetry.ts';
 import type { SqliteDatabase } from '../store/database.ts';
 import type { DeadLetters } from '../store/dead-letters.ts';
@@ -29,7 +29,10 @@ export interface IngestDeps {
   now?: () => number;
 }
 
-export type IngestServiceConfig = Pick<IngestConfig, 'MQTT_URL' | 'INGEST_CLIENT_ID' | 'INGEST_BATCH_SIZE' | 'INGEST_FLUSH_INTERVAL' | 'INGEST_QUEUE_MAX_POINTS'> &
+export type IngestServiceConfig = Pick<
+  IngestConfig,
+  'MQTT_URL' | 'INGEST_CLIENT_ID' | 'INGEST_BATCH_SIZE' | 'INGEST_FLUSH_INTERVAL' | 'INGEST_QUEUE_MAX_POINTS'
+> &
   Partial<Pick<IngestConfig, 'INGEST_KEEPALIVE' | 'INGEST_STALL_AFTER'>>;
 
 const DEFAULT_KEEPALIVE_S = 30;
@@ -135,7 +138,12 @@ export class IngestService {
   health(): IngestHealth {
     const nowMs = this.now();
     const status = !this.client?.connected ? 'disconnected' : this.watch.isStalled(nowMs) ? 'stalled' : 'ok';
-    return { status, queuedPoints: this.writer.queuedPoints, queueFull: this.queueFullSince !== null, secondsSinceTelemetry: this.watch.secondsSinceTelemetry(nowMs) };
+    return {
+      status,
+      queuedPoints: this.writer.queuedPoints,
+      queueFull: this.queueFullSince !== null,
+      secondsSinceTelemetry: this.watch.secondsSinceTelemetry(nowMs),
+    };
   }
 
   /**
@@ -198,7 +206,10 @@ export class IngestService {
       if (!this.queueFullSince) {
         this.queueFullSince = this.now();
         this.metrics.queueFull.set(1);
-        this.log.error({ queuedPoints: this.writer.queuedPoints, max: this.config.INGEST_QUEUE_MAX_POINTS }, 'ingest queue full: holding acknowledgements until the store catches up');
+        this.log.error(
+          { queuedPoints: this.writer.queuedPoints, max: this.config.INGEST_QUEUE_MAX_POINTS },
+          'ingest queue full: holding acknowledgements until the store catches up',
+        );
       }
       this.hold!.hold(() => this.handlePublish(packet, done));
       return;
@@ -228,7 +239,11 @@ export class IngestService {
       return;
     }
     const parsed = DevicesMessage.safeParse(json);
-    if (parsed.success) this.watch.onGatewayDevices(parsed.data.devices.some((device) => device.connected), this.now());
+    if (parsed.success)
+      this.watch.onGatewayDevices(
+        parsed.data.devices.some((device) => device.connected),
+        this.now(),
+      );
   }
 
   /** Validates one publish and either queues its points or dead-letters it. Synchronous and durable. */

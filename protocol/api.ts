@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { DurationMs } from './env.ts';
 import { AthleteId, ClubId, DeviceId } from './ids.ts';
 import { SampleKindSchema } from './mqtt/telemetry.ts';
 import { RejectionReason } from './mqtt/validate-telemetry.ts';
-import { DurationMs } from './env.ts';
 
 // Request and response schemas of the HTTP API (api/ validates with them, tests read with them).
 
@@ -31,7 +31,10 @@ export const MAX_HISTORY_BUCKETS = 10_000;
 export const HistoryQuery = z
   .object({
     kind: SampleKindSchema.default('heart_rate'),
-    field: z.string().regex(/^[A-Za-z]{1,40}$/).default('heartRateBpm'),
+    field: z
+      .string()
+      .regex(/^[A-Za-z]{1,40}$/)
+      .default('heartRateBpm'),
     fromMs: z.coerce.number().int().min(0),
     toMs: z.coerce.number().int().min(0),
     bucket: DurationMs.pipe(z.number().int().min(1000, 'bucket must be at least 1s')).default(60_000),

@@ -8,17 +8,20 @@ const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
 /** "250ms", "30s", "45m", "1h" or a bare number of milliseconds → milliseconds. */
-export const DurationMs = z.union([
-  z.number().nonnegative(),
-  z
-    .string()
-    .trim()
-    .regex(DURATION, 'a duration such as 500ms, 30s, 45m or 1h')
-    .transform((text) => {
-      const [, amount, unit] = DURATION.exec(text)!;
-      return Math.round(Number(amount) * UNIT_MS[(unit ?? 'ms') as keyof typeof UNIT_MS]);
-    }),
-], { error: 'expected a duration such as 500ms, 30s, 45m or 1h' });
+export const DurationMs = z.union(
+  [
+    z.number().nonnegative(),
+    z
+      .string()
+      .trim()
+      .regex(DURATION, 'a duration such as 500ms, 30s, 45m or 1h')
+      .transform((text) => {
+        const [, amount, unit] = DURATION.exec(text)!;
+        return Math.round(Number(amount) * UNIT_MS[(unit ?? 'ms') as keyof typeof UNIT_MS]);
+      }),
+  ],
+  { error: 'expected a duration such as 500ms, 30s, 45m or 1h' },
+);
 
 export const MqttUrl = z.string().regex(/^(mqtts?|wss?|tcp):\/\/[^\s]+$/, 'an MQTT URL such as mqtt://localhost:1883');
 

@@ -14,8 +14,31 @@ export interface SimulatedMember {
 }
 
 const FIRST_NAMES = [
-  'Amira', 'Bastien', 'Chloé', 'Dmitri', 'Elena', 'Farid', 'Giulia', 'Hugo', 'Ines', 'Jonas', 'Kenza', 'Lucas',
-  'Maya', 'Nils', 'Océane', 'Pablo', 'Quentin', 'Rosa', 'Samir', 'Tessa', 'Ulrich', 'Vera', 'Wassim', 'Yara', 'Zoé',
+  'Amira',
+  'Bastien',
+  'Chloé',
+  'Dmitri',
+  'Elena',
+  'Farid',
+  'Giulia',
+  'Hugo',
+  'Ines',
+  'Jonas',
+  'Kenza',
+  'Lucas',
+  'Maya',
+  'Nils',
+  'Océane',
+  'Pablo',
+  'Quentin',
+  'Rosa',
+  'Samir',
+  'Tessa',
+  'Ulrich',
+  'Vera',
+  'Wassim',
+  'Yara',
+  'Zoé',
 ];
 const LAST_INITIALS = 'ABCDEFGHJKLMNPRSTVW';
 

@@ -109,7 +109,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         );
       }
       if (options.onProgress) {
-        options.onProgress({ simulatedS: result.simulatedS, totalS: options.durationMs > 0 ? options.durationMs / 1000 : null, published: result.published });
+        options.onProgress({
+          simulatedS: result.simulatedS,
+          totalS: options.durationMs > 0 ? options.durationMs / 1000 : null,
+          published: result.published,
+        });
       } else if (Date.now() - lastProgressMs >= PROGRESS_EVERY_MS[pace]) {
         lastProgressMs = Date.now();
         logger.info({ simulatedS: result.simulatedS, published: result.published, phase: simulatedClass.phaseAt(tickMs) }, 'simulating');

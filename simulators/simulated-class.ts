@@ -1,8 +1,8 @@
 import type { Sample } from '../protocol/mqtt/telemetry.ts';
-import { hiitClass, workloadAt, type ClassScript } from './class-script.ts';
+import { type ClassScript, hiitClass, workloadAt } from './class-script.ts';
 import { Random } from './random.ts';
 import { createRoster, type SimulatedMember } from './roster.ts';
-import { VirtualAthlete, defaultImperfections, type ImperfectionRates } from './virtual-athlete.ts';
+import { defaultImperfections, type ImperfectionRates, VirtualAthlete } from './virtual-athlete.ts';
 
 export interface SimulatedClassOptions {
   athletes: number;

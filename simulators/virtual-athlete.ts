@@ -1,5 +1,5 @@
 import type { Sample } from '../protocol/mqtt/telemetry.ts';
-import { Random } from './random.ts';
+import type { Random } from './random.ts';
 import type { SimulatedMember } from './roster.ts';
 
 export interface ImperfectionRates {

@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { chunkSamples } from '../protocol/mqtt/limits.ts';
 import { buildStatusPayload, type DevicesMessage, type GatewayStatus } from '../protocol/mqtt/gateway-state.ts';
+import { chunkSamples } from '../protocol/mqtt/limits.ts';
 import type { Sample, TelemetryMessage } from '../protocol/mqtt/telemetry.ts';
 import { buildDevicesTopic, buildStatusTopic, buildTelemetryTopic } from '../protocol/mqtt/topics.ts';
 
@@ -42,7 +42,9 @@ export class VirtualGateway {
     const publishes: Promise<unknown>[] = [];
     for (const chunk of chunkSamples(samples)) {
       const message: TelemetryMessage = { v: 1, gateway: this.options.gateway, seq: this.seq++, sentAtMs: Date.now(), samples: chunk };
-      publishes.push(client.publishAsync(buildTelemetryTopic(this.options.club, this.options.gateway), JSON.stringify(message), { qos: 1 }));
+      publishes.push(
+        client.publishAsync(buildTelemetryTopic(this.options.club, this.options.gateway), JSON.stringify(message), { qos: 1 }),
+      );
     }
     await Promise.all(publishes);
     return publishes.length;
@@ -60,7 +62,9 @@ export class VirtualGateway {
   async close(): Promise<void> {
     if (!this.client) return;
     const { club, gateway } = this.options;
-    await this.client.publishAsync(buildStatusTopic(club, gateway), statusPayload(gateway, 'offline'), { qos: 1, retain: true }).catch(() => {});
+    await this.client
+      .publishAsync(buildStatusTopic(club, gateway), statusPayload(gateway, 'offline'), { qos: 1, retain: true })
+      .catch(() => {});
     await this.client.endAsync();
     this.client = null;
   }

@@ -22,7 +22,9 @@ export class IngestQueue {
   constructor(db: SqliteDatabase) {
     this.insert = db.prepare('INSERT INTO ingest_queue (enqueued_ms, point_count, points) VALUES (?, ?, ?)');
     this.head = db.prepare('SELECT id, enqueued_ms, points, point_count FROM ingest_queue ORDER BY id LIMIT ?');
-    this.stats = db.prepare('SELECT COUNT(*) AS entries, COALESCE(SUM(point_count), 0) AS points, MIN(enqueued_ms) AS oldest FROM ingest_queue');
+    this.stats = db.prepare(
+      'SELECT COUNT(*) AS entries, COALESCE(SUM(point_count), 0) AS points, MIN(enqueued_ms) AS oldest FROM ingest_queue',
+    );
     this.removeUpTo = db.prepare('DELETE FROM ingest_queue WHERE id <= ?');
   }
 

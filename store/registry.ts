@@ -49,9 +49,7 @@ export class Registry {
   pairDevice(club: ClubId, device: DeviceId, member: AthleteId, fromMs: number): void {
     this.db.transaction(() => {
       if (this.resolveAthlete(club, device, fromMs) === member) return;
-      this.db
-        .prepare('UPDATE pairings SET to_ms = ? WHERE club_id = ? AND device_id = ? AND to_ms IS NULL')
-        .run(fromMs, club, device);
+      this.db.prepare('UPDATE pairings SET to_ms = ? WHERE club_id = ? AND device_id = ? AND to_ms IS NULL').run(fromMs, club, device);
       this.db
         .prepare('INSERT INTO pairings (club_id, device_id, member_id, from_ms, to_ms) VALUES (?, ?, ?, ?, NULL)')
         .run(club, device, member, fromMs);

@@ -1,12 +1,12 @@
 import type { SqliteDatabase } from './database.ts';
 import {
-  toDenseSeries,
-  type BucketAggregate,
   type AggregatedSeries,
+  type BucketAggregate,
   type PointFilter,
   type RangeQuery,
   type StoredPoint,
   type TimeSeriesStore,
+  toDenseSeries,
 } from './time-series-store.ts';
 
 /** The embedded default: samples in the club's SQLite file, aggregated by SQLite itself. */

@@ -66,7 +66,10 @@ export interface BucketAggregate {
  * Every bucket covering [fromMs, toMs), aligned to multiples of bucketMs since the epoch, from the
  * buckets a store returned: gaps come back as null (count 0) rather than missing, the same for every store.
  */
-export function toDenseSeries(query: Pick<RangeQuery, 'fromMs' | 'toMs' | 'bucketMs'>, byStart: ReadonlyMap<number, BucketAggregate>): AggregatedSeries {
+export function toDenseSeries(
+  query: Pick<RangeQuery, 'fromMs' | 'toMs' | 'bucketMs'>,
+  byStart: ReadonlyMap<number, BucketAggregate>,
+): AggregatedSeries {
   const series: AggregatedSeries = { bucketMs: query.bucketMs, t: [], mean: [], min: [], max: [], count: [] };
   for (let start = Math.floor(query.fromMs / query.bucketMs) * query.bucketMs; start < query.toMs; start += query.bucketMs) {
     const bucket = byStart.get(start);

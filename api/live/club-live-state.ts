@@ -17,9 +17,7 @@ export class ClubLiveState {
   private readonly readings = new Map<string, DeviceReading>();
   private readonly chart: LiveChart = { t: [], series: {} };
 
-  constructor(
-    private readonly options: { staleAfterMs: number; windowMs: number; tickMs: number },
-  ) {}
+  constructor(private readonly options: { staleAfterMs: number; windowMs: number; tickMs: number }) {}
 
   applySample(sample: Sample): void {
     const reading = this.readings.get(sample.device) ?? { heartRateBpm: null, contactLost: false, lastSampleMs: 0, batteryPercent: null };
@@ -85,13 +83,14 @@ export class ClubLiveState {
 
   private tile(id: string, name: string, device: string | null, paired: boolean, maxHrBpm: number | null, nowMs: number): LiveAthlete {
     const reading = device ? this.readings.get(device) : undefined;
-    const state: LiveAthlete['state'] = !reading || reading.lastSampleMs === 0
-      ? 'waiting'
-      : nowMs - reading.lastSampleMs > this.options.staleAfterMs
-        ? 'stale'
-        : reading.contactLost
-          ? 'contact-lost'
-          : 'live';
+    const state: LiveAthlete['state'] =
+      !reading || reading.lastSampleMs === 0
+        ? 'waiting'
+        : nowMs - reading.lastSampleMs > this.options.staleAfterMs
+          ? 'stale'
+          : reading.contactLost
+            ? 'contact-lost'
+            : 'live';
     const bpm = state === 'live' ? reading!.heartRateBpm : null;
     const percent = bpm !== null && maxHrBpm ? percentOfMax(bpm, maxHrBpm) : null;
     return {

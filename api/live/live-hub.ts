@@ -44,14 +44,19 @@ export class LiveHub {
   }
 
   async start(): Promise<void> {
-    const client = mqtt.connect(this.options.brokerUrl, { clientId: `sc-live-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, reconnectPeriod: 1000 });
+    const client = mqtt.connect(this.options.brokerUrl, {
+      clientId: `sc-live-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+      reconnectPeriod: 1000,
+    });
     this.client = client;
     client.on('message', (topic, payload) => this.onTelemetry(topic, payload));
     // Reconnect attempts fail once a second while the broker is away; the live view just pauses.
     client.on('error', (error) => this.log.debug({ err: error }, 'mqtt error'));
     client.on('offline', () => this.log.warn('broker unreachable; the live view pauses until it returns'));
     await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => client.subscribe(buildChannelFilter('telemetry'), { qos: 0 }, (error) => (error ? reject(error) : resolve())));
+      client.once('connect', () =>
+        client.subscribe(buildChannelFilter('telemetry'), { qos: 0 }, (error) => (error ? reject(error) : resolve())),
+      );
     });
     this.timer = setInterval(() => this.tick(Date.now()), this.tickMs);
   }
@@ -71,7 +76,10 @@ export class LiveHub {
     const nowMs = Date.now();
     const state = this.stateOf(club);
     return {
-      snapshot: { update: { club, serverTimeMs: nowMs, athletes: state.tiles(this.rosterOf(club, nowMs), nowMs) }, chart: state.chartSnapshot() },
+      snapshot: {
+        update: { club, serverTimeMs: nowMs, athletes: state.tiles(this.rosterOf(club, nowMs), nowMs) },
+        chart: state.chartSnapshot(),
+      },
       unsubscribe: () => set.delete(listener),
     };
   }

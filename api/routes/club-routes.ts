@@ -1,5 +1,5 @@
-import { Athlete, AthleteParams, ClubParams, Device, HistoryQuery, HistoryResponse } from '../../protocol/api.ts';
 import { z } from 'zod';
+import { Athlete, AthleteParams, ClubParams, Device, HistoryQuery, HistoryResponse } from '../../protocol/api.ts';
 import { AGGREGATABLE_FIELDS } from '../../store/sample-fields.ts';
 import type { Api, ApiDeps } from '../app.ts';
 import { ApiError } from '../errors.ts';
@@ -27,7 +27,10 @@ export function registerClubRoutes(app: Api, deps: ApiDeps): void {
       if (!deps.registry.hasMember(club, athlete)) throw new ApiError('SC_ERR_NOT_FOUND', `no athlete "${athlete}" in club "${club}"`);
       const fields: readonly string[] = AGGREGATABLE_FIELDS[kind];
       if (!fields.includes(field)) {
-        throw new ApiError('SC_ERR_VALIDATION', `field "${field}" cannot be aggregated for kind "${kind}"; use one of ${fields.join(', ')}`);
+        throw new ApiError(
+          'SC_ERR_VALIDATION',
+          `field "${field}" cannot be aggregated for kind "${kind}"; use one of ${fields.join(', ')}`,
+        );
       }
       const series = await deps.timeSeries.queryRange({ club, athlete, kind, field, fromMs, toMs, bucketMs: bucket });
       return { athlete, kind, field, ...series };

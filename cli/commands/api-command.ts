@@ -1,7 +1,7 @@
 import { buildApp } from '../../api/app.ts';
 import { loadApiConfig } from '../../api/config.ts';
 import { LiveHub } from '../../api/live/live-hub.ts';
-import { untilSignal, type Command } from '../command.ts';
+import { type Command, untilSignal } from '../command.ts';
 import { createLogger } from '../logger.ts';
 import { createMetricsRegistry } from '../metrics-registry.ts';
 import { openStores, STORE_ENV } from '../open-stores.ts';
@@ -21,7 +21,13 @@ export const apiCommand: Command = {
     const logger = createLogger(config.LOG_LEVEL);
     const metricsRegistry = createMetricsRegistry();
     const stores = await openStores(config.DATA_DIR, config, logger);
-    const live = new LiveHub({ brokerUrl: config.MQTT_URL, registry: stores.registry, logger, staleAfterMs: config.LIVE_STALE_AFTER, windowMs: config.LIVE_WINDOW });
+    const live = new LiveHub({
+      brokerUrl: config.MQTT_URL,
+      registry: stores.registry,
+      logger,
+      staleAfterMs: config.LIVE_STALE_AFTER,
+      windowMs: config.LIVE_WINDOW,
+    });
     await live.start();
     const app = buildApp(config, { ...stores, metricsRegistry, live, logger });
     try {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { LogLevel, parseEnv, PortNumber, RedisUrl } from '../../protocol/env.ts';
 import { startEmbeddedBroker } from '../../broker/embedded-broker.ts';
-import { untilSignal, type Command } from '../command.ts';
+import { LogLevel, PortNumber, parseEnv, RedisUrl } from '../../protocol/env.ts';
+import { type Command, untilSignal } from '../command.ts';
 import { createLogger } from '../logger.ts';
 import { listening } from '../startup-error.ts';
 

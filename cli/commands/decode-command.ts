@@ -1,5 +1,5 @@
 import { GattDecodeError } from '../../protocol/gatt/gatt-errors.ts';
-import { CHARACTERISTIC_ALIASES, decodeCharacteristic, DeviceSession } from '../../protocol/gatt/profiles.ts';
+import { CHARACTERISTIC_ALIASES, DeviceSession, decodeCharacteristic } from '../../protocol/gatt/profiles.ts';
 import { normalizeUuid } from '../../protocol/gatt/uuids.ts';
 import { Sample } from '../../protocol/mqtt/telemetry.ts';
 import type { Command } from '../command.ts';
@@ -47,7 +47,8 @@ export const decodeCommand: Command = {
         const samples = isPublished(uuid) ? session.decode(uuid, bytes, startMs + index * SPACING_MS) : [];
         const outsideContract = samples.flatMap(contractViolations);
         const line: Record<string, unknown> = { payload, fields, samples: samples.map(({ kind, values }) => ({ kind, values })) };
-        if (isPublished(uuid) && samples.length === 0) line.note = 'no sample yet (the first measurement seeds cumulative counters, or a partial FTMS record waits for its rest)';
+        if (isPublished(uuid) && samples.length === 0)
+          line.note = 'no sample yet (the first measurement seeds cumulative counters, or a partial FTMS record waits for its rest)';
         if (outsideContract.length > 0) {
           line.outsideContract = outsideContract;
           console.error(`payload ${payload}: outside the v1 contract, ingest would dead-letter the message: ${outsideContract.join('; ')}`);

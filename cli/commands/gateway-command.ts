@@ -1,7 +1,7 @@
 import { loadGatewayConfig } from '../../gateway/config.ts';
-import { GatewayService } from '../../gateway/gateway-service.ts';
 import { registerGatewayMetrics } from '../../gateway/gateway-metrics.ts';
-import { untilSignal, type Command } from '../command.ts';
+import { GatewayService } from '../../gateway/gateway-service.ts';
+import { type Command, untilSignal } from '../command.ts';
 import { createLogger } from '../logger.ts';
 import { createMetricsRegistry, serveMetrics } from '../metrics-registry.ts';
 
@@ -17,8 +17,22 @@ export const gatewayCommand: Command = {
     'data-dir': { env: 'GATEWAY_DATA_DIR', description: 'where the outbox lives' },
   },
   env: [
-    'GATEWAY_CLUB', 'GATEWAY_ID', 'MQTT_URL', 'GATEWAY_HCI', 'GATEWAY_MAX_CONNECTIONS', 'GATEWAY_DEVICES', 'GATEWAY_BATCH_WINDOW', 'GATEWAY_DEVICES_INTERVAL',
-    'GATEWAY_DATA_DIR', 'GATEWAY_OUTBOX_MAX_MESSAGES', 'GATEWAY_CONNECT_TIMEOUT', 'GATEWAY_RSSI_POLL', 'GATEWAY_FADE_RSSI', 'GATEWAY_API_URL', 'GATEWAY_METRICS_PORT', 'LOG_LEVEL',
+    'GATEWAY_CLUB',
+    'GATEWAY_ID',
+    'MQTT_URL',
+    'GATEWAY_HCI',
+    'GATEWAY_MAX_CONNECTIONS',
+    'GATEWAY_DEVICES',
+    'GATEWAY_BATCH_WINDOW',
+    'GATEWAY_DEVICES_INTERVAL',
+    'GATEWAY_DATA_DIR',
+    'GATEWAY_OUTBOX_MAX_MESSAGES',
+    'GATEWAY_CONNECT_TIMEOUT',
+    'GATEWAY_RSSI_POLL',
+    'GATEWAY_FADE_RSSI',
+    'GATEWAY_API_URL',
+    'GATEWAY_METRICS_PORT',
+    'LOG_LEVEL',
   ],
   async run(env) {
     const config = loadGatewayConfig(env);

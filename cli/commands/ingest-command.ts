@@ -1,6 +1,6 @@
 import { loadIngestConfig } from '../../ingest/config.ts';
 import { IngestService } from '../../ingest/ingest-service.ts';
-import { untilSignal, type Command } from '../command.ts';
+import { type Command, untilSignal } from '../command.ts';
 import { createLogger } from '../logger.ts';
 import { createMetricsRegistry, serveMetrics } from '../metrics-registry.ts';
 import { openStores, STORE_ENV } from '../open-stores.ts';
@@ -13,7 +13,19 @@ export const ingestCommand: Command = {
     'data-dir': { env: 'DATA_DIR', description: 'where the SQLite file lives' },
     'client-id': { env: 'INGEST_CLIENT_ID', description: 'MQTT client id of the persistent session' },
   },
-  env: ['MQTT_URL', 'DATA_DIR', 'INGEST_CLIENT_ID', 'INGEST_BATCH_SIZE', 'INGEST_FLUSH_INTERVAL', 'INGEST_QUEUE_MAX_POINTS', 'INGEST_KEEPALIVE', 'INGEST_STALL_AFTER', 'INGEST_METRICS_PORT', 'LOG_LEVEL', ...STORE_ENV],
+  env: [
+    'MQTT_URL',
+    'DATA_DIR',
+    'INGEST_CLIENT_ID',
+    'INGEST_BATCH_SIZE',
+    'INGEST_FLUSH_INTERVAL',
+    'INGEST_QUEUE_MAX_POINTS',
+    'INGEST_KEEPALIVE',
+    'INGEST_STALL_AFTER',
+    'INGEST_METRICS_PORT',
+    'LOG_LEVEL',
+    ...STORE_ENV,
+  ],
   async run(env) {
     const config = loadIngestConfig(env);
     const logger = createLogger(config.LOG_LEVEL);

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ClubId, GatewayId } from '../../protocol/ids.ts';
 import { DurationMs, LogLevel, MqttUrl, parseEnv } from '../../protocol/env.ts';
+import { ClubId, GatewayId } from '../../protocol/ids.ts';
 import { runSimulation } from '../../simulators/run-simulation.ts';
-import { untilSignal, type Command } from '../command.ts';
+import { type Command, untilSignal } from '../command.ts';
 import { createLogger } from '../logger.ts';
 import { createProgressReporter } from '../progress.ts';
 import { reaching } from '../startup-error.ts';
@@ -48,7 +48,8 @@ export const simulateCommand: Command = {
         pace: config.SIM_PACE,
         signal: abort.signal,
         logger: createLogger(config.LOG_LEVEL),
-        onProgress: ({ simulatedS, totalS, published }) => progress.update({ done: simulatedS, total: totalS, unit: 's', counters: { samples: published } }),
+        onProgress: ({ simulatedS, totalS, published }) =>
+          progress.update({ done: simulatedS, total: totalS, unit: 's', counters: { samples: published } }),
       }),
     ).finally(() => progress.finish());
     console.log(JSON.stringify(result));

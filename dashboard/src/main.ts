@@ -61,7 +61,9 @@ function renderTile(tile: LiveAthlete): void {
   element.querySelector('.pct')!.textContent = tile.percentOfMax === null ? '' : `${tile.percentOfMax}% max`;
   element.querySelector('.zone')!.textContent = tile.zone === null ? '' : `Z${tile.zone}`;
   element.querySelector('.age')!.textContent =
-    tile.sinceLastSampleS === null ? '' : `${tile.sinceLastSampleS}s${tile.batteryPercent !== null ? ` · bat ${tile.batteryPercent}%` : ''}`;
+    tile.sinceLastSampleS === null
+      ? ''
+      : `${tile.sinceLastSampleS}s${tile.batteryPercent !== null ? ` · bat ${tile.batteryPercent}%` : ''}`;
 }
 
 function renderTiles(update: LiveUpdate): void {
@@ -88,7 +90,10 @@ function createChart(snapshot: Snapshot): void {
       ...chartSize(),
       // Always the whole window, so the chart fills from the right instead of stretching a few seconds.
       scales: { x: { time: true, range: (_u, _min, max) => [max - WINDOW_S, max] }, y: { range: [40, 200] } },
-      axes: [{ stroke: '#93a1b0', grid: { stroke: '#26313d' } }, { stroke: '#93a1b0', grid: { stroke: '#26313d' }, label: 'bpm' }],
+      axes: [
+        { stroke: '#93a1b0', grid: { stroke: '#26313d' } },
+        { stroke: '#93a1b0', grid: { stroke: '#26313d' }, label: 'bpm' },
+      ],
       series: [{}, ...seriesIds.map((id, index) => ({ label: id, stroke: colourOf(index), width: 1.5, spanGaps: false }))],
       legend: { show: false },
       cursor: { show: false },

@@ -43,12 +43,16 @@ export class ByteReader {
 
   /** Fails when bytes are left that the flags did not announce. */
   expectEnd(what: string): void {
-    if (this.remaining !== 0) throw new GattDecodeError('SC_ERR_GATT_LENGTH', `${what}: ${this.remaining} unexpected byte(s) after the fields its flags announce`);
+    if (this.remaining !== 0)
+      throw new GattDecodeError('SC_ERR_GATT_LENGTH', `${what}: ${this.remaining} unexpected byte(s) after the fields its flags announce`);
   }
 
   private take(size: number, field: string): number {
     if (this.remaining < size) {
-      throw new GattDecodeError('SC_ERR_GATT_TRUNCATED', `${field}: needs ${size} byte(s) at offset ${this.offset}, ${this.remaining} left`);
+      throw new GattDecodeError(
+        'SC_ERR_GATT_TRUNCATED',
+        `${field}: needs ${size} byte(s) at offset ${this.offset}, ${this.remaining} left`,
+      );
     }
     const at = this.offset;
     this.offset += size;

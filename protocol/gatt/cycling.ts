@@ -12,12 +12,18 @@ export interface CrankRevolutions {
 
 /** UINT32 cumulative wheel revolutions, then UINT16 last event time in 1/unitsPerSecond s. */
 function readWheelRevolutions(reader: ByteReader, unitsPerSecond: number): WheelRevolutions {
-  return { cumulativeWheelRevs: reader.uint32('cumulative wheel revolutions'), lastWheelEventTimeS: reader.uint16('last wheel event time') / unitsPerSecond };
+  return {
+    cumulativeWheelRevs: reader.uint32('cumulative wheel revolutions'),
+    lastWheelEventTimeS: reader.uint16('last wheel event time') / unitsPerSecond,
+  };
 }
 
 /** UINT16 cumulative crank revolutions, then UINT16 last event time in 1/1024 s (CSC and CPS alike). */
 function readCrankRevolutions(reader: ByteReader): CrankRevolutions {
-  return { cumulativeCrankRevs: reader.uint16('cumulative crank revolutions'), lastCrankEventTimeS: reader.uint16('last crank event time') / 1024 };
+  return {
+    cumulativeCrankRevs: reader.uint16('cumulative crank revolutions'),
+    lastCrankEventTimeS: reader.uint16('last crank event time') / 1024,
+  };
 }
 
 /** CSC Measurement (0x2A5B), Cycling Speed and Cadence Service 1.0. */

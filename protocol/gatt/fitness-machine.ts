@@ -42,10 +42,14 @@ function readEnergy(reader: ByteReader, into: ExpendedEnergy): void {
 }
 
 function writeEnergy(writer: ByteWriter, from: ExpendedEnergy): void {
-  writer.uint16(from.totalEnergyKcal ?? UINT16_NA).uint16(from.energyPerHourKcal ?? UINT16_NA).uint8(from.energyPerMinuteKcal ?? UINT8_NA);
+  writer
+    .uint16(from.totalEnergyKcal ?? UINT16_NA)
+    .uint16(from.energyPerHourKcal ?? UINT16_NA)
+    .uint8(from.energyPerMinuteKcal ?? UINT8_NA);
 }
 
-const hasEnergy = (e: ExpendedEnergy) => e.totalEnergyKcal !== undefined || e.energyPerHourKcal !== undefined || e.energyPerMinuteKcal !== undefined;
+const hasEnergy = (e: ExpendedEnergy) =>
+  e.totalEnergyKcal !== undefined || e.energyPerHourKcal !== undefined || e.energyPerMinuteKcal !== undefined;
 
 export function decodeIndoorBikeData(bytes: Uint8Array): IndoorBikeData {
   const reader = new ByteReader(bytes);
@@ -191,7 +195,8 @@ export function encodeTreadmillData(d: TreadmillData): Uint8Array {
     writer.int16(d.inclinePercent == null ? SINT16_NA : Math.round(d.inclinePercent * 10));
     writer.int16(d.rampAngleDeg == null ? SINT16_NA : Math.round(d.rampAngleDeg * 10));
   }
-  if (d.positiveElevationGainM !== undefined) writer.uint16(Math.round(d.positiveElevationGainM * 10)).uint16(Math.round((d.negativeElevationGainM ?? 0) * 10));
+  if (d.positiveElevationGainM !== undefined)
+    writer.uint16(Math.round(d.positiveElevationGainM * 10)).uint16(Math.round((d.negativeElevationGainM ?? 0) * 10));
   if (d.paceKmPerMin !== undefined) writer.uint8(Math.round(d.paceKmPerMin * 10));
   if (d.averagePaceKmPerMin !== undefined) writer.uint8(Math.round(d.averagePaceKmPerMin * 10));
   if (hasEnergy(d)) writeEnergy(writer, d);

@@ -24,7 +24,8 @@ export function decodeHeartRateMeasurement(bytes: Uint8Array): HeartRateMeasurem
   if (hasFlag(flags, 3)) measurement.energyExpendedKj = reader.uint16('energy expended');
   // HRS 3.1.1.4: bit 4 = RR-Interval present; as many UINT16 values (1/1024 s) as the remaining length holds.
   if (hasFlag(flags, 4)) {
-    if (reader.remaining % 2 !== 0) throw new GattDecodeError('SC_ERR_GATT_LENGTH', `RR intervals: ${reader.remaining} byte(s) left, not a whole number of UINT16`);
+    if (reader.remaining % 2 !== 0)
+      throw new GattDecodeError('SC_ERR_GATT_LENGTH', `RR intervals: ${reader.remaining} byte(s) left, not a whole number of UINT16`);
     const rrIntervalsMs: number[] = [];
     while (reader.remaining > 0) rrIntervalsMs.push(Math.round((reader.uint16('RR interval') / RR_UNITS_PER_SECOND) * 10_000) / 10);
     measurement.rrIntervalsMs = rrIntervalsMs;

@@ -3,7 +3,7 @@ import { decodeCscMeasurement, decodeCyclingPowerMeasurement } from './cycling.t
 import { decodeIndoorBikeData, decodeTreadmillData, type IndoorBikeData, type TreadmillData } from './fitness-machine.ts';
 import { GattDecodeError } from './gatt-errors.ts';
 import { decodeBatteryLevel, decodeBodySensorLocation, decodeHeartRateMeasurement } from './heart-rate.ts';
-import { RevolutionDeriver, defaultDeriverOptions } from './revolution-deriver.ts';
+import { defaultDeriverOptions, RevolutionDeriver } from './revolution-deriver.ts';
 import { decodeRscMeasurement } from './running.ts';
 import { GATT, normalizeUuid } from './uuids.ts';
 
@@ -31,15 +31,38 @@ const characteristic = (uuid: string, name: string, mode: { notify?: boolean; re
 
 /** Every profile the gateway speaks. A start-up adds a wearable by adding one here (and its decoder). */
 export const DEVICE_PROFILES: readonly DeviceProfile[] = [
-  { name: 'heart_rate', serviceUuid: GATT.heartRateService, characteristics: [characteristic(GATT.heartRateMeasurement, 'Heart Rate Measurement', { notify: true })] },
-  { name: 'battery', serviceUuid: GATT.batteryService, characteristics: [characteristic(GATT.batteryLevel, 'Battery Level', { read: true })] },
-  { name: 'cycling_power', serviceUuid: GATT.cyclingPowerService, characteristics: [characteristic(GATT.cyclingPowerMeasurement, 'Cycling Power Measurement', { notify: true })] },
-  { name: 'cycling_speed_cadence', serviceUuid: GATT.cyclingSpeedCadenceService, characteristics: [characteristic(GATT.cscMeasurement, 'CSC Measurement', { notify: true })] },
-  { name: 'running_speed_cadence', serviceUuid: GATT.runningSpeedCadenceService, characteristics: [characteristic(GATT.rscMeasurement, 'RSC Measurement', { notify: true })] },
+  {
+    name: 'heart_rate',
+    serviceUuid: GATT.heartRateService,
+    characteristics: [characteristic(GATT.heartRateMeasurement, 'Heart Rate Measurement', { notify: true })],
+  },
+  {
+    name: 'battery',
+    serviceUuid: GATT.batteryService,
+    characteristics: [characteristic(GATT.batteryLevel, 'Battery Level', { read: true })],
+  },
+  {
+    name: 'cycling_power',
+    serviceUuid: GATT.cyclingPowerService,
+    characteristics: [characteristic(GATT.cyclingPowerMeasurement, 'Cycling Power Measurement', { notify: true })],
+  },
+  {
+    name: 'cycling_speed_cadence',
+    serviceUuid: GATT.cyclingSpeedCadenceService,
+    characteristics: [characteristic(GATT.cscMeasurement, 'CSC Measurement', { notify: true })],
+  },
+  {
+    name: 'running_speed_cadence',
+    serviceUuid: GATT.runningSpeedCadenceService,
+    characteristics: [characteristic(GATT.rscMeasurement, 'RSC Measurement', { notify: true })],
+  },
   {
     name: 'fitness_machine',
     serviceUuid: GATT.fitnessMachineService,
-    characteristics: [characteristic(GATT.indoorBikeData, 'Indoor Bike Data', { notify: true }), characteristic(GATT.treadmillData, 'Treadmill Data', { notify: true })],
+    characteristics: [
+      characteristic(GATT.indoorBikeData, 'Indoor Bike Data', { notify: true }),
+      characteristic(GATT.treadmillData, 'Treadmill Data', { notify: true }),
+    ],
   },
 ];
 
@@ -113,16 +136,47 @@ export class DeviceSession {
     switch (uuid) {
       case GATT.heartRateMeasurement: {
         const m = decodeHeartRateMeasurement(bytes);
-        return [{ device, timeMs, kind: 'heart_rate', values: withoutUndefined({ heartRateBpm: m.heartRateBpm, sensorContact: m.sensorContact, energyExpendedKj: m.energyExpendedKj, rrIntervalsMs: m.rrIntervalsMs }) }];
+        return [
+          {
+            device,
+            timeMs,
+            kind: 'heart_rate',
+            values: withoutUndefined({
+              heartRateBpm: m.heartRateBpm,
+              sensorContact: m.sensorContact,
+              energyExpendedKj: m.energyExpendedKj,
+              rrIntervalsMs: m.rrIntervalsMs,
+            }),
+          },
+        ];
       }
       case GATT.batteryLevel:
         return [{ device, timeMs, kind: 'battery', values: { batteryPercent: decodeBatteryLevel(bytes) } }];
       case GATT.cyclingPowerMeasurement: {
         const m = decodeCyclingPowerMeasurement(bytes);
-        const cadenceRpm = m.cumulativeCrankRevs !== undefined ? this.powerDeriver.cadence({ cumulativeCrankRevs: m.cumulativeCrankRevs, lastCrankEventTimeS: m.lastCrankEventTimeS! }, timeMs) : undefined;
+        const cadenceRpm =
+          m.cumulativeCrankRevs !== undefined
+            ? this.powerDeriver.cadence({ cumulativeCrankRevs: m.cumulativeCrankRevs, lastCrankEventTimeS: m.lastCrankEventTimeS! }, timeMs)
+            : undefined;
         // CPS 3.2.1.5: wheel data (event time in 1/2048 s) gives speed and distance, as CSC's does.
-        const wheel = m.cumulativeWheelRevs !== undefined ? this.powerDeriver.speed({ cumulativeWheelRevs: m.cumulativeWheelRevs, lastWheelEventTimeS: m.lastWheelEventTimeS! }, timeMs) : undefined;
-        const { powerW, pedalPowerBalancePercent, accumulatedTorqueNm, accumulatedEnergyKj, maxForceN, minForceN, maxTorqueNm, minTorqueNm, maxAngleDeg, minAngleDeg, topDeadSpotAngleDeg, bottomDeadSpotAngleDeg } = m;
+        const wheel =
+          m.cumulativeWheelRevs !== undefined
+            ? this.powerDeriver.speed({ cumulativeWheelRevs: m.cumulativeWheelRevs, lastWheelEventTimeS: m.lastWheelEventTimeS! }, timeMs)
+            : undefined;
+        const {
+          powerW,
+          pedalPowerBalancePercent,
+          accumulatedTorqueNm,
+          accumulatedEnergyKj,
+          maxForceN,
+          minForceN,
+          maxTorqueNm,
+          minTorqueNm,
+          maxAngleDeg,
+          minAngleDeg,
+          topDeadSpotAngleDeg,
+          bottomDeadSpotAngleDeg,
+        } = m;
         const values = withoutUndefined({
           powerW,
           cadenceRpm,
@@ -137,19 +191,46 @@ export class DeviceSession {
       }
       case GATT.cscMeasurement: {
         const m = decodeCscMeasurement(bytes);
-        const cadenceRpm = m.cumulativeCrankRevs !== undefined ? this.cscDeriver.cadence({ cumulativeCrankRevs: m.cumulativeCrankRevs, lastCrankEventTimeS: m.lastCrankEventTimeS! }, timeMs) : undefined;
-        const wheel = m.cumulativeWheelRevs !== undefined ? this.cscDeriver.speed({ cumulativeWheelRevs: m.cumulativeWheelRevs, lastWheelEventTimeS: m.lastWheelEventTimeS! }, timeMs) : undefined;
-        const values = withoutUndefined({ cadenceRpm, speedMps: wheel?.speedMps, distanceM: wheel?.speedMps !== undefined ? wheel.distanceM : undefined });
+        const cadenceRpm =
+          m.cumulativeCrankRevs !== undefined
+            ? this.cscDeriver.cadence({ cumulativeCrankRevs: m.cumulativeCrankRevs, lastCrankEventTimeS: m.lastCrankEventTimeS! }, timeMs)
+            : undefined;
+        const wheel =
+          m.cumulativeWheelRevs !== undefined
+            ? this.cscDeriver.speed({ cumulativeWheelRevs: m.cumulativeWheelRevs, lastWheelEventTimeS: m.lastWheelEventTimeS! }, timeMs)
+            : undefined;
+        const values = withoutUndefined({
+          cadenceRpm,
+          speedMps: wheel?.speedMps,
+          distanceM: wheel?.speedMps !== undefined ? wheel.distanceM : undefined,
+        });
         // The first measurement only seeds the counters: nothing to publish yet.
         return Object.keys(values).length ? [{ device, timeMs, kind: 'cadence_speed', values }] : [];
       }
       case GATT.rscMeasurement: {
         const m = decodeRscMeasurement(bytes);
-        return [{ device, timeMs, kind: 'running', values: withoutUndefined({ speedMps: round(m.speedMps, 3), cadenceSpm: m.cadenceSpm, running: m.running, strideLengthM: m.strideLengthM, totalDistanceM: m.totalDistanceM }) }];
+        return [
+          {
+            device,
+            timeMs,
+            kind: 'running',
+            values: withoutUndefined({
+              speedMps: round(m.speedMps, 3),
+              cadenceSpm: m.cadenceSpm,
+              running: m.running,
+              strideLengthM: m.strideLengthM,
+              totalDistanceM: m.totalDistanceM,
+            }),
+          },
+        ];
       }
       case GATT.indoorBikeData:
       case GATT.treadmillData:
-        return this.mergeMachineRecord(uuid, uuid === GATT.indoorBikeData ? decodeIndoorBikeData(bytes) : decodeTreadmillData(bytes), timeMs);
+        return this.mergeMachineRecord(
+          uuid,
+          uuid === GATT.indoorBikeData ? decodeIndoorBikeData(bytes) : decodeTreadmillData(bytes),
+          timeMs,
+        );
       default:
         throw new GattDecodeError('SC_ERR_GATT_UNKNOWN_PROFILE', `no decoder for characteristic ${uuid}`);
     }
@@ -187,9 +268,23 @@ export class DeviceSession {
     };
     if (uuid === GATT.indoorBikeData) {
       const bike = data as IndoorBikeData;
-      return { device: this.device, timeMs, kind: 'indoor_bike', values: withoutUndefined({ ...common, cadenceRpm: bike.cadenceRpm, resistanceLevel: bike.resistanceLevel }) };
+      return {
+        device: this.device,
+        timeMs,
+        kind: 'indoor_bike',
+        values: withoutUndefined({ ...common, cadenceRpm: bike.cadenceRpm, resistanceLevel: bike.resistanceLevel }),
+      };
     }
     const treadmill = data as TreadmillData;
-    return { device: this.device, timeMs, kind: 'treadmill', values: withoutUndefined({ ...common, inclinePercent: treadmill.inclinePercent ?? undefined, rampAngleDeg: treadmill.rampAngleDeg ?? undefined }) };
+    return {
+      device: this.device,
+      timeMs,
+      kind: 'treadmill',
+      values: withoutUndefined({
+        ...common,
+        inclinePercent: treadmill.inclinePercent ?? undefined,
+        rampAngleDeg: treadmill.rampAngleDeg ?? undefined,
+      }),
+    };
   }
 }

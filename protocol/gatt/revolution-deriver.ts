@@ -45,7 +45,16 @@ export class RevolutionDeriver {
   }
 
   cadence(data: CrankRevolutions, atMs: number): number | undefined {
-    const next = this.advance(this.crank, data.cumulativeCrankRevs, data.lastCrankEventTimeS, 0x10000, 64, atMs, (revs, seconds) => (revs / seconds) * 60, this.options.maxCadenceRpm);
+    const next = this.advance(
+      this.crank,
+      data.cumulativeCrankRevs,
+      data.lastCrankEventTimeS,
+      0x10000,
+      64,
+      atMs,
+      (revs, seconds) => (revs / seconds) * 60,
+      this.options.maxCadenceRpm,
+    );
     this.crank = next.counter;
     return next.value;
   }
@@ -54,7 +63,16 @@ export class RevolutionDeriver {
   speed(data: WheelRevolutions, atMs: number): { speedMps?: number; distanceM: number } {
     const circumference = this.options.wheelCircumferenceM;
     const before = this.wheel?.revs;
-    const next = this.advance(this.wheel, data.cumulativeWheelRevs, data.lastWheelEventTimeS, 0x1_0000_0000, this.options.wheelTimeRolloverS, atMs, (revs, seconds) => (revs * circumference) / seconds, this.options.maxSpeedMps);
+    const next = this.advance(
+      this.wheel,
+      data.cumulativeWheelRevs,
+      data.lastWheelEventTimeS,
+      0x1_0000_0000,
+      this.options.wheelTimeRolloverS,
+      atMs,
+      (revs, seconds) => (revs * circumference) / seconds,
+      this.options.maxSpeedMps,
+    );
     if (before !== undefined && next.counter && next.counter.revs !== before && next.value !== undefined) {
       this.distanceM += ((next.counter.revs - before + 0x1_0000_0000) % 0x1_0000_0000) * circumference;
     }

@@ -29,7 +29,10 @@ export function decodeRscMeasurement(bytes: Uint8Array): RscMeasurement {
 
 export function encodeRscMeasurement(m: RscMeasurement): Uint8Array {
   const flags = (m.strideLengthM !== undefined ? 1 : 0) | (m.totalDistanceM !== undefined ? 2 : 0) | (m.running ? 4 : 0);
-  const writer = new ByteWriter().uint8(flags).uint16(Math.round(m.speedMps * 256)).uint8(m.cadenceSpm);
+  const writer = new ByteWriter()
+    .uint8(flags)
+    .uint16(Math.round(m.speedMps * 256))
+    .uint8(m.cadenceSpm);
   if (m.strideLengthM !== undefined) writer.uint16(Math.round(m.strideLengthM * 100));
   if (m.totalDistanceM !== undefined) writer.uint32(Math.round(m.totalDistanceM * 10));
   return writer.toBytes();

@@ -16,6 +16,7 @@ export const mqttLimits = {
 /** Splits a window's samples into message-sized chunks (maxSamplesPerMessage each). */
 export function chunkSamples<T>(samples: readonly T[]): T[][] {
   const chunks: T[][] = [];
-  for (let start = 0; start < samples.length; start += mqttLimits.maxSamplesPerMessage) chunks.push(samples.slice(start, start + mqttLimits.maxSamplesPerMessage));
+  for (let start = 0; start < samples.length; start += mqttLimits.maxSamplesPerMessage)
+    chunks.push(samples.slice(start, start + mqttLimits.maxSamplesPerMessage));
   return chunks;
 }

@@ -84,13 +84,20 @@ const machineValues = {
 };
 export const IndoorBikeValues = z.object({ ...machineValues, cadenceRpm: Rpm.optional(), resistanceLevel: z.number().optional() }).strict();
 export const TreadmillValues = z
-  .object({ ...machineValues, inclinePercent: z.number().min(-100).max(100).optional(), rampAngleDeg: z.number().min(-90).max(90).optional() })
+  .object({
+    ...machineValues,
+    inclinePercent: z.number().min(-100).max(100).optional(),
+    rampAngleDeg: z.number().min(-90).max(90).optional(),
+  })
   .strict();
 
 const sampleBase = {
   device: DeviceId,
   /** Sample time, epoch milliseconds UTC, stamped by the gateway's clock. */
-  timeMs: z.number().int().min(Date.UTC(2000, 0, 1)),
+  timeMs: z
+    .number()
+    .int()
+    .min(Date.UTC(2000, 0, 1)),
 };
 
 export const HeartRateSample = z.object({ ...sampleBase, kind: z.literal('heart_rate'), values: HeartRateValues }).strict();
@@ -102,7 +109,15 @@ export const RunningSample = z.object({ ...sampleBase, kind: z.literal('running'
 export const IndoorBikeSample = z.object({ ...sampleBase, kind: z.literal('indoor_bike'), values: IndoorBikeValues }).strict();
 export const TreadmillSample = z.object({ ...sampleBase, kind: z.literal('treadmill'), values: TreadmillValues }).strict();
 
-export const Sample = z.discriminatedUnion('kind', [HeartRateSample, BatterySample, CyclingPowerSample, CadenceSpeedSample, RunningSample, IndoorBikeSample, TreadmillSample]);
+export const Sample = z.discriminatedUnion('kind', [
+  HeartRateSample,
+  BatterySample,
+  CyclingPowerSample,
+  CadenceSpeedSample,
+  RunningSample,
+  IndoorBikeSample,
+  TreadmillSample,
+]);
 export type Sample = z.infer<typeof Sample>;
 export type SampleKind = Sample['kind'];
 export const SAMPLE_KINDS = Sample.options.map((option) => option.shape.kind.value) as SampleKind[];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { mqttLimits } from './limits.ts';
 import { TelemetryMessage } from './telemetry.ts';
-import { parseTopic, type GatewayTopic } from './topics.ts';
+import { type GatewayTopic, parseTopic } from './topics.ts';
 
 /** Why a message was rejected. Stable codes: they label metrics and dead letters (docs/errors.md). */
 export const RejectionReason = z.enum([

@@ -219,7 +219,16 @@ export class EmulatedNobleBinding extends EventEmitter {
     for (const peripheral of this.room.peripherals.values()) {
       // A strap linked to as many centrals as it takes stops advertising; one out of range is not heard.
       if (!peripheral.inRange || !peripheral.acceptsConnections || !peripheral.matchesScanFilter(this.scanFilter)) continue;
-      this.emit('discover', peripheral.id, peripheral.address, 'random', peripheral.connectable, peripheral.advertisement(), peripheral.rssiFor(this.adapter), true);
+      this.emit(
+        'discover',
+        peripheral.id,
+        peripheral.address,
+        'random',
+        peripheral.connectable,
+        peripheral.advertisement(),
+        peripheral.rssiFor(this.adapter),
+        true,
+      );
     }
   }
 
@@ -234,7 +243,14 @@ export class EmulatedNobleBinding extends EventEmitter {
     const id = this.connectQueue.shift()!;
     const peripheral = this.room.peripherals.get(id);
     this.connecting = { id, timer: null };
-    if (!peripheral || !peripheral.inRange || !peripheral.connectable || !peripheral.acceptsConnections || peripheral.behaviour === 'never-connects' || this.state !== 'poweredOn') {
+    if (
+      !peripheral ||
+      !peripheral.inRange ||
+      !peripheral.connectable ||
+      !peripheral.acceptsConnections ||
+      peripheral.behaviour === 'never-connects' ||
+      this.state !== 'poweredOn'
+    ) {
       return; // pending until cancelConnect: the Linux binding blocks here too
     }
     this.connecting.timer = setTimeout(() => {

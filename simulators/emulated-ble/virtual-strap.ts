@@ -3,7 +3,7 @@ import { GATT } from '../../protocol/gatt/uuids.ts';
 import { SimulatedClass, type SimulatedClassOptions } from '../simulated-class.ts';
 import type { VirtualAthlete } from '../virtual-athlete.ts';
 import type { EmulatedRoom } from './emulated-room.ts';
-import { VirtualPeripheral, type PeripheralBehaviour } from './virtual-peripheral.ts';
+import { type PeripheralBehaviour, VirtualPeripheral } from './virtual-peripheral.ts';
 
 /** A chest strap worn by a virtual athlete: Heart Rate and Battery services, as a real one exposes them. */
 export function createVirtualStrap(athlete: VirtualAthlete, behaviour: PeripheralBehaviour = 'normal'): VirtualPeripheral {
@@ -22,7 +22,12 @@ export function createVirtualStrap(athlete: VirtualAthlete, behaviour: Periphera
           { uuid: GATT.bodySensorLocation, properties: ['read'], read: () => encodeBodySensorLocation('chest') },
         ],
       },
-      { uuid: GATT.batteryService, characteristics: [{ uuid: GATT.batteryLevel, properties: ['read'], read: () => encodeBatteryLevel(Math.floor(athlete.batteryPercent)) }] },
+      {
+        uuid: GATT.batteryService,
+        characteristics: [
+          { uuid: GATT.batteryLevel, properties: ['read'], read: () => encodeBatteryLevel(Math.floor(athlete.batteryPercent)) },
+        ],
+      },
     ],
   });
 }
@@ -57,7 +62,16 @@ export class VirtualClassInRoom {
     for (const sample of this.simulatedClass.tick(timeMs)) {
       if (sample.kind !== 'heart_rate') continue; // battery is read by the gateway, not notified
       const { heartRateBpm, sensorContact, rrIntervalsMs } = sample.values;
-      this.strapById.get(sample.device)?.notify(GATT.heartRateMeasurement, encodeHeartRateMeasurement({ heartRateBpm, sensorContact: sensorContact ?? 'not-supported', ...(rrIntervalsMs ? { rrIntervalsMs } : {}) }));
+      this.strapById
+        .get(sample.device)
+        ?.notify(
+          GATT.heartRateMeasurement,
+          encodeHeartRateMeasurement({
+            heartRateBpm,
+            sensorContact: sensorContact ?? 'not-supported',
+            ...(rrIntervalsMs ? { rrIntervalsMs } : {}),
+          }),
+        );
     }
   }
 }

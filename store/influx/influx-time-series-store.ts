@@ -3,14 +3,14 @@ import type { Logger } from 'pino';
 import { SAMPLE_KINDS, type SampleKind } from '../../protocol/mqtt/telemetry.ts';
 import { isRetryableStatus, parseRetryAfterMs, StoreQueryError, StoreWriteError } from '../store-errors.ts';
 import {
-  toDenseSeries,
   type AggregatedSeries,
   type PointFilter,
   type RangeQuery,
   type StoredPoint,
   type TimeSeriesStore,
+  toDenseSeries,
 } from '../time-series-store.ts';
-import { queryDatabaseOf, type InfluxOptions } from './influx-options.ts';
+import { type InfluxOptions, queryDatabaseOf } from './influx-options.ts';
 import { quoteIdentifier, tagConditions } from './influxql.ts';
 import { chooseWriteEndpoint, pingServer, type ServerVersion, type WriteEndpoint } from './server-version.ts';
 
@@ -80,7 +80,15 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
       `SELECT mean(${field}), min(${field}), max(${field}), count(${field}) FROM ${quoteIdentifier(query.kind)} ` +
       `WHERE ${where.join(' AND ')} GROUP BY time(${Math.trunc(query.bucketMs)}ms) fill(none)`;
     const rows = (await this.query(influxql))[0]?.values ?? [];
-    return toDenseSeries(query, new Map(rows.map(([t, mean, min, max, count]) => [t as number, { mean: mean ?? null, min: min ?? null, max: max ?? null, count: count ?? null }])));
+    return toDenseSeries(
+      query,
+      new Map(
+        rows.map(([t, mean, min, max, count]) => [
+          t as number,
+          { mean: mean ?? null, min: min ?? null, max: max ?? null, count: count ?? null },
+        ]),
+      ),
+    );
   }
 
   async countPoints(filter: PointFilter): Promise<number> {
@@ -100,7 +108,11 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
       const response = await fetch(url, {
         method: 'POST',
         headers: { ...this.authHeaders(), 'content-type': 'application/json' },
-        body: JSON.stringify({ start: '1970-01-01T00:00:00Z', stop: new Date(Date.now() + 86_400_000).toISOString(), predicate: `club="${club}" AND athlete="${athlete}"` }),
+        body: JSON.stringify({
+          start: '1970-01-01T00:00:00Z',
+          stop: new Date(Date.now() + 86_400_000).toISOString(),
+          predicate: `club="${club}" AND athlete="${athlete}"`,
+        }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       if (!response.ok) throw new StoreQueryError(`InfluxDB delete answered ${response.status}: ${await response.text()}`);
@@ -132,7 +144,9 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
     if (this.options.org) find.searchParams.set('org', this.options.org);
     const found = (await (await fetch(find, { headers, signal: AbortSignal.timeout(this.timeoutMs) })).json()) as { buckets?: unknown[] };
     if (found.buckets?.length) return;
-    const orgs = (await (await fetch(new URL(`/api/v2/orgs?org=${encodeURIComponent(this.options.org ?? '')}`, this.options.url), { headers })).json()) as {
+    const orgs = (await (
+      await fetch(new URL(`/api/v2/orgs?org=${encodeURIComponent(this.options.org ?? '')}`, this.options.url), { headers })
+    ).json()) as {
       orgs?: { id: string }[];
     };
     const orgID = orgs.orgs?.[0]?.id;
@@ -142,7 +156,8 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
       headers,
       body: JSON.stringify({ orgID, name: this.database, retentionRules: [] }),
     });
-    if (!created.ok && created.status !== 422) throw new Error(`could not create bucket "${this.database}": ${created.status} ${await created.text()}`);
+    if (!created.ok && created.status !== 422)
+      throw new Error(`could not create bucket "${this.database}": ${created.status} ${await created.text()}`);
   }
 
   private authHeaders(): Record<string, string> {
@@ -190,13 +205,21 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
       await writeApi.close();
     } catch (error) {
       if (error instanceof HttpError) {
-        throw new StoreWriteError(`InfluxDB /api/v2/write answered ${error.statusCode}: ${error.body?.slice(0, 300) ?? error.message}`, isRetryableStatus(error.statusCode), parseRetryAfterMs(error.headers?.['retry-after'] as string | undefined), { cause: error });
+        throw new StoreWriteError(
+          `InfluxDB /api/v2/write answered ${error.statusCode}: ${error.body?.slice(0, 300) ?? error.message}`,
+          isRetryableStatus(error.statusCode),
+          parseRetryAfterMs(error.headers?.['retry-after'] as string | undefined),
+          { cause: error },
+        );
       }
       throw new StoreWriteError(`InfluxDB unreachable: ${(error as Error).message}`, true, undefined, { cause: error });
     }
   }
 
-  private async query(influxql: string, method: 'GET' | 'POST' = 'GET'): Promise<NonNullable<NonNullable<InfluxQlResponse['results']>[number]['series']>> {
+  private async query(
+    influxql: string,
+    method: 'GET' | 'POST' = 'GET',
+  ): Promise<NonNullable<NonNullable<InfluxQlResponse['results']>[number]['series']>> {
     const url = new URL('/query', this.options.url);
     url.searchParams.set('db', this.database);
     url.searchParams.set('epoch', 'ms');
@@ -209,7 +232,8 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
     }
     const body = (await response.json().catch(() => ({}))) as InfluxQlResponse;
     const error = body.error ?? body.results?.[0]?.error;
-    if (!response.ok || error) throw new StoreQueryError(`InfluxQL failed (${response.status}): ${error ?? 'no body'} — ${influxql.slice(0, 200)}`);
+    if (!response.ok || error)
+      throw new StoreQueryError(`InfluxQL failed (${response.status}): ${error ?? 'no body'} — ${influxql.slice(0, 200)}`);
     return body.results?.[0]?.series ?? [];
   }
 }

@@ -1,6 +1,6 @@
 import { Registry as MetricsRegistry } from 'prom-client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, type Api } from '../../api/app.ts';
+import { type Api, buildApp } from '../../api/app.ts';
 import { LiveHub } from '../../api/live/live-hub.ts';
 import { openStores } from '../../cli/open-stores.ts';
 import { StoreQueryError } from '../../store/store-errors.ts';
@@ -19,9 +19,22 @@ describe('HTTP API', () => {
     stores.registry.upsertDevice('demo', 'hrm-1', 'strap');
     stores.registry.pairDevice('demo', 'hrm-1', 'ann', 0);
     await stores.timeSeries.writePoints(
-      [0, 1, 2, 3].map((s) => ({ club: 'demo', device: 'hrm-1', athlete: 'ann', kind: 'heart_rate' as const, timeMs: T0 + s * 30_000, fields: { heartRateBpm: 100 + s * 10 } })),
+      [0, 1, 2, 3].map((s) => ({
+        club: 'demo',
+        device: 'hrm-1',
+        athlete: 'ann',
+        kind: 'heart_rate' as const,
+        timeMs: T0 + s * 30_000,
+        fields: { heartRateBpm: 100 + s * 10 },
+      })),
     );
-    const live = new LiveHub({ brokerUrl: 'mqtt://127.0.0.1:1', registry: stores.registry, logger: testLogger, staleAfterMs: 10_000, windowMs: 60_000 });
+    const live = new LiveHub({
+      brokerUrl: 'mqtt://127.0.0.1:1',
+      registry: stores.registry,
+      logger: testLogger,
+      staleAfterMs: 10_000,
+      windowMs: 60_000,
+    });
     app = buildApp({ DASHBOARD_DIR: '/nonexistent' }, { ...stores, metricsRegistry: new MetricsRegistry(), live, logger: testLogger });
   });
 
@@ -35,17 +48,31 @@ describe('HTTP API', () => {
   it('answers a member’s history as columns of one-minute buckets', async () => {
     const response = await app.inject(`/api/v1/clubs/demo/athletes/ann/history?fromMs=${T0}&toMs=${T0 + 180_000}&bucket=1m`);
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toMatchObject({ bucketMs: 60_000, t: [T0, T0 + 60_000, T0 + 120_000], mean: [105, 125, null], min: [100, 120, null], max: [110, 130, null] });
+    expect(response.json()).toMatchObject({
+      bucketMs: 60_000,
+      t: [T0, T0 + 60_000, T0 + 120_000],
+      mean: [105, 125, null],
+      min: [100, 120, null],
+      max: [110, 130, null],
+    });
   });
 
   it.each([
     ['a club id that breaks the id rules', '/api/v1/clubs/Bad%20Club/athletes', /club/],
     ['a missing time range', '/api/v1/clubs/demo/athletes/ann/history', /fromMs/],
-    ['a range that ends before it starts', `/api/v1/clubs/demo/athletes/ann/history?fromMs=${T0}&toMs=${T0 - 1}`, /toMs must be after fromMs/],
+    [
+      'a range that ends before it starts',
+      `/api/v1/clubs/demo/athletes/ann/history?fromMs=${T0}&toMs=${T0 - 1}`,
+      /toMs must be after fromMs/,
+    ],
     ['too many buckets', `/api/v1/clubs/demo/athletes/ann/history?fromMs=0&toMs=${T0}&bucket=1s`, /widen the bucket/],
     ['an unreadable bucket', `/api/v1/clubs/demo/athletes/ann/history?fromMs=0&toMs=1000&bucket=soon`, /duration/],
     ['an unknown kind', `/api/v1/clubs/demo/athletes/ann/history?fromMs=0&toMs=1000&kind=mood`, /kind/],
-    ['a field the kind does not have', `/api/v1/clubs/demo/athletes/ann/history?fromMs=0&toMs=60000&field=batteryPercent`, /cannot be aggregated/],
+    [
+      'a field the kind does not have',
+      `/api/v1/clubs/demo/athletes/ann/history?fromMs=0&toMs=60000&field=batteryPercent`,
+      /cannot be aggregated/,
+    ],
   ])('answers 400 with a message for %s', async (_title, url, message) => {
     const response = await app.inject(url);
     expect(response.statusCode).toBe(400);
@@ -69,11 +96,29 @@ describe('HTTP API', () => {
     const stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
     stores.registry.upsertClub('demo', 'Demo');
     stores.registry.upsertMember('demo', { id: 'ann', name: 'Ann', restHrBpm: 50, maxHrBpm: 190 });
-    const unreachable = { ...stores.timeSeries, name: 'influxdb', queryRange: async () => { throw new StoreQueryError('InfluxDB unreachable: connect ECONNREFUSED'); } } as TimeSeriesStore;
-    const live = new LiveHub({ brokerUrl: 'mqtt://127.0.0.1:1', registry: stores.registry, logger: testLogger, staleAfterMs: 10_000, windowMs: 60_000 });
-    const down = buildApp({ DASHBOARD_DIR: '/nonexistent' }, { ...stores, timeSeries: unreachable, metricsRegistry: new MetricsRegistry(), live, logger: testLogger });
+    const unreachable = {
+      ...stores.timeSeries,
+      name: 'influxdb',
+      queryRange: async () => {
+        throw new StoreQueryError('InfluxDB unreachable: connect ECONNREFUSED');
+      },
+    } as TimeSeriesStore;
+    const live = new LiveHub({
+      brokerUrl: 'mqtt://127.0.0.1:1',
+      registry: stores.registry,
+      logger: testLogger,
+      staleAfterMs: 10_000,
+      windowMs: 60_000,
+    });
+    const down = buildApp(
+      { DASHBOARD_DIR: '/nonexistent' },
+      { ...stores, timeSeries: unreachable, metricsRegistry: new MetricsRegistry(), live, logger: testLogger },
+    );
     const response = await down.inject(`/api/v1/clubs/demo/athletes/ann/history?fromMs=0&toMs=60000`);
     expect(response.statusCode).toBe(503);
-    expect(response.json()).toEqual({ code: 'SC_ERR_STORE_UNAVAILABLE', message: 'the time-series store is unavailable; try again shortly' });
+    expect(response.json()).toEqual({
+      code: 'SC_ERR_STORE_UNAVAILABLE',
+      message: 'the time-series store is unavailable; try again shortly',
+    });
   });
 });

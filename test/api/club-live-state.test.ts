@@ -45,7 +45,13 @@ describe('club live state', () => {
     const state = newState();
     for (let s = 0; s < 8; s++) {
       if (s !== 3) state.applySample({ device: 'hrm-ann', timeMs: T0 + s * 1000, kind: 'heart_rate', values: { heartRateBpm: 100 + s } });
-      else state.applySample({ device: 'hrm-ann', timeMs: T0 + s * 1000, kind: 'heart_rate', values: { heartRateBpm: 0, sensorContact: 'not-detected' } });
+      else
+        state.applySample({
+          device: 'hrm-ann',
+          timeMs: T0 + s * 1000,
+          kind: 'heart_rate',
+          values: { heartRateBpm: 0, sensorContact: 'not-detected' },
+        });
       state.appendFrame(state.tiles([ann], T0 + s * 1000), T0 + s * 1000);
     }
     const chart = state.chartSnapshot();

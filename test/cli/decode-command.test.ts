@@ -18,14 +18,23 @@ describe('sport-connect decode', () => {
     expect(await runCli(['decode', '--profile', 'csc', '02 64 00 00 28', '02 66 00 00 2C'], {})).toBe(0);
     expect(lines()).toEqual([
       { payload: 1, fields: { cumulativeCrankRevs: 100, lastCrankEventTimeS: 10 }, samples: [], note: expect.stringContaining('seeds') },
-      { payload: 2, fields: { cumulativeCrankRevs: 102, lastCrankEventTimeS: 11 }, samples: [{ kind: 'cadence_speed', values: { cadenceRpm: 120 } }] },
+      {
+        payload: 2,
+        fields: { cumulativeCrankRevs: 102, lastCrankEventTimeS: 11 },
+        samples: [{ kind: 'cadence_speed', values: { cadenceRpm: 120 } }],
+      },
     ]);
   });
 
   it('shows every field a cycling power meter sends, not only those a sample keeps', async () => {
     const { lines } = capture();
     // Flags 0x01F0: wheel and crank data, extreme forces, extreme torques, extreme angles.
-    expect(await runCli(['decode', '--profile', 'cycling_power', 'F0 01 FA 00 10 27 00 00 00 10 2C 01 00 04 F4 01 9C FF 40 06 E0 FF B4 A0 05'], {})).toBe(0);
+    expect(
+      await runCli(
+        ['decode', '--profile', 'cycling_power', 'F0 01 FA 00 10 27 00 00 00 10 2C 01 00 04 F4 01 9C FF 40 06 E0 FF B4 A0 05'],
+        {},
+      ),
+    ).toBe(0);
     expect(lines()[0].fields).toEqual({
       powerW: 250,
       cumulativeWheelRevs: 10000,
@@ -39,7 +48,15 @@ describe('sport-connect decode', () => {
       maxAngleDeg: 180,
       minAngleDeg: 90,
     });
-    expect(lines()[0].samples[0].values).toEqual({ powerW: 250, maxForceN: 500, minForceN: -100, maxTorqueNm: 50, minTorqueNm: -1, maxAngleDeg: 180, minAngleDeg: 90 });
+    expect(lines()[0].samples[0].values).toEqual({
+      powerW: 250,
+      maxForceN: 500,
+      minForceN: -100,
+      maxTorqueNm: 50,
+      minTorqueNm: -1,
+      maxAngleDeg: 180,
+      minAngleDeg: 90,
+    });
   });
 
   it('says when a decoded sample is outside the contract ingest enforces, and exits 1', async () => {
@@ -50,7 +67,10 @@ describe('sport-connect decode', () => {
     expect(wide.fields.heartRateBpm).toBe(65535);
     expect(wide.outsideContract).toEqual([expect.stringMatching(/^values.heartRateBpm: .*300/)]);
     expect(manyRr.outsideContract).toEqual([expect.stringMatching(/^values.rrIntervalsMs: .*32/)]);
-    expect(err).toEqual([expect.stringMatching(/^payload 1: outside the v1 contract/), expect.stringMatching(/^payload 2: outside the v1 contract/)]);
+    expect(err).toEqual([
+      expect.stringMatching(/^payload 1: outside the v1 contract/),
+      expect.stringMatching(/^payload 2: outside the v1 contract/),
+    ]);
   });
 
   it('accepts a characteristic UUID and reports a malformed payload with its code, exiting 1', async () => {

@@ -14,7 +14,10 @@ const CLI = fileURLToPath(new URL('../../bin/sport-connect.js', import.meta.url)
 /** Runs the real command as a user would; resolves with its exit code and output once it has exited. */
 function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, LOG_LEVEL: 'error', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, LOG_LEVEL: 'error', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -50,7 +53,17 @@ describe('the command line as a newcomer meets it', () => {
   });
 
   it('up on an HTTP port already in use says so in one line, stops what it started, and exits 2', async () => {
-    const result = await run(['up', '--port', String(takenPort), '--mqtt-port', String(await freePort()), '--athletes', '0', '--data-dir', dataDir]);
+    const result = await run([
+      'up',
+      '--port',
+      String(takenPort),
+      '--mqtt-port',
+      String(await freePort()),
+      '--athletes',
+      '0',
+      '--data-dir',
+      dataDir,
+    ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(new RegExp(`^sport-connect up: port ${takenPort} is already in use .*PORT \\(--port\\)`));
     expect(isOneLine(result.stderr)).toBe(true);
@@ -67,14 +80,19 @@ describe('the command line as a newcomer meets it', () => {
     const port = await freePort();
     const result = await run(['simulate', '--broker', `mqtt://127.0.0.1:${port}`, '--duration', '5s']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(new RegExp(`^sport-connect simulate: cannot reach the MQTT broker at mqtt://127.0.0.1:${port} \\(ECONNREFUSED\\): .*--broker`));
+    expect(result.stderr).toMatch(
+      new RegExp(`^sport-connect simulate: cannot reach the MQTT broker at mqtt://127.0.0.1:${port} \\(ECONNREFUSED\\): .*--broker`),
+    );
     expect(isOneLine(result.stderr)).toBe(true);
   });
 
   it('simulate shows its progress as JSON lines on stderr when not on a terminal, keeps stdout to the result, and has its own gateway id', async () => {
     const result = await run(['simulate', '--broker', brokerUrl(), '--athletes', '3', '--duration', '2m', '--pace', 'fast']);
     expect(result.code).toBe(0);
-    const progress = result.stderr.trim().split('\n').map((line) => JSON.parse(line));
+    const progress = result.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(progress.length).toBeGreaterThanOrEqual(1);
     expect(progress[0]).toMatchObject({ progress: 'simulating', total: 120 });
     expect(progress.at(-1)).toMatchObject({ done: 120, total: 120, fraction: 1 });
@@ -84,7 +102,11 @@ describe('the command line as a newcomer meets it', () => {
 
   it('up answers /favicon.ico instead of a 404 on every page load', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [CLI, 'up', '--port', String(port), '--mqtt-port', '0', '--athletes', '0', '--data-dir', dataDir], { env: { ...process.env, LOG_LEVEL: 'error' }, stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'up', '--port', String(port), '--mqtt-port', '0', '--athletes', '0', '--data-dir', dataDir],
+      { env: { ...process.env, LOG_LEVEL: 'error' }, stdio: 'ignore' },
+    );
     try {
       let response: Response | null = null;
       for (let attempt = 0; attempt < 100 && !response; attempt++) {
@@ -119,6 +141,8 @@ describe('progress of a long run', () => {
     expect(renderBar('simulating', { done: 1350, total: 2700, unit: 's', counters: { samples: 27_000 } })).toBe(
       'simulating [############------------]  50%  ·  22:30 / 45:00  ·  27,000 samples',
     );
-    expect(renderBar('simulating', { done: 3725, total: null, unit: 's', counters: { samples: 5 } })).toBe('simulating  ·  1:02:05 so far  ·  5 samples');
+    expect(renderBar('simulating', { done: 3725, total: null, unit: 's', counters: { samples: 5 } })).toBe(
+      'simulating  ·  1:02:05 so far  ·  5 samples',
+    );
   });
 });

@@ -15,7 +15,10 @@ describe('sport-connect simulate', () => {
     subscriber.on('message', (_topic, payload) => (delivered += JSON.parse(payload.toString()).samples.length));
     const lines: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
-    const code = await runCli(['simulate', '--athletes', '4', '--duration', '20s', '--pace', 'fast', '--broker', brokerUrl(), '--seed', '3'], { LOG_LEVEL: 'silent' });
+    const code = await runCli(
+      ['simulate', '--athletes', '4', '--duration', '20s', '--pace', 'fast', '--broker', brokerUrl(), '--seed', '3'],
+      { LOG_LEVEL: 'silent' },
+    );
     expect(code).toBe(0);
     expect(lines).toHaveLength(1);
     const result = JSON.parse(lines[0]!);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import type { z } from 'zod';
 import { ApiConfig } from '../../api/config.ts';
 import { IngestConfig } from '../../ingest/config.ts';
@@ -37,7 +37,9 @@ describe('docker-compose.yml', () => {
 
   it.each(ourServices)('passes %s only variables its config schema accepts, with values that validate', (_name, service) => {
     const schema = SCHEMAS[service.command![0]!]!;
-    const environment = Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, substitute(String(value))]));
+    const environment = Object.fromEntries(
+      Object.entries(service.environment ?? {}).map(([key, value]) => [key, substitute(String(value))]),
+    );
     expect(Object.keys(environment).filter((key) => !(key in schema.shape))).toEqual([]);
     expect(Object.values(environment).join(' ')).not.toContain('<missing');
     const parsed = schema.safeParse(environment);

@@ -17,7 +17,9 @@ describe('the Node version we declare', () => {
 
   it('satisfies the engines of every installed package', () => {
     const packages = Object.entries(read('package-lock.json').packages as Record<string, { engines?: { node?: string } }>);
-    const refusing = packages.filter(([, entry]) => entry.engines?.node && !semver.satisfies(oldest, entry.engines.node)).map(([path, entry]) => `${path} wants node ${entry.engines!.node}`);
+    const refusing = packages
+      .filter(([, entry]) => entry.engines?.node && !semver.satisfies(oldest, entry.engines.node))
+      .map(([path, entry]) => `${path} wants node ${entry.engines!.node}`);
     expect(refusing).toEqual([]);
     expect(packages.length).toBeGreaterThan(100);
   });

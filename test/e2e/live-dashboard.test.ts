@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireSystemProgram } from '../helpers/system-service.ts';
 import { startTestStack } from '../helpers/up-stack.ts';
@@ -16,7 +16,14 @@ describe.skipIf(!hasChromium)('live dashboard in Chromium', () => {
     stack = await startTestStack({ SIM_ATHLETES: '20' });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
     });
   });
 
@@ -30,14 +37,18 @@ describe.skipIf(!hasChromium)('live dashboard in Chromium', () => {
     await page.goto(`${stack.apiUrl}/?club=demo`);
     const tiles = page.locator('[data-testid="tile"]');
     await expect.poll(() => tiles.count(), { timeout: 15_000 }).toBe(20);
-    await expect.poll(() => page.locator('[data-testid="tile"][data-state="live"]').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(15);
+    await expect
+      .poll(() => page.locator('[data-testid="tile"][data-state="live"]').count(), { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(15);
 
     const readBpm = () => tiles.locator('.bpm').allInnerTexts();
     const before = await readBpm();
     const numbers = before.filter((text) => /^\d+$/.test(text)).map(Number);
     expect(numbers.length).toBeGreaterThanOrEqual(15);
     for (const bpm of numbers) expect(bpm).toBeGreaterThan(35);
-    await expect.poll(async () => (await readBpm()).filter((text, i) => text !== before[i]).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
+    await expect
+      .poll(async () => (await readBpm()).filter((text, i) => text !== before[i]).length, { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(5);
 
     // % of max and zone come from the API: a live tile shows both.
     const liveTile = page.locator('[data-testid="tile"][data-state="live"]').first();

@@ -1,6 +1,6 @@
 import { Registry as MetricsRegistry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.ts';
+import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { openStores, type Stores } from '../../cli/open-stores.ts';
 import { IngestService, type IngestServiceConfig } from '../../ingest/ingest-service.ts';
 import { runSimulation } from '../../simulators/run-simulation.ts';
@@ -23,7 +23,14 @@ describe('the broker forgets ingest’s session while ingest is connected', () =
     let broker: EmbeddedBroker | null = await startEmbeddedBroker({ port, host: '127.0.0.1', logger: testLogger });
     const url = `mqtt://127.0.0.1:${port}`;
     const stores: Stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
-    const config: IngestServiceConfig = { MQTT_URL: url, INGEST_CLIENT_ID: 'sc-ingest', INGEST_BATCH_SIZE: 5000, INGEST_FLUSH_INTERVAL: 100, INGEST_QUEUE_MAX_POINTS: 1_000_000, ...overrides };
+    const config: IngestServiceConfig = {
+      MQTT_URL: url,
+      INGEST_CLIENT_ID: 'sc-ingest',
+      INGEST_BATCH_SIZE: 5000,
+      INGEST_FLUSH_INTERVAL: 100,
+      INGEST_QUEUE_MAX_POINTS: 1_000_000,
+      ...overrides,
+    };
     const newIngest = () => new IngestService(config, { ...stores, metricsRegistry: new MetricsRegistry(), logger: testLogger });
     cleanups.push(async () => {
       await broker?.close();
@@ -55,8 +62,19 @@ describe('the broker forgets ingest’s session while ingest is connected', () =
     await restartBroker(); // the broker forgot the session; ingest reconnects and finds none
     await waitFor(async () => (await ingest.metrics.brokerConnects.get()).values[0]?.value === 2, { what: 'ingest reconnected' });
 
-    const { published } = await runSimulation({ brokerUrl: url, club: 'club-f', gateway: 'gw', athletes: 5, seed: 3, durationMs: 60_000, pace: 'fast', logger: testLogger });
-    await waitFor(async () => (await stores.timeSeries.countPoints({ club: 'club-f' })) === published, { what: `${published} samples stored` });
+    const { published } = await runSimulation({
+      brokerUrl: url,
+      club: 'club-f',
+      gateway: 'gw',
+      athletes: 5,
+      seed: 3,
+      durationMs: 60_000,
+      pace: 'fast',
+      logger: testLogger,
+    });
+    await waitFor(async () => (await stores.timeSeries.countPoints({ club: 'club-f' })) === published, {
+      what: `${published} samples stored`,
+    });
     expect(ingest.health().status).toBe('ok');
   });
 

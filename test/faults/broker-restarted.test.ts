@@ -1,6 +1,6 @@
 import { Registry as MetricsRegistry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.ts';
+import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { openStores, type Stores } from '../../cli/open-stores.ts';
 import { IngestService } from '../../ingest/ingest-service.ts';
 import { runSimulation } from '../../simulators/run-simulation.ts';
@@ -50,26 +50,48 @@ describe.each(BROKERS)('the broker restarted while the gateway and ingest run: %
     await broker?.dispose();
   });
 
-  it.skipIf(!available)('delivers every acknowledged sample exactly once after the restart', async () => {
-    const ingest = new IngestService(
-      { MQTT_URL: broker.url, INGEST_CLIENT_ID: 'sc-ingest', INGEST_BATCH_SIZE: 5000, INGEST_FLUSH_INTERVAL: 100, INGEST_QUEUE_MAX_POINTS: 1_000_000 },
-      { ...stores, metricsRegistry: new MetricsRegistry(), logger: testLogger },
-    );
-    await ingest.start();
-    try {
-      const simulation = runSimulation({ brokerUrl: broker.url, club: 'club-m', gateway: 'gw', athletes: 20, seed: 5, durationMs: 20_000, pace: 'realtime', logger: testLogger });
-      await new Promise((resolve) => setTimeout(resolve, 6_000));
-      await broker.stop();
-      await new Promise((resolve) => setTimeout(resolve, 4_000));
-      await broker.start();
-      const { published } = await simulation;
-      // A message the gateway sent while the broker was down is resent by MQTT.js on reconnect.
-      await waitFor(async () => (await stores.timeSeries.countPoints({ club: 'club-m' })) === published, { timeoutMs: 30_000, what: 'every sample stored' });
-      await ingest.writer.flush();
-      expect(await stores.timeSeries.countPoints({ club: 'club-m' })).toBe(published);
-      expect((await ingest.metrics.sequenceMissing.get()).values[0]?.value ?? 0).toBe(0);
-    } finally {
-      await ingest.stop();
-    }
-  }, 90_000);
+  it.skipIf(!available)(
+    'delivers every acknowledged sample exactly once after the restart',
+    async () => {
+      const ingest = new IngestService(
+        {
+          MQTT_URL: broker.url,
+          INGEST_CLIENT_ID: 'sc-ingest',
+          INGEST_BATCH_SIZE: 5000,
+          INGEST_FLUSH_INTERVAL: 100,
+          INGEST_QUEUE_MAX_POINTS: 1_000_000,
+        },
+        { ...stores, metricsRegistry: new MetricsRegistry(), logger: testLogger },
+      );
+      await ingest.start();
+      try {
+        const simulation = runSimulation({
+          brokerUrl: broker.url,
+          club: 'club-m',
+          gateway: 'gw',
+          athletes: 20,
+          seed: 5,
+          durationMs: 20_000,
+          pace: 'realtime',
+          logger: testLogger,
+        });
+        await new Promise((resolve) => setTimeout(resolve, 6_000));
+        await broker.stop();
+        await new Promise((resolve) => setTimeout(resolve, 4_000));
+        await broker.start();
+        const { published } = await simulation;
+        // A message the gateway sent while the broker was down is resent by MQTT.js on reconnect.
+        await waitFor(async () => (await stores.timeSeries.countPoints({ club: 'club-m' })) === published, {
+          timeoutMs: 30_000,
+          what: 'every sample stored',
+        });
+        await ingest.writer.flush();
+        expect(await stores.timeSeries.countPoints({ club: 'club-m' })).toBe(published);
+        expect((await ingest.metrics.sequenceMissing.get()).values[0]?.value ?? 0).toBe(0);
+      } finally {
+        await ingest.stop();
+      }
+    },
+    90_000,
+  );
 });

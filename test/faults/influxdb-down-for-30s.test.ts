@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CLUB } from '../../cli/seed-demo-club.ts';
 import { runSimulation } from '../../simulators/run-simulation.ts';
-import { hasInfluxd, startInfluxd, type RunningInfluxd } from '../helpers/influxd.ts';
+import { hasInfluxd, type RunningInfluxd, startInfluxd } from '../helpers/influxd.ts';
 import { readMetric } from '../helpers/metrics.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
 import { startTestStack } from '../helpers/up-stack.ts';
@@ -21,7 +21,16 @@ describe.skipIf(!hasInfluxd())('InfluxDB stopped for 30 s under a steady load', 
   });
 
   it('queues what arrives during the outage and stores every sample exactly once when it returns', async () => {
-    const simulation = runSimulation({ brokerUrl: stack.mqttUrl, club: DEMO_CLUB, gateway: 'steady', athletes: 20, seed: 3, durationMs: 45_000, pace: 'realtime', logger: testLogger });
+    const simulation = runSimulation({
+      brokerUrl: stack.mqttUrl,
+      club: DEMO_CLUB,
+      gateway: 'steady',
+      athletes: 20,
+      seed: 3,
+      durationMs: 45_000,
+      pace: 'realtime',
+      logger: testLogger,
+    });
     await new Promise((resolve) => setTimeout(resolve, 8_000));
     await influxd.stop();
     await new Promise((resolve) => setTimeout(resolve, 30_000));
@@ -32,7 +41,10 @@ describe.skipIf(!hasInfluxd())('InfluxDB stopped for 30 s under a steady load', 
     await influxd.start();
 
     const { published } = await simulation;
-    await waitFor(async () => (await stack.stores.timeSeries.countPoints({ club: DEMO_CLUB })) === published, { timeoutMs: 60_000, what: 'every sample stored' });
+    await waitFor(async () => (await stack.stores.timeSeries.countPoints({ club: DEMO_CLUB })) === published, {
+      timeoutMs: 60_000,
+      what: 'every sample stored',
+    });
     await waitFor(async () => (await readMetric(stack.apiUrl, 'sc_ingest_queue_points')) === 0, { what: 'queue drained' });
     expect(await stack.stores.timeSeries.countPoints({ club: DEMO_CLUB })).toBe(published);
     expect(await readMetric(stack.apiUrl, 'sc_ingest_samples_stored_total')).toBe(published);

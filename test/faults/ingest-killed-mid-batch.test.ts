@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.ts';
-import { InfluxTimeSeriesStore } from '../../store/influx/influx-time-series-store.ts';
+import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { runSimulation } from '../../simulators/run-simulation.ts';
-import { hasInfluxd, startInfluxd, type RunningInfluxd } from '../helpers/influxd.ts';
+import { InfluxTimeSeriesStore } from '../../store/influx/influx-time-series-store.ts';
+import { hasInfluxd, type RunningInfluxd, startInfluxd } from '../helpers/influxd.ts';
 import { startIngestProcess } from '../helpers/ingest-process.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -41,7 +41,16 @@ describe.skipIf(!hasInfluxd())('ingest killed with SIGKILL mid-batch, then resta
     const count = () => store.countPoints({ club: 'big-club' });
 
     // A big backlog (100 members × 3 minutes) arrives at once; ingest is killed while writing it.
-    const simulation = runSimulation({ brokerUrl: env.MQTT_URL, club: 'big-club', gateway: 'gw', athletes: 100, seed: 9, durationMs: 180_000, pace: 'fast', logger: testLogger });
+    const simulation = runSimulation({
+      brokerUrl: env.MQTT_URL,
+      club: 'big-club',
+      gateway: 'gw',
+      athletes: 100,
+      seed: 9,
+      durationMs: 180_000,
+      pace: 'fast',
+      logger: testLogger,
+    });
     await waitFor(async () => (await count()) > 1000, { what: 'a first part stored', intervalMs: 20 });
     await first.kill();
     const atKill = await count();

@@ -23,13 +23,29 @@ describe('the ingest queue full while the store is away', () => {
       return stores.timeSeries.writePoints(points);
     };
     const ingest = new IngestService(
-      { MQTT_URL: brokerUrl(), INGEST_CLIENT_ID: 'sc-ingest-full', INGEST_BATCH_SIZE: 500, INGEST_FLUSH_INTERVAL: 50, INGEST_QUEUE_MAX_POINTS: 1000, INGEST_KEEPALIVE: 1 },
+      {
+        MQTT_URL: brokerUrl(),
+        INGEST_CLIENT_ID: 'sc-ingest-full',
+        INGEST_BATCH_SIZE: 500,
+        INGEST_FLUSH_INTERVAL: 50,
+        INGEST_QUEUE_MAX_POINTS: 1000,
+        INGEST_KEEPALIVE: 1,
+      },
       { ...stores, timeSeries: flaky, metricsRegistry: new MetricsRegistry(), logger: testLogger },
     );
     await ingest.start();
     try {
       // 10 members × 5 minutes ≈ 3,000 samples, three times the bound.
-      const { published } = await runSimulation({ brokerUrl: brokerUrl(), club: 'full', gateway: 'gw', athletes: 10, seed: 2, durationMs: 300_000, pace: 'fast', logger: testLogger });
+      const { published } = await runSimulation({
+        brokerUrl: brokerUrl(),
+        club: 'full',
+        gateway: 'gw',
+        athletes: 10,
+        seed: 2,
+        durationMs: 300_000,
+        pace: 'fast',
+        logger: testLogger,
+      });
       await waitFor(async () => (await ingest.metrics.queueFull.get()).values[0]?.value === 1, { what: 'queue full reported' });
       // Held at the bound (plus the message that crossed it); the rest waits at the broker.
       expect(ingest.queue.depth().points).toBeLessThanOrEqual(1000 + 20);
@@ -39,7 +55,10 @@ describe('the ingest queue full while the store is away', () => {
       expect(ingest.health()).toMatchObject({ status: 'ok', queueFull: true });
       expect(ingest.queue.depth().points).toBe(queuedWhileHeld);
       storeDown = false;
-      await waitFor(async () => (await stores.timeSeries.countPoints({ club: 'full' })) === published, { what: 'everything stored', timeoutMs: 30_000 });
+      await waitFor(async () => (await stores.timeSeries.countPoints({ club: 'full' })) === published, {
+        what: 'everything stored',
+        timeoutMs: 30_000,
+      });
       expect((await ingest.metrics.queueFull.get()).values[0]?.value).toBe(0);
       // One connection from start to end: no reconnect during the hold.
       expect((await ingest.metrics.brokerConnects.get()).values[0]?.value).toBe(1);

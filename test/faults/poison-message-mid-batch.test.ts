@@ -1,6 +1,6 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasInfluxd, startInfluxd, type RunningInfluxd } from '../helpers/influxd.ts';
+import { hasInfluxd, type RunningInfluxd, startInfluxd } from '../helpers/influxd.ts';
 import { readMetric } from '../helpers/metrics.ts';
 import { startTestStack } from '../helpers/up-stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -22,9 +22,16 @@ describe.skipIf(!hasInfluxd())('a poison message in the middle of a batch', () =
   it('is dead-lettered with its reason while the messages around it are stored', async () => {
     const now = Date.now();
     const message = (seq: number, bpm: unknown) =>
-      JSON.stringify({ v: 1, gateway: 'gw', seq, sentAtMs: now, samples: [{ device: 'strap', timeMs: now - 10_000 + seq, kind: 'heart_rate', values: { heartRateBpm: bpm } }] });
+      JSON.stringify({
+        v: 1,
+        gateway: 'gw',
+        seq,
+        sentAtMs: now,
+        samples: [{ device: 'strap', timeMs: now - 10_000 + seq, kind: 'heart_rate', values: { heartRateBpm: bpm } }],
+      });
     const client = await mqtt.connectAsync(stack.mqttUrl);
-    for (let seq = 0; seq < 10; seq++) await client.publishAsync('sc/v1/club-p/gw/telemetry', seq === 5 ? message(seq, -1) : message(seq, 100 + seq), { qos: 1 });
+    for (let seq = 0; seq < 10; seq++)
+      await client.publishAsync('sc/v1/club-p/gw/telemetry', seq === 5 ? message(seq, -1) : message(seq, 100 + seq), { qos: 1 });
     await client.endAsync();
 
     await waitFor(async () => (await stack.stores.timeSeries.countPoints({ club: 'club-p' })) === 9, { what: 'nine neighbours stored' });
@@ -46,18 +53,30 @@ describe.skipIf(!hasInfluxd())('a poison message in the middle of a batch', () =
     for (let seq = 0; seq < 20; seq++) {
       const club = seq % 2 === 0 ? 'club-q' : 'club-r';
       const values = seq === 7 ? { heartRateBpm: 120, energyExpendedKj: 15 } : { heartRateBpm: 100 + seq };
-      const message = { v: 1, gateway: 'gw', seq, sentAtMs: now, samples: [{ device: `strap-${seq}`, timeMs: now - 10_000 + seq, kind: 'heart_rate', values }] };
+      const message = {
+        v: 1,
+        gateway: 'gw',
+        seq,
+        sentAtMs: now,
+        samples: [{ device: `strap-${seq}`, timeMs: now - 10_000 + seq, kind: 'heart_rate', values }],
+      };
       await client.publishAsync(`sc/v1/${club}/gw/telemetry`, JSON.stringify(message), { qos: 1 });
     }
     await client.endAsync();
 
     // club-q: its ten samples plus the legacy point; club-r: nine, its seventh message being refused.
     await waitFor(async () => (await stack.stores.timeSeries.countPoints({ club: 'club-q' })) === 11, { what: 'club-q stored' });
-    await waitFor(async () => (await stack.stores.timeSeries.countPoints({ club: 'club-r' })) === 9, { what: 'club-r stored but the refused point' });
-    await waitFor(() => stack.stores.deadLetters.list({ limit: 10, reason: 'store_rejected' }).length === 1, { what: 'the refused point dead-lettered' });
+    await waitFor(async () => (await stack.stores.timeSeries.countPoints({ club: 'club-r' })) === 9, {
+      what: 'club-r stored but the refused point',
+    });
+    await waitFor(() => stack.stores.deadLetters.list({ limit: 10, reason: 'store_rejected' }).length === 1, {
+      what: 'the refused point dead-lettered',
+    });
     const [letter] = stack.stores.deadLetters.list({ limit: 10, reason: 'store_rejected' });
     expect(letter!.detail).toMatch(/^1 point\(s\) refused by the store: InfluxDB \/write answered 400: .*field type conflict/);
-    expect(JSON.parse(letter!.payload.toString())).toEqual([expect.objectContaining({ club: 'club-r', device: 'strap-7', fields: { heartRateBpm: 120, energyExpendedKj: 15 } })]);
+    expect(JSON.parse(letter!.payload.toString())).toEqual([
+      expect.objectContaining({ club: 'club-r', device: 'strap-7', fields: { heartRateBpm: 120, energyExpendedKj: 15 } }),
+    ]);
     expect(stack.ingest.queue.depth().points).toBe(0);
   });
 });

@@ -1,8 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatedRoom } from '../../simulators/emulated-ble/emulated-room.ts';
 import { VirtualClassInRoom } from '../../simulators/emulated-ble/virtual-strap.ts';
-import { connectedCount, createEmulatedAdapter, deliveredCount, gatewayConfig, GatewayService, startCountingIngest, temporaryDir } from '../helpers/emulated-gateway.ts';
-import { hasMosquitto, startMosquitto, type RunningMosquitto } from '../helpers/mosquitto.ts';
+import {
+  connectedCount,
+  createEmulatedAdapter,
+  deliveredCount,
+  GatewayService,
+  gatewayConfig,
+  startCountingIngest,
+  temporaryDir,
+} from '../helpers/emulated-gateway.ts';
+import { hasMosquitto, type RunningMosquitto, startMosquitto } from '../helpers/mosquitto.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -15,7 +23,12 @@ describe.skipIf(!hasMosquitto())('the broker down for 30 s, and the gateway rest
 
   it('delivers every sample exactly once, in sequence, with its original timestamp', async () => {
     const room = new EmulatedRoom();
-    const lesson = new VirtualClassInRoom(room, { athletes: 5, seed: 12, startMs: Date.now(), imperfections: { contactLossPerHour: 0, dropoutPerHour: 0 } });
+    const lesson = new VirtualClassInRoom(room, {
+      athletes: 5,
+      seed: 12,
+      startMs: Date.now(),
+      imperfections: { contactLossPerHour: 0, dropoutPerHour: 0 },
+    });
     const dir = temporaryDir('sc-gw-outage-');
     const ingest = await startCountingIngest(mosquitto.url);
     const config = gatewayConfig({ MQTT_URL: mosquitto.url, GATEWAY_DATA_DIR: dir.path });
@@ -49,13 +62,18 @@ describe.skipIf(!hasMosquitto())('the broker down for 30 s, and the gateway rest
       gateway.flushBatch();
 
       const delivered = deliveredCount([adapter, secondAdapter]);
-      await waitFor(async () => (await ingest.stores.timeSeries.countPoints({ club: 'demo', kind: 'heart_rate' })) === delivered, { what: 'every sample stored', timeoutMs: 30_000 });
+      await waitFor(async () => (await ingest.stores.timeSeries.countPoints({ club: 'demo', kind: 'heart_rate' })) === delivered, {
+        what: 'every sample stored',
+        timeoutMs: 30_000,
+      });
       await waitFor(() => gateway.outbox.size() === 0, { what: 'outbox empty' });
       // Sequence numbers went on across the restart: no gap, and nothing arrived twice.
       expect((await ingest.ingest.metrics.sequenceGaps.get()).values[0]?.value ?? 0).toBe(0);
       expect((await ingest.ingest.metrics.sequenceRepeats.get()).values[0]?.value ?? 0).toBe(0);
       // Samples kept the time the gateway stamped them, during the outage too.
-      const rows = ingest.stores.db.prepare("SELECT time_ms FROM samples WHERE kind = 'heart_rate' ORDER BY time_ms").all() as { time_ms: number }[];
+      const rows = ingest.stores.db.prepare("SELECT time_ms FROM samples WHERE kind = 'heart_rate' ORDER BY time_ms").all() as {
+        time_ms: number;
+      }[];
       times.push(...rows.map((row) => row.time_ms));
       expect(times.some((t) => t > outageStartedMs + 1000 && t < outageStartedMs + 25_000)).toBe(true);
     } finally {

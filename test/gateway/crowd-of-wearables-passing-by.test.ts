@@ -7,8 +7,8 @@ import { DevicesMessage } from '../../protocol/mqtt/gateway-state.ts';
 import { mqttLimits } from '../../protocol/mqtt/limits.ts';
 import { buildDevicesTopic } from '../../protocol/mqtt/topics.ts';
 import { EmulatedRoom } from '../../simulators/emulated-ble/emulated-room.ts';
-import { VirtualClassInRoom } from '../../simulators/emulated-ble/virtual-strap.ts';
 import { VirtualPeripheral } from '../../simulators/emulated-ble/virtual-peripheral.ts';
+import { VirtualClassInRoom } from '../../simulators/emulated-ble/virtual-strap.ts';
 import { connectedCount, createEmulatedAdapter, startScenario, useEmbeddedBroker } from '../helpers/emulated-gateway.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -25,7 +25,9 @@ function addBroadcasters(room: EmulatedRoom, count: number): string[] {
         services: [],
         advertisedServices: [],
         connectable: false,
-        serviceData: () => [{ uuid: GATT.heartRateService, data: Buffer.from(encodeHeartRateMeasurement({ heartRateBpm: 90, sensorContact: 'detected' })) }],
+        serviceData: () => [
+          { uuid: GATT.heartRateService, data: Buffer.from(encodeHeartRateMeasurement({ heartRateBpm: 90, sensorContact: 'detected' })) },
+        ],
       }),
     );
   }
@@ -60,10 +62,22 @@ describe('a crowd of wearables passing by the gateway', () => {
   it('forgets devices it has not heard for a while, but never one it holds', async () => {
     const room = new EmulatedRoom();
     const ids = addBroadcasters(room, 300);
-    const lesson = new VirtualClassInRoom(room, { athletes: 1, seed: 1, startMs: Date.now(), imperfections: { contactLossPerHour: 0, dropoutPerHour: 0 } });
+    const lesson = new VirtualClassInRoom(room, {
+      athletes: 1,
+      seed: 1,
+      startMs: Date.now(),
+      imperfections: { contactLossPerHour: 0, dropoutPerHour: 0 },
+    });
     const strap = lesson.straps[0]!.id;
     const { noble } = createEmulatedAdapter(room, { adapter: 'hci0' });
-    const central = new BleCentral({ noble, adapter: 'hci0', maxConnections: 5, shouldConnect: ({ id }) => id === strap, forgetAfterMs: 1000, logger: testLogger });
+    const central = new BleCentral({
+      noble,
+      adapter: 'hci0',
+      maxConnections: 5,
+      shouldConnect: ({ id }) => id === strap,
+      forgetAfterMs: 1000,
+      logger: testLogger,
+    });
     central.start();
     lesson.start(250);
     try {
@@ -71,7 +85,12 @@ describe('a crowd of wearables passing by the gateway', () => {
       for (const id of ids.slice(0, 250)) room.walkOut(id);
       // The held strap stops advertising while linked: it is unheard too, but held.
       await new Promise((resolve) => setTimeout(resolve, 1500));
-      expect(central.seenDevices().map((device) => device.id).sort()).toEqual([...ids.slice(250), strap].sort());
+      expect(
+        central
+          .seenDevices()
+          .map((device) => device.id)
+          .sort(),
+      ).toEqual([...ids.slice(250), strap].sort());
       expect(central.trackedDevices).toBe(51);
     } finally {
       lesson.stop();

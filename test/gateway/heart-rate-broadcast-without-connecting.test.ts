@@ -20,16 +20,23 @@ describe('a wearable broadcasting its heart rate in advertising data', () => {
         services: [],
         advertisedServices: [],
         connectable: false,
-        serviceData: () => [{ uuid: GATT.heartRateService, data: Buffer.from(encodeHeartRateMeasurement({ heartRateBpm: bpm, sensorContact: 'detected' })) }],
+        serviceData: () => [
+          { uuid: GATT.heartRateService, data: Buffer.from(encodeHeartRateMeasurement({ heartRateBpm: bpm, sensorContact: 'detected' })) },
+        ],
       }),
     );
     const binding = scenario.adapters[0]!.binding;
     try {
       await waitFor(() => connectedCount(scenario.gateway) === 1, { what: 'the strap connected' });
-      await waitFor(async () => (await scenario.storedHeartRates('wristband-1')) >= 4, { what: 'broadcast heart rates stored', timeoutMs: 10_000 });
+      await waitFor(async () => (await scenario.storedHeartRates('wristband-1')) >= 4, {
+        what: 'broadcast heart rates stored',
+        timeoutMs: 10_000,
+      });
       clearInterval(ticker);
       const stored = await scenario.storedHeartRates('wristband-1');
-      const rows = scenario.ingest.stores.db.prepare("SELECT time_ms, fields FROM samples WHERE device_id = 'wristband-1' ORDER BY time_ms").all() as { time_ms: number; fields: string }[];
+      const rows = scenario.ingest.stores.db
+        .prepare("SELECT time_ms, fields FROM samples WHERE device_id = 'wristband-1' ORDER BY time_ms")
+        .all() as { time_ms: number; fields: string }[];
       // One per second at most, although it advertises four times a second.
       rows.slice(1).forEach((row, i) => expect(row.time_ms - rows[i]!.time_ms).toBeGreaterThanOrEqual(900));
       expect(JSON.parse(rows.at(-1)!.fields).heartRateBpm).toBeGreaterThan(100);

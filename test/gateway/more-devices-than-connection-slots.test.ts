@@ -21,7 +21,10 @@ describe('more devices than connection slots', () => {
       expect(binding.stats.connectAttempts).toBe(attempts); // no hammering of a full controller
       const leaving = binding.connectedIds[0]!;
       scenario.room.walkOut(leaving);
-      await waitFor(() => binding.connectedIds.length === 5 && !binding.connectedIds.includes(leaving), { what: 'a waiting strap took the slot', timeoutMs: 5000 });
+      await waitFor(() => binding.connectedIds.length === 5 && !binding.connectedIds.includes(leaving), {
+        what: 'a waiting strap took the slot',
+        timeoutMs: 5000,
+      });
       expect(await scenario.settle()).toBe(await scenario.storedHeartRates());
     } finally {
       await scenario.stop();

@@ -14,11 +14,18 @@ describe('a gateway told to hold only paired devices', () => {
     registry.upsertClub(DEMO_CLUB, 'Demo');
     registry.upsertMember(DEMO_CLUB, { id: 'ann', name: 'Ann', restHrBpm: 50, maxHrBpm: 190 });
     registry.upsertMember(DEMO_CLUB, { id: 'bob', name: 'Bob', restHrBpm: 55, maxHrBpm: 180 });
-    for (const [device, member] of [['sim-hrm-001', 'ann'], ['sim-hrm-002', 'bob']] as const) {
+    for (const [device, member] of [
+      ['sim-hrm-001', 'ann'],
+      ['sim-hrm-002', 'bob'],
+    ] as const) {
       registry.upsertDevice(DEMO_CLUB, device, null);
       registry.pairDevice(DEMO_CLUB, device, member, 0);
     }
-    const scenario = await startScenario({ brokerUrl: stack.mqttUrl, straps: 3, gateway: { GATEWAY_DEVICES: 'paired', GATEWAY_API_URL: stack.apiUrl } });
+    const scenario = await startScenario({
+      brokerUrl: stack.mqttUrl,
+      straps: 3,
+      gateway: { GATEWAY_DEVICES: 'paired', GATEWAY_API_URL: stack.apiUrl },
+    });
     try {
       await waitFor(() => connectedCount(scenario.gateway) === 2, { what: 'the two paired straps connected' });
       await new Promise((resolve) => setTimeout(resolve, 1500));

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { waitFor } from './wait-for.ts';
 
@@ -15,7 +15,14 @@ export interface RunningService {
  * A system service started by a test: spawned with its arguments, ready when isReady() says so, its
  * last output kept for the error when it exits early.
  */
-export async function startChildService(options: { name: string; command: string; args: string[]; dir: string; isReady: () => Promise<boolean>; readyTimeoutMs?: number }): Promise<RunningService> {
+export async function startChildService(options: {
+  name: string;
+  command: string;
+  args: string[];
+  dir: string;
+  isReady: () => Promise<boolean>;
+  readyTimeoutMs?: number;
+}): Promise<RunningService> {
   let child: ChildProcess | null = null;
   let output = '';
 

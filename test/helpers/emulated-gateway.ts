@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry as MetricsRegistry } from 'prom-client';
 import { afterAll, beforeAll } from 'vitest';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.ts';
+import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { openStores, type Stores } from '../../cli/open-stores.ts';
 import { GatewayService, type GatewayServiceConfig } from '../../gateway/gateway-service.ts';
 import type { NobleLike } from '../../gateway/noble-types.ts';
 import { IngestService } from '../../ingest/ingest-service.ts';
-import { EmulatedNobleBinding, type EmulatedAdapterOptions } from '../../simulators/emulated-ble/emulated-noble-binding.ts';
+import { type EmulatedAdapterOptions, EmulatedNobleBinding } from '../../simulators/emulated-ble/emulated-noble-binding.ts';
 import type { EmulatedRoom } from '../../simulators/emulated-ble/emulated-room.ts';
 import { testLogger } from './silent-logger.ts';
 
@@ -20,12 +20,17 @@ import { testLogger } from './silent-logger.ts';
 const require = createRequire(import.meta.url);
 const withBindings = require('@abandonware/noble/with-bindings') as (bindings: unknown) => NobleLike;
 
-export function createEmulatedAdapter(room: EmulatedRoom, options: EmulatedAdapterOptions): { name: string; noble: NobleLike; binding: EmulatedNobleBinding } {
+export function createEmulatedAdapter(
+  room: EmulatedRoom,
+  options: EmulatedAdapterOptions,
+): { name: string; noble: NobleLike; binding: EmulatedNobleBinding } {
   const binding = new EmulatedNobleBinding(room, options);
   return { name: options.adapter, noble: withBindings(binding), binding };
 }
 
-export function gatewayConfig(overrides: Partial<GatewayServiceConfig> & Pick<GatewayServiceConfig, 'MQTT_URL' | 'GATEWAY_DATA_DIR'>): GatewayServiceConfig {
+export function gatewayConfig(
+  overrides: Partial<GatewayServiceConfig> & Pick<GatewayServiceConfig, 'MQTT_URL' | 'GATEWAY_DATA_DIR'>,
+): GatewayServiceConfig {
   return {
     GATEWAY_CLUB: 'demo',
     GATEWAY_ID: 'gw-1',
@@ -42,10 +47,19 @@ export function gatewayConfig(overrides: Partial<GatewayServiceConfig> & Pick<Ga
 }
 
 /** Ingest into an in-memory SQLite store, to count what arrived end to end. */
-export async function startCountingIngest(brokerUrl: string, clientId = 'sc-ingest-test'): Promise<{ stores: Stores; ingest: IngestService; stop(): Promise<void> }> {
+export async function startCountingIngest(
+  brokerUrl: string,
+  clientId = 'sc-ingest-test',
+): Promise<{ stores: Stores; ingest: IngestService; stop(): Promise<void> }> {
   const stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
   const ingest = new IngestService(
-    { MQTT_URL: brokerUrl, INGEST_CLIENT_ID: clientId, INGEST_BATCH_SIZE: 5000, INGEST_FLUSH_INTERVAL: 100, INGEST_QUEUE_MAX_POINTS: 1_000_000 },
+    {
+      MQTT_URL: brokerUrl,
+      INGEST_CLIENT_ID: clientId,
+      INGEST_BATCH_SIZE: 5000,
+      INGEST_FLUSH_INTERVAL: 100,
+      INGEST_QUEUE_MAX_POINTS: 1_000_000,
+    },
     { ...stores, metricsRegistry: new MetricsRegistry(), logger: testLogger },
   );
   await ingest.start();
@@ -94,14 +108,20 @@ export async function startScenario(options: ScenarioOptions) {
   const { VirtualClassInRoom } = await import('../../simulators/emulated-ble/virtual-strap.ts');
   const dir = temporaryDir('sc-gw-');
   const room = new EmulatedRoom();
-  const lesson = new VirtualClassInRoom(room, { athletes: options.straps, seed: options.seed ?? 1, startMs: Date.now(), imperfections: { contactLossPerHour: 0, dropoutPerHour: 0 } });
+  const lesson = new VirtualClassInRoom(room, {
+    athletes: options.straps,
+    seed: options.seed ?? 1,
+    startMs: Date.now(),
+    imperfections: { contactLossPerHour: 0, dropoutPerHour: 0 },
+  });
   const adapters = (options.adapters ?? [{ adapter: 'hci0' }]).map((a) => createEmulatedAdapter(room, a));
   const ingest = await startCountingIngest(options.brokerUrl);
   const config = gatewayConfig({ MQTT_URL: options.brokerUrl, GATEWAY_DATA_DIR: dir.path, ...options.gateway });
   const gateway = new GatewayService(config, adapters, testLogger);
   await gateway.start();
   lesson.start(250);
-  const storedHeartRates = (device?: string) => ingest.stores.timeSeries.countPoints({ club: config.GATEWAY_CLUB, kind: 'heart_rate', ...(device ? { device } : {}) });
+  const storedHeartRates = (device?: string) =>
+    ingest.stores.timeSeries.countPoints({ club: config.GATEWAY_CLUB, kind: 'heart_rate', ...(device ? { device } : {}) });
   return {
     room,
     lesson,

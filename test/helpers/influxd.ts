@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type RunningService, startChildService } from './child-service.ts';
 import { freePort } from './free-port.ts';
 import { requireSystemProgram } from './system-service.ts';
-import { startChildService, type RunningService } from './child-service.ts';
 
 export const INFLUXD = '/usr/bin/influxd';
 export const hasInfluxd = () => requireSystemProgram(INFLUXD, 'apt-get install influxdb (the tests start influxd themselves)');

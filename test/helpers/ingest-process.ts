@@ -1,11 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../../bin/sport-connect.js', import.meta.url));
 
 /** `sport-connect ingest` as its own process, so a test can SIGKILL it like a power cut would. */
 export async function startIngestProcess(env: Record<string, string>): Promise<{ child: ChildProcess; kill(): Promise<void> }> {
-  const child = spawn(process.execPath, [CLI, 'ingest'], { env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'ingest'], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let log = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`ingest did not start:\n${log}`)), 30_000);

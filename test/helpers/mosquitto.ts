@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
+import { type RunningService, startChildService } from './child-service.ts';
 import { freePort } from './free-port.ts';
 import { requireSystemProgram } from './system-service.ts';
-import { startChildService, type RunningService } from './child-service.ts';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
 export const hasMosquitto = () => requireSystemProgram(MOSQUITTO, 'apt-get install mosquitto (the tests start their own instance)');

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startChildService, type RunningService } from './child-service.ts';
+import { type RunningService, startChildService } from './child-service.ts';
 import { freePort } from './free-port.ts';
 import { requireSystemProgram } from './system-service.ts';
 

@@ -9,7 +9,14 @@ import { StoreWriteError } from '../../store/store-errors.ts';
 import type { StoredPoint, TimeSeriesStore } from '../../store/time-series-store.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
 
-const point = (timeMs: number): StoredPoint => ({ club: 'c', device: 'd', athlete: null, kind: 'battery', timeMs, fields: { batteryPercent: 1 } });
+const point = (timeMs: number): StoredPoint => ({
+  club: 'c',
+  device: 'd',
+  athlete: null,
+  kind: 'battery',
+  timeMs,
+  fields: { batteryPercent: 1 },
+});
 
 /** A store that records each write's time and fails while told to. */
 function scriptedStore(failures: (StoreWriteError | null)[]) {
@@ -39,9 +46,20 @@ describe('batch writer', () => {
     const deadLetters = new DeadLetters(db);
     const { store, writes } = scriptedStore(failures);
     const metrics = createIngestMetrics(new Registry(), { oldestQueuedMs: () => queue.depth().oldestEnqueuedMs });
-    const writer = new BatchWriter({ queue, store, deadLetters, metrics, logger: testLogger, batchSize: options.batchSize ?? 100, flushIntervalMs: options.flushIntervalMs ?? 500 });
+    const writer = new BatchWriter({
+      queue,
+      store,
+      deadLetters,
+      metrics,
+      logger: testLogger,
+      batchSize: options.batchSize ?? 100,
+      flushIntervalMs: options.flushIntervalMs ?? 500,
+    });
     const enqueue = (count: number) => {
-      queue.enqueue(Array.from({ length: count }, (_, i) => point(Date.now() + i)), Date.now());
+      queue.enqueue(
+        Array.from({ length: count }, (_, i) => point(Date.now() + i)),
+        Date.now(),
+      );
       writer.notifyQueued(count);
     };
     return { queue, writes, writer, enqueue, metrics, deadLetters };
@@ -100,7 +118,15 @@ describe('batch writer', () => {
     const queue = new IngestQueue(db);
     queue.enqueue([point(1), point(2)], 0);
     const { store, writes } = scriptedStore([]);
-    new BatchWriter({ queue, store, deadLetters: new DeadLetters(db), metrics: createIngestMetrics(new Registry(), { oldestQueuedMs: () => null }), logger: testLogger, batchSize: 100, flushIntervalMs: 500 });
+    new BatchWriter({
+      queue,
+      store,
+      deadLetters: new DeadLetters(db),
+      metrics: createIngestMetrics(new Registry(), { oldestQueuedMs: () => null }),
+      logger: testLogger,
+      batchSize: 100,
+      flushIntervalMs: 500,
+    });
     await vi.advanceTimersByTimeAsync(0);
     expect(writes).toEqual([{ atMs: 0, points: 2 }]);
   });
@@ -116,7 +142,8 @@ describe('batch writer', () => {
       name: 'picky',
       async writePoints(points: readonly StoredPoint[]) {
         writes++;
-        if (points.some((p) => p.fields.batteryPercent === 255)) throw new StoreWriteError('InfluxDB /write answered 400: field type conflict', false);
+        if (points.some((p) => p.fields.batteryPercent === 255))
+          throw new StoreWriteError('InfluxDB /write answered 400: field type conflict', false);
         stored.push(...points);
       },
     } as unknown as TimeSeriesStore;
@@ -133,7 +160,10 @@ describe('batch writer', () => {
     expect(queue.depth().points).toBe(0);
     const letters = deadLetters.list({ limit: 10 });
     expect(letters).toHaveLength(1);
-    expect(letters[0]).toMatchObject({ reason: 'store_rejected', detail: '2 point(s) refused by the store: InfluxDB /write answered 400: field type conflict' });
+    expect(letters[0]).toMatchObject({
+      reason: 'store_rejected',
+      detail: '2 point(s) refused by the store: InfluxDB /write answered 400: field type conflict',
+    });
     expect(JSON.parse(letters[0]!.payload.toString()).map((p: StoredPoint) => p.timeMs)).toEqual([417, 901]);
     expect((await metrics.samplesStored.get()).values[0]!.value).toBe(998);
     // Halving finds two points among a thousand in a few dozen writes, not a thousand.

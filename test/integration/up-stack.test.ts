@@ -56,11 +56,15 @@ describe('the whole up stack in one process', () => {
 
   it('stores exactly the samples the simulator published, attributed to the members', async () => {
     expect(published).toBeGreaterThan(20 * 30); // 20 straps × 30 s of heart rate, plus battery reports
-    await waitFor(async () => (await stack.stores.timeSeries.countPoints({ club: DEMO_CLUB })) === published, { what: 'all samples stored' });
+    await waitFor(async () => (await stack.stores.timeSeries.countPoints({ club: DEMO_CLUB })) === published, {
+      what: 'all samples stored',
+    });
     expect(await metric(stack, /^sc_ingest_samples_stored_total /)).toBe(published);
     expect(await stack.stores.timeSeries.countPoints({ club: DEMO_CLUB, athlete: 'member-001' })).toBeGreaterThanOrEqual(25);
     const now = Date.now();
-    const history = await (await fetch(`${stack.apiUrl}/api/v1/clubs/demo/athletes/member-001/history?fromMs=${now - 60_000}&toMs=${now + 1000}&bucket=5s`)).json();
+    const history = await (
+      await fetch(`${stack.apiUrl}/api/v1/clubs/demo/athletes/member-001/history?fromMs=${now - 60_000}&toMs=${now + 1000}&bucket=5s`)
+    ).json();
     const means = history.mean.filter((value: number | null) => value !== null);
     expect(means.length).toBeGreaterThanOrEqual(5);
     for (const bpm of means) expect(bpm).toBeGreaterThan(40);
@@ -85,11 +89,26 @@ describe('the whole up stack in one process', () => {
     // The stack's ingest goes away; its persistent session keeps collecting QoS 1 messages at the broker.
     await stack.ingest.stop();
     // Another club: the same roster in the same club would rewrite the same (device, kind, time) keys.
-    const second = await runSimulation({ brokerUrl: stack.mqttUrl, club: 'club-two', gateway: 'sim-gw-2', athletes: 5, seed: 7, durationMs: 10_000, pace: 'fast', logger: testLogger });
+    const second = await runSimulation({
+      brokerUrl: stack.mqttUrl,
+      club: 'club-two',
+      gateway: 'sim-gw-2',
+      athletes: 5,
+      seed: 7,
+      durationMs: 10_000,
+      pace: 'fast',
+      logger: testLogger,
+    });
 
     // A first ingest resumes the session, queues one message durably, and dies before its PUBACK.
     const crashing = new IngestService(
-      { MQTT_URL: stack.mqttUrl, INGEST_CLIENT_ID: 'sc-ingest', INGEST_BATCH_SIZE: 5000, INGEST_FLUSH_INTERVAL: 50, INGEST_QUEUE_MAX_POINTS: 100_000 },
+      {
+        MQTT_URL: stack.mqttUrl,
+        INGEST_CLIENT_ID: 'sc-ingest',
+        INGEST_BATCH_SIZE: 5000,
+        INGEST_FLUSH_INTERVAL: 50,
+        INGEST_QUEUE_MAX_POINTS: 100_000,
+      },
       { ...stack.stores, metricsRegistry: new MetricsRegistry(), logger: testLogger },
     );
     const crashedPayload = await new Promise<string>((resolve) => {
@@ -107,7 +126,13 @@ describe('the whole up stack in one process', () => {
 
     // The restarted ingest gets everything again, the crashed message included.
     const restarted = new IngestService(
-      { MQTT_URL: stack.mqttUrl, INGEST_CLIENT_ID: 'sc-ingest', INGEST_BATCH_SIZE: 5000, INGEST_FLUSH_INTERVAL: 50, INGEST_QUEUE_MAX_POINTS: 100_000 },
+      {
+        MQTT_URL: stack.mqttUrl,
+        INGEST_CLIENT_ID: 'sc-ingest',
+        INGEST_BATCH_SIZE: 5000,
+        INGEST_FLUSH_INTERVAL: 50,
+        INGEST_QUEUE_MAX_POINTS: 100_000,
+      },
       { ...stack.stores, metricsRegistry: new MetricsRegistry(), logger: testLogger },
     );
     const redelivered: string[] = [];
@@ -142,13 +167,28 @@ describe('bad messages', () => {
   it('land in the dead letters with their reason, counted, while their neighbours are stored', async () => {
     const now = Date.now();
     const good = (seq: number, timeMs = now - 1000) =>
-      JSON.stringify({ v: 1, gateway: 'gw-1', seq, sentAtMs: now, samples: [{ device: 'strap-x', timeMs, kind: 'heart_rate', values: { heartRateBpm: 120 } }] });
+      JSON.stringify({
+        v: 1,
+        gateway: 'gw-1',
+        seq,
+        sentAtMs: now,
+        samples: [{ device: 'strap-x', timeMs, kind: 'heart_rate', values: { heartRateBpm: 120 } }],
+      });
     const topic = 'sc/v1/club-b/gw-1/telemetry';
     const client = await mqtt.connectAsync(stack.mqttUrl);
     const sends: [string, string | Buffer][] = [
       [topic, good(1)],
       [topic, '{"v":1, this is not json'],
-      [topic, JSON.stringify({ v: 1, gateway: 'gw-1', seq: 2, sentAtMs: now, samples: [{ device: 'strap-x', timeMs: now, kind: 'heart_rate', values: { heartRateBpm: 'fast' } }] })],
+      [
+        topic,
+        JSON.stringify({
+          v: 1,
+          gateway: 'gw-1',
+          seq: 2,
+          sentAtMs: now,
+          samples: [{ device: 'strap-x', timeMs: now, kind: 'heart_rate', values: { heartRateBpm: 'fast' } }],
+        }),
+      ],
       [topic, Buffer.alloc(mqttLimits.maxPayloadBytes + 10, 0x20)],
       ['sc/v1/club-b/gw-2/telemetry', good(3)],
       [topic, good(4, now + 60 * 60_000)],
@@ -159,11 +199,20 @@ describe('bad messages', () => {
 
     await waitFor(async () => (await stack.stores.timeSeries.countPoints({ club: 'club-b' })) === 2, { what: 'good neighbours stored' });
     // The broker may deliver the 256 KiB message after smaller later ones (it persists it first).
-    const response = await waitFor(async () => {
-      const body = await (await fetch(`${stack.apiUrl}/api/v1/dead-letters`)).json();
-      return body.letters.length === 5 ? body : undefined;
-    }, { what: 'five dead letters' });
-    expect(response.counts).toEqual({ invalid_json: 1, schema_violation: 1, payload_too_large: 1, gateway_mismatch: 1, future_timestamp: 1 });
+    const response = await waitFor(
+      async () => {
+        const body = await (await fetch(`${stack.apiUrl}/api/v1/dead-letters`)).json();
+        return body.letters.length === 5 ? body : undefined;
+      },
+      { what: 'five dead letters' },
+    );
+    expect(response.counts).toEqual({
+      invalid_json: 1,
+      schema_violation: 1,
+      payload_too_large: 1,
+      gateway_mismatch: 1,
+      future_timestamp: 1,
+    });
     const schema = response.letters.find((letter: { reason: string }) => letter.reason === 'schema_violation');
     expect(schema.detail).toMatch(/heartRateBpm/);
     expect(schema.payloadPreview).toContain('"fast"');

@@ -8,10 +8,14 @@ describe('up --via-ble', () => {
   afterAll(async () => void (await stack?.dispose()));
 
   it('runs the simulated class through the gateway, noble and the emulated radio into the store and the live view', async () => {
-    await waitFor(async () => {
-      for (let n = 1; n <= 6; n++) if ((await stack.stores.timeSeries.countPoints({ club: 'demo', athlete: `member-00${n}`, kind: 'heart_rate' })) < 3) return false;
-      return true;
-    }, { what: 'heart rates of all six members stored', timeoutMs: 20_000 });
+    await waitFor(
+      async () => {
+        for (let n = 1; n <= 6; n++)
+          if ((await stack.stores.timeSeries.countPoints({ club: 'demo', athlete: `member-00${n}`, kind: 'heart_rate' })) < 3) return false;
+        return true;
+      },
+      { what: 'heart rates of all six members stored', timeoutMs: 20_000 },
+    );
     // Battery comes from a GATT read, which only the BLE path does.
     expect(await stack.stores.timeSeries.countPoints({ club: 'demo', kind: 'battery' })).toBeGreaterThanOrEqual(6);
     const devices = await (await fetch(`${stack.apiUrl}/api/v1/clubs/demo/devices`)).json();

@@ -13,7 +13,12 @@ function message(overrides: Record<string, unknown> = {}) {
     seq: 7,
     sentAtMs: NOW,
     samples: [
-      { device: 'c4:7c:8d:6a:11:02', timeMs: NOW - 1000, kind: 'heart_rate', values: { heartRateBpm: 132, sensorContact: 'detected', rrIntervalsMs: [455.1, 460] } },
+      {
+        device: 'c4:7c:8d:6a:11:02',
+        timeMs: NOW - 1000,
+        kind: 'heart_rate',
+        values: { heartRateBpm: 132, sensorContact: 'detected', rrIntervalsMs: [455.1, 460] },
+      },
       { device: 'c4:7c:8d:6a:11:02', timeMs: NOW - 1000, kind: 'battery', values: { batteryPercent: 80 } },
     ],
     ...overrides,
@@ -34,7 +39,10 @@ describe('telemetry schema', () => {
   });
 
   it.each([
-    ['a heart rate of 0 with contact', { device: 'a1', timeMs: NOW, kind: 'heart_rate', values: { heartRateBpm: 0, sensorContact: 'detected' } }],
+    [
+      'a heart rate of 0 with contact',
+      { device: 'a1', timeMs: NOW, kind: 'heart_rate', values: { heartRateBpm: 0, sensorContact: 'detected' } },
+    ],
     ['an unknown kind', { device: 'a1', timeMs: NOW, kind: 'mood', values: {} }],
     ['an unknown field', { device: 'a1', timeMs: NOW, kind: 'battery', values: { batteryPercent: 50, colour: 'red' } }],
     ['a battery over 100 %', { device: 'a1', timeMs: NOW, kind: 'battery', values: { batteryPercent: 101 } }],
@@ -73,7 +81,10 @@ describe('telemetry schema', () => {
 
   it('rejects samples stamped beyond the allowed clock skew, and accepts them just within it', () => {
     const at = (timeMs: number) => message({ samples: [{ device: 'a1', timeMs, kind: 'battery', values: { batteryPercent: 5 } }] });
-    expect(validateTelemetry(TOPIC, encode(at(NOW + mqttLimits.maxFutureSkewMs + 1)), NOW)).toMatchObject({ ok: false, reason: 'future_timestamp' });
+    expect(validateTelemetry(TOPIC, encode(at(NOW + mqttLimits.maxFutureSkewMs + 1)), NOW)).toMatchObject({
+      ok: false,
+      reason: 'future_timestamp',
+    });
     expect(validateTelemetry(TOPIC, encode(at(NOW + mqttLimits.maxFutureSkewMs)), NOW).ok).toBe(true);
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfluxTimeSeriesStore } from '../../store/influx/influx-time-series-store.ts';
-import { hasInfluxd, startInfluxd, type RunningInfluxd } from '../helpers/influxd.ts';
+import { hasInfluxd, type RunningInfluxd, startInfluxd } from '../helpers/influxd.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
 import { describeTimeSeriesStoreContract } from './time-series-store-contract.ts';
 

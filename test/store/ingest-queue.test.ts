@@ -1,12 +1,19 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../store/database.ts';
 import { IngestQueue } from '../../store/ingest-queue.ts';
 import type { StoredPoint } from '../../store/time-series-store.ts';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
-const point = (timeMs: number): StoredPoint => ({ club: 'demo', device: 'd', athlete: null, kind: 'battery', timeMs, fields: { batteryPercent: 1 } });
+const point = (timeMs: number): StoredPoint => ({
+  club: 'demo',
+  device: 'd',
+  athlete: null,
+  kind: 'battery',
+  timeMs,
+  fields: { batteryPercent: 1 },
+});
 
 describe('ingest queue', () => {
   it('hands out whole entries oldest first, up to a point budget, and forgets them once acknowledged', () => {

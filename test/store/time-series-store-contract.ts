@@ -52,8 +52,14 @@ export function describeTimeSeriesStoreContract(name: string, newStore: () => Pr
 
     it('keeps athletes, clubs and kinds apart in queries and counts', async () => {
       const store = await newStore();
-      await store.writePoints([hr(T0, 100, 'ann', 'hrm-1'), hr(T0, 150, 'bob', 'hrm-2'), { ...hr(T0, 170, 'ann', 'hrm-1'), club: 'other' }]);
-      await store.writePoints([{ club: 'demo', device: 'hrm-1', athlete: 'ann', kind: 'battery', timeMs: T0, fields: { batteryPercent: 50 } }]);
+      await store.writePoints([
+        hr(T0, 100, 'ann', 'hrm-1'),
+        hr(T0, 150, 'bob', 'hrm-2'),
+        { ...hr(T0, 170, 'ann', 'hrm-1'), club: 'other' },
+      ]);
+      await store.writePoints([
+        { club: 'demo', device: 'hrm-1', athlete: 'ann', kind: 'battery', timeMs: T0, fields: { batteryPercent: 50 } },
+      ]);
       const series = await store.queryRange({ ...hrQuery, fromMs: T0, toMs: T0 + 60_000, bucketMs: 60_000 });
       expect(series.mean).toEqual([100]);
       expect(await store.countPoints({ club: 'demo', athlete: 'ann' })).toBe(2);

@@ -7,7 +7,8 @@ import { GATT } from '../../../protocol/gatt/uuids.ts';
 const T0 = 1_800_000_000_000;
 const crank = (revs: number, timeS: number) => encodeCscMeasurement({ cumulativeCrankRevs: revs, lastCrankEventTimeS: timeS });
 const wheel = (revs: number, timeS: number) => encodeCscMeasurement({ cumulativeWheelRevs: revs, lastWheelEventTimeS: timeS });
-const values = (session: DeviceSession, bytes: Uint8Array, atMs: number, uuid: string = GATT.cscMeasurement) => session.decode(uuid, bytes, atMs).map((sample) => sample.values);
+const values = (session: DeviceSession, bytes: Uint8Array, atMs: number, uuid: string = GATT.cscMeasurement) =>
+  session.decode(uuid, bytes, atMs).map((sample) => sample.values);
 
 describe('cadence and speed from cumulative counts', () => {
   it('publishes nothing for the first measurement: it only seeds the counters', () => {
@@ -61,8 +62,20 @@ describe('cadence and speed from cumulative counts', () => {
 
   it('derives cadence from a power meter’s crank data too', () => {
     const session = new DeviceSession('p');
-    values(session, encodeCyclingPowerMeasurement({ powerW: 250, cumulativeCrankRevs: 10, lastCrankEventTimeS: 1 }), T0, GATT.cyclingPowerMeasurement);
-    expect(values(session, encodeCyclingPowerMeasurement({ powerW: 260, cumulativeCrankRevs: 11, lastCrankEventTimeS: 1.75 }), T0 + 1000, GATT.cyclingPowerMeasurement)).toEqual([{ powerW: 260, cadenceRpm: 80 }]);
+    values(
+      session,
+      encodeCyclingPowerMeasurement({ powerW: 250, cumulativeCrankRevs: 10, lastCrankEventTimeS: 1 }),
+      T0,
+      GATT.cyclingPowerMeasurement,
+    );
+    expect(
+      values(
+        session,
+        encodeCyclingPowerMeasurement({ powerW: 260, cumulativeCrankRevs: 11, lastCrankEventTimeS: 1.75 }),
+        T0 + 1000,
+        GATT.cyclingPowerMeasurement,
+      ),
+    ).toEqual([{ powerW: 260, cadenceRpm: 80 }]);
   });
 });
 
@@ -70,14 +83,16 @@ describe('FTMS records split over notifications', () => {
   it('merges a "More Data" part with the rest of its record instead of publishing speed 0', () => {
     const session = new DeviceSession('bike');
     expect(values(session, encodeIndoorBikeData({ moreData: true, cadenceRpm: 90, powerW: 200 }), T0, GATT.indoorBikeData)).toEqual([]);
-    expect(values(session, encodeIndoorBikeData({ moreData: false, speedKmh: 36, heartRateBpm: 140 }), T0 + 100, GATT.indoorBikeData)).toEqual([
-      { speedMps: 10, cadenceRpm: 90, powerW: 200, heartRateBpm: 140 },
-    ]);
+    expect(
+      values(session, encodeIndoorBikeData({ moreData: false, speedKmh: 36, heartRateBpm: 140 }), T0 + 100, GATT.indoorBikeData),
+    ).toEqual([{ speedMps: 10, cadenceRpm: 90, powerW: 200, heartRateBpm: 140 }]);
   });
 
   it('publishes a part whose record never completes after two seconds, without a speed', () => {
     const session = new DeviceSession('bike');
     values(session, encodeIndoorBikeData({ moreData: true, cadenceRpm: 80 }), T0, GATT.indoorBikeData);
-    expect(values(session, encodeIndoorBikeData({ moreData: true, cadenceRpm: 82 }), T0 + 2500, GATT.indoorBikeData)).toEqual([{ cadenceRpm: 80 }]);
+    expect(values(session, encodeIndoorBikeData({ moreData: true, cadenceRpm: 82 }), T0 + 2500, GATT.indoorBikeData)).toEqual([
+      { cadenceRpm: 80 },
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeCharacteristic, DeviceSession } from '../../../protocol/gatt/profiles.ts';
+import { DeviceSession, decodeCharacteristic } from '../../../protocol/gatt/profiles.ts';
 import { Sample } from '../../../protocol/mqtt/telemetry.ts';
 
 interface Vector {
@@ -24,22 +24,34 @@ describe('golden GATT vectors from the specifications', () => {
   });
 
   const published = vectors.filter((vector) => vector.sample !== undefined);
-  it.each(published.map((vector) => [nameOf(vector), vector] as const))('%s becomes the specified sample, within the contract', (_name, vector) => {
-    const samples = new DeviceSession('strap').decode(vector.char, bytesOf(vector.hex), 1_800_000_000_000);
-    if (vector.sample === null) return expect(samples).toEqual([]);
-    expect(samples).toEqual([{ device: 'strap', timeMs: 1_800_000_000_000, ...vector.sample }]);
-    expect(Sample.safeParse(samples[0]).success).toBe(true);
-  });
+  it.each(published.map((vector) => [nameOf(vector), vector] as const))(
+    '%s becomes the specified sample, within the contract',
+    (_name, vector) => {
+      const samples = new DeviceSession('strap').decode(vector.char, bytesOf(vector.hex), 1_800_000_000_000);
+      if (vector.sample === null) return expect(samples).toEqual([]);
+      expect(samples).toEqual([{ device: 'strap', timeMs: 1_800_000_000_000, ...vector.sample }]);
+      expect(Sample.safeParse(samples[0]).success).toBe(true);
+    },
+  );
 
   it('has a row for every flag bit of every profile with flags', () => {
     const flagBits = { '2a37': 5, '2a5b': 2, '2a63': 13, '2a53': 3, '2ad2': 13, '2acd': 13 } as const;
     for (const [char, bits] of Object.entries(flagBits)) {
-      const flagsOf = vectors.filter((vector) => vector.char === char).map((vector) => {
-        const bytes = bytesOf(vector.hex);
-        return char === '2a37' || char === '2a5b' || char === '2a53' ? bytes[0]! : bytes[0]! | (bytes[1]! << 8);
-      });
-      for (let bit = 0; bit < bits; bit++) expect(flagsOf.some((flags) => flags & (1 << bit)), `${char} bit ${bit}`).toBe(true);
-      expect(flagsOf.some((flags) => (flags & ((1 << bits) - 1)) === 0), `${char} with no flag`).toBe(true);
+      const flagsOf = vectors
+        .filter((vector) => vector.char === char)
+        .map((vector) => {
+          const bytes = bytesOf(vector.hex);
+          return char === '2a37' || char === '2a5b' || char === '2a53' ? bytes[0]! : bytes[0]! | (bytes[1]! << 8);
+        });
+      for (let bit = 0; bit < bits; bit++)
+        expect(
+          flagsOf.some((flags) => flags & (1 << bit)),
+          `${char} bit ${bit}`,
+        ).toBe(true);
+      expect(
+        flagsOf.some((flags) => (flags & ((1 << bits) - 1)) === 0),
+        `${char} with no flag`,
+      ).toBe(true);
     }
   });
 });

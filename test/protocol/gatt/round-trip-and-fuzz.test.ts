@@ -1,12 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { Sample } from '../../../protocol/mqtt/telemetry.ts';
-import { decodeCscMeasurement, decodeCyclingPowerMeasurement, encodeCscMeasurement, encodeCyclingPowerMeasurement, type CscMeasurement, type CyclingPowerMeasurement } from '../../../protocol/gatt/cycling.ts';
-import { decodeIndoorBikeData, decodeTreadmillData, encodeIndoorBikeData, encodeTreadmillData, type IndoorBikeData, type TreadmillData } from '../../../protocol/gatt/fitness-machine.ts';
+import {
+  type CscMeasurement,
+  type CyclingPowerMeasurement,
+  decodeCscMeasurement,
+  decodeCyclingPowerMeasurement,
+  encodeCscMeasurement,
+  encodeCyclingPowerMeasurement,
+} from '../../../protocol/gatt/cycling.ts';
+import {
+  decodeIndoorBikeData,
+  decodeTreadmillData,
+  encodeIndoorBikeData,
+  encodeTreadmillData,
+  type IndoorBikeData,
+  type TreadmillData,
+} from '../../../protocol/gatt/fitness-machine.ts';
 import { isGattDecodeError } from '../../../protocol/gatt/gatt-errors.ts';
-import { decodeBatteryLevel, decodeHeartRateMeasurement, encodeBatteryLevel, encodeHeartRateMeasurement, type HeartRateMeasurement } from '../../../protocol/gatt/heart-rate.ts';
+import {
+  decodeBatteryLevel,
+  decodeHeartRateMeasurement,
+  encodeBatteryLevel,
+  encodeHeartRateMeasurement,
+  type HeartRateMeasurement,
+} from '../../../protocol/gatt/heart-rate.ts';
 import { DeviceSession } from '../../../protocol/gatt/profiles.ts';
 import { decodeRscMeasurement, encodeRscMeasurement, type RscMeasurement } from '../../../protocol/gatt/running.ts';
 import { GATT } from '../../../protocol/gatt/uuids.ts';
+import { Sample } from '../../../protocol/mqtt/telemetry.ts';
 import { Random } from '../../../simulators/random.ts';
 
 const RUNS = 400;
@@ -121,7 +141,8 @@ const generators = {
 
 const closeTo = (actual: unknown, expected: unknown): boolean => {
   if (typeof expected === 'number') return Math.abs((actual as number) - expected) < 1e-9;
-  if (Array.isArray(expected)) return Array.isArray(actual) && expected.every((value, i) => closeTo(actual[i], value)) && actual.length === expected.length;
+  if (Array.isArray(expected))
+    return Array.isArray(actual) && expected.every((value, i) => closeTo(actual[i], value)) && actual.length === expected.length;
   return actual === expected;
 };
 
@@ -149,7 +170,15 @@ describe('every encoder round-trips through its decoder', () => {
 });
 
 describe('fuzzing the decoders', () => {
-  const characteristics = [GATT.heartRateMeasurement, GATT.batteryLevel, GATT.cscMeasurement, GATT.cyclingPowerMeasurement, GATT.rscMeasurement, GATT.indoorBikeData, GATT.treadmillData];
+  const characteristics = [
+    GATT.heartRateMeasurement,
+    GATT.batteryLevel,
+    GATT.cscMeasurement,
+    GATT.cyclingPowerMeasurement,
+    GATT.rscMeasurement,
+    GATT.indoorBikeData,
+    GATT.treadmillData,
+  ];
   const encodedExamples = [
     encodeHeartRateMeasurement(generators.heartRate()),
     encodeCyclingPowerMeasurement(generators.power()),
@@ -185,7 +214,8 @@ describe('fuzzing the decoders', () => {
     const session = new DeviceSession('fuzz');
     encodedExamples.forEach((bytes, index) => {
       for (let length = 0; length < bytes.length; length++) {
-        for (const uuid of characteristics) assertContained(uuid, bytes.subarray(0, length), session, 1_700_000_000_000 + index * 1000 + length);
+        for (const uuid of characteristics)
+          assertContained(uuid, bytes.subarray(0, length), session, 1_700_000_000_000 + index * 1000 + length);
       }
     });
   });
