@@ -40,9 +40,10 @@ export function parseCommandLine(
 }
 
 export function helpOf(command: Command): string {
-  const flags = Object.entries(command.flags).map(
-    ([name, flag]) => `  --${name}${flag.boolean ? '' : ' <value>'}`.padEnd(28) + `${flag.description} (${flag.env})`,
-  );
+  const flags = Object.entries(command.flags).map(([name, flag]) => {
+    const usage = `  --${name}${flag.boolean ? '' : ' <value>'}`;
+    return `${usage.padEnd(28)}${flag.description} (${flag.env})`;
+  });
   return [
     `sport-connect ${command.name}${command.positionals ? ` [flags] ${command.positionals}` : ''} — ${command.summary}`,
     '',

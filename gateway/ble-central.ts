@@ -150,7 +150,7 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
   /** Drops a connection on purpose (hand-over to a gateway that hears the device better). */
   async release(id: string, holdOffMs: number): Promise<void> {
     const device = this.devices.get(id);
-    if (!device || device.status !== 'connected') return;
+    if (device?.status !== 'connected') return;
     device.notBeforeMs = this.now() + holdOffMs;
     await withTimeout(device.peripheral.disconnectAsync(), 2000, 'disconnect').catch(() => {});
   }

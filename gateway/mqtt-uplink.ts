@@ -104,7 +104,7 @@ export class MqttUplink {
 
   private onMessage(topic: string, payload: Buffer): void {
     const where = parseTopic(topic);
-    if (!where || where.channel !== 'devices' || where.gateway === this.options.gateway) return;
+    if (where?.channel !== 'devices' || where.gateway === this.options.gateway) return;
     let json: unknown;
     try {
       json = JSON.parse(payload.toString('utf8'));

@@ -70,8 +70,8 @@ export class LiveHub {
 
   /** Registers a stream; returns the current tiles and chart so the page draws at once. */
   subscribe(club: string, listener: LiveListener): { snapshot: { update: LiveUpdate; chart: LiveChart }; unsubscribe: () => void } {
-    let set = this.listeners.get(club);
-    if (!set) this.listeners.set(club, (set = new Set()));
+    const set = this.listeners.get(club) ?? new Set<LiveListener>();
+    this.listeners.set(club, set);
     set.add(listener);
     const nowMs = Date.now();
     const state = this.stateOf(club);

@@ -39,7 +39,7 @@ export const gatewayCommand: Command = {
     const logger = createLogger(config.LOG_LEVEL);
     // Loaded only now: it opens the Bluetooth adapters through a native module.
     const { openHciAdapters, BluetoothUnavailableError } = await import('../../gateway/hci-adapters.ts');
-    let adapters;
+    let adapters: ReturnType<typeof openHciAdapters>;
     try {
       adapters = openHciAdapters(config.GATEWAY_HCI);
     } catch (error) {

@@ -112,7 +112,7 @@ function appendFrame(message: Frame): void {
     chart?.addSeries({ label: id, stroke: colourOf(seriesIds.length - 1), width: 1.5 });
   }
   columns[0]!.push(message.update.serverTimeMs / 1000);
-  seriesIds.forEach((id, index) => columns[index + 1]!.push(message.frame[id] ?? null));
+  for (const [index, id] of seriesIds.entries()) columns[index + 1]!.push(message.frame[id] ?? null);
   const cutoff = message.update.serverTimeMs / 1000 - WINDOW_S;
   while (columns[0]!.length && (columns[0]![0] as number) < cutoff) for (const column of columns) column.shift();
   chart?.setData(columns as uPlot.AlignedData);

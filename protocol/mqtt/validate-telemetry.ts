@@ -28,7 +28,7 @@ function reject(reason: RejectionReason, detail: string): TelemetryValidation {
  */
 export function validateTelemetry(topicName: string, payload: Uint8Array, nowMs: number): TelemetryValidation {
   const topic = parseTopic(topicName);
-  if (!topic || topic.channel !== 'telemetry') return reject('unknown_topic', `not a v1 telemetry topic: ${topicName.slice(0, 200)}`);
+  if (topic?.channel !== 'telemetry') return reject('unknown_topic', `not a v1 telemetry topic: ${topicName.slice(0, 200)}`);
   if (payload.byteLength > mqttLimits.maxPayloadBytes) {
     return reject('payload_too_large', `${payload.byteLength} bytes exceeds ${mqttLimits.maxPayloadBytes}`);
   }

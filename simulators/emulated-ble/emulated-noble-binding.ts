@@ -162,8 +162,8 @@ export class EmulatedNobleBinding extends EventEmitter {
 
   notify(id: string, serviceUuid: string, characteristicUuid: string, enable: boolean): void {
     this.whenLinked(id, (peripheral) => {
-      let chars = this.subscribedCharacteristics.get(id);
-      if (!chars) this.subscribedCharacteristics.set(id, (chars = new Map()));
+      const chars = this.subscribedCharacteristics.get(id) ?? new Map<string, string>();
+      this.subscribedCharacteristics.set(id, chars);
       if (enable) chars.set(characteristicUuid, serviceUuid);
       else chars.delete(characteristicUuid);
       if (!this.subscriptions.has(id)) {
@@ -244,8 +244,7 @@ export class EmulatedNobleBinding extends EventEmitter {
     const peripheral = this.room.peripherals.get(id);
     this.connecting = { id, timer: null };
     if (
-      !peripheral ||
-      !peripheral.inRange ||
+      !peripheral?.inRange ||
       !peripheral.connectable ||
       !peripheral.acceptsConnections ||
       peripheral.behaviour === 'never-connects' ||

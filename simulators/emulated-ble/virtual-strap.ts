@@ -62,16 +62,14 @@ export class VirtualClassInRoom {
     for (const sample of this.simulatedClass.tick(timeMs)) {
       if (sample.kind !== 'heart_rate') continue; // battery is read by the gateway, not notified
       const { heartRateBpm, sensorContact, rrIntervalsMs } = sample.values;
-      this.strapById
-        .get(sample.device)
-        ?.notify(
-          GATT.heartRateMeasurement,
-          encodeHeartRateMeasurement({
-            heartRateBpm,
-            sensorContact: sensorContact ?? 'not-supported',
-            ...(rrIntervalsMs ? { rrIntervalsMs } : {}),
-          }),
-        );
+      this.strapById.get(sample.device)?.notify(
+        GATT.heartRateMeasurement,
+        encodeHeartRateMeasurement({
+          heartRateBpm,
+          sensorContact: sensorContact ?? 'not-supported',
+          ...(rrIntervalsMs ? { rrIntervalsMs } : {}),
+        }),
+      );
     }
   }
 }

@@ -8,7 +8,9 @@ import { waitFor } from '../helpers/wait-for.ts';
 describe.skipIf(!hasRedis())('the embedded broker with Redis persistence', () => {
   let redis: Awaited<ReturnType<typeof startRedis>>;
   const cleanups: (() => Promise<unknown>)[] = [];
-  beforeAll(async () => void (redis = await startRedis()));
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
   afterAll(async () => void (await redis?.dispose()));
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

@@ -22,13 +22,23 @@ async function embeddedBrokerWithRedis(): Promise<RestartableBroker> {
   const redis = await startRedis();
   const port = await freePort();
   let broker: EmbeddedBroker | null = null;
-  const start = async () => void (broker = await startEmbeddedBroker({ port, host: '127.0.0.1', redisUrl: redis.url, logger: testLogger }));
+  const start = async () => {
+    broker = await startEmbeddedBroker({ port, host: '127.0.0.1', redisUrl: redis.url, logger: testLogger });
+  };
   const stop = async () => {
     await broker?.close();
     broker = null;
   };
   await start();
-  return { url: `mqtt://127.0.0.1:${port}`, start, stop, dispose: async () => (await stop(), await redis.dispose()) };
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    start,
+    stop,
+    dispose: async () => {
+      await stop();
+      await redis.dispose();
+    },
+  };
 }
 
 const BROKERS: [string, boolean, () => Promise<RestartableBroker>][] = [

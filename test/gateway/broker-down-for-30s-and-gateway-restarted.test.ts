@@ -18,7 +18,9 @@ import { waitFor } from '../helpers/wait-for.ts';
 // gateway replays afterwards has a subscriber. This is also the "Mosquitto instead of aedes" scenario.
 describe.skipIf(!hasMosquitto())('the broker down for 30 s, and the gateway restarted during the outage (Mosquitto)', () => {
   let mosquitto: RunningMosquitto;
-  beforeAll(async () => void (mosquitto = await startMosquitto()));
+  beforeAll(async () => {
+    mosquitto = await startMosquitto();
+  });
   afterAll(async () => void (await mosquitto?.dispose()));
 
   it('delivers every sample exactly once, in sequence, with its original timestamp', async () => {

@@ -38,7 +38,7 @@ describe('a wearable broadcasting its heart rate in advertising data', () => {
         .prepare("SELECT time_ms, fields FROM samples WHERE device_id = 'wristband-1' ORDER BY time_ms")
         .all() as { time_ms: number; fields: string }[];
       // One per second at most, although it advertises four times a second.
-      rows.slice(1).forEach((row, i) => expect(row.time_ms - rows[i]!.time_ms).toBeGreaterThanOrEqual(900));
+      for (const [i, row] of rows.slice(1).entries()) expect(row.time_ms - rows[i]!.time_ms).toBeGreaterThanOrEqual(900);
       expect(JSON.parse(rows.at(-1)!.fields).heartRateBpm).toBeGreaterThan(100);
       expect(stored).toBe(rows.length);
       expect(binding.stats.connectAttempts).toBe(1); // the strap only

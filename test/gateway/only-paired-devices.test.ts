@@ -6,7 +6,9 @@ import { waitFor } from '../helpers/wait-for.ts';
 
 describe('a gateway told to hold only paired devices', () => {
   let stack: Awaited<ReturnType<typeof startTestStack>>;
-  beforeAll(async () => void (stack = await startTestStack()));
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
   afterAll(async () => void (await stack?.dispose()));
 
   it('connects to the straps paired to members of its club and leaves a visitor’s strap alone', async () => {

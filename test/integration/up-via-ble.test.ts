@@ -4,7 +4,9 @@ import { waitFor } from '../helpers/wait-for.ts';
 
 describe('up --via-ble', () => {
   let stack: Awaited<ReturnType<typeof startTestStack>>;
-  beforeAll(async () => void (stack = await startTestStack({ SIM_ATHLETES: '6', SIM_VIA_BLE: 'true' })));
+  beforeAll(async () => {
+    stack = await startTestStack({ SIM_ATHLETES: '6', SIM_VIA_BLE: 'true' });
+  });
   afterAll(async () => void (await stack?.dispose()));
 
   it('runs the simulated class through the gateway, noble and the emulated radio into the store and the live view', async () => {
