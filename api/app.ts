@@ -43,13 +43,7 @@ export interface ApiAppConfig {
   DASHBOARD_DIR: string;
 }
 
-export type Api = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  Logger,
-  ZodTypeProvider
->;
+export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger, ZodTypeProvider>;
 
 /** The app factory: everything but listening, so tests drive it with inject() or on a free port. */
 export function buildApp(config: ApiAppConfig, deps: ApiDeps): Api {
