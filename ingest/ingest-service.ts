@@ -147,14 +147,17 @@ export class IngestService {
   }
 
   /**
-   * Subscribes on every CONNACK. A broker that restarted without persistence answers "no session" and
-   * holds no subscription of ours, whatever this process subscribed before; re-subscribing on a session
-   * that has them is harmless (the broker replaces them).
+   * Subscribes on every CONNACK without a session: a broker that restarted without persistence holds no
+   * subscription of ours, whatever this process subscribed before (MQTT.js resubscribes only those). A
+   * CONNACK with a session keeps the subscriptions it has: re-subscribing there is not harmless, as the
+   * embedded aedes with Redis then lost a message published during the reconnect (seen in the
+   * broker-restart scenario).
    */
   private onConnect(client: MqttClient, sessionPresent: boolean, first: { resolve: () => void; reject: (error: Error) => void }): void {
     this.metrics.brokerConnects.inc();
     this.watch.onConnected(this.now());
     this.log.info({ sessionPresent }, 'connected to broker');
+    if (sessionPresent) return first.resolve();
     const filters = { [buildChannelFilter('telemetry')]: { qos: 1 as const }, [buildChannelFilter('devices')]: { qos: 0 as const } };
     client.subscribe(filters, (error, granted) => {
       const refused = granted?.filter((grant) => grant.qos === 128).map((grant) => grant.topic) ?? [];

@@ -9,6 +9,9 @@ export interface RunningService {
   start(): Promise<void>;
   /** Stops it and removes its temporary folder. */
   dispose(): Promise<void>;
+  /** Freezes the process (SIGSTOP) and thaws it (SIGCONT): a server that hangs without closing its sockets. */
+  pause(): void;
+  resume(): void;
 }
 
 /**
@@ -54,6 +57,8 @@ export async function startChildService(options: {
   return {
     start,
     stop,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     async dispose() {
       await stop();
       rmSync(options.dir, { recursive: true, force: true });
