@@ -64,13 +64,33 @@ export function openDatabase(file: string): SqliteDatabase {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
   // First: another process may be creating the same file right now, and the pragmas below wait for it.
-  db.pragma('busy_timeout = 5000');
-  db.pragma('journal_mode = WAL');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  useWriteAheadLog(db);
   // FULL: a commit survives power loss, which is what lets ingest acknowledge after it.
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   migrate(db);
   return db;
+}
+
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Switching a new file to WAL needs an exclusive lock, and SQLite answers "busy" at once, without its busy
+ * handler, when another process is switching it at the same moment (seen with four processes starting on
+ * one new file): retry for as long as the busy timeout. Once the file is in WAL mode this is a no-op.
+ */
+function useWriteAheadLog(db: SqliteDatabase): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); // a synchronous pause: opening is synchronous
+    }
+  }
 }
 
 /**
