@@ -25,6 +25,8 @@ export interface BleCentralOptions {
   scanRestartDelayMs?: number;
   /** A device neither held nor heard for this long is forgotten (a crowd passing by must not grow memory). */
   forgetAfterMs?: number;
+  /** Devices tracked at once (default MAX_TRACKED_DEVICES); beyond, the one heard least recently and not held makes room. */
+  maxTrackedDevices?: number;
   logger: Logger;
   now?: () => number;
 }
@@ -60,7 +62,7 @@ const DEFAULT_TIMEOUTS = { connectMs: 8000, discoveryMs: 8000, readMs: 5000 };
 const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 1000, maxMs: 30_000, jitter: 0.3 };
 const BROADCAST_MIN_INTERVAL_MS = 900;
 const DEFAULT_FORGET_AFTER_MS = 10 * 60_000;
-/** Devices one adapter tracks at most; beyond, silent ones are forgotten first and new ones ignored until room. */
+/** Devices one adapter tracks at most; beyond, the one heard least recently (and not held) makes room. */
 export const MAX_TRACKED_DEVICES = 1024;
 const PROFILE_CHARACTERISTICS = new Map(DEVICE_PROFILES.map((profile) => [profile.serviceUuid, profile.characteristics]));
 
@@ -183,7 +185,7 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
     const id = peripheral.id;
     let device = this.devices.get(id);
     if (!device) {
-      if (this.devices.size >= MAX_TRACKED_DEVICES && !this.forgetSilentDevices()) return;
+      this.makeRoomForOneMore();
       device = {
         id,
         peripheral,
@@ -230,11 +232,27 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
     });
   }
 
-  /** Forgets idle devices unheard for forgetAfterMs; true when that made room under MAX_TRACKED_DEVICES. */
-  private forgetSilentDevices(): boolean {
+  /** Forgets idle devices unheard for forgetAfterMs. */
+  private forgetSilentDevices(): void {
     const forgetBeforeMs = this.now() - (this.options.forgetAfterMs ?? DEFAULT_FORGET_AFTER_MS);
     for (const [id, device] of this.devices) if (!isHeld(device) && device.lastSeenMs < forgetBeforeMs) this.devices.delete(id);
-    return this.devices.size < MAX_TRACKED_DEVICES;
+  }
+
+  /**
+   * Keeps the map under its bound when a new device is heard: silent ones go first, then the idle one
+   * heard least recently. A newcomer is always admitted, so a crowd cannot keep a member's strap out.
+   */
+  private makeRoomForOneMore(): void {
+    const max = this.options.maxTrackedDevices ?? MAX_TRACKED_DEVICES;
+    if (this.devices.size < max) return;
+    this.forgetSilentDevices();
+    while (this.devices.size >= max) {
+      let oldest: DeviceState | null = null;
+      for (const device of this.devices.values())
+        if (!isHeld(device) && (!oldest || device.lastSeenMs < oldest.lastSeenMs)) oldest = device;
+      if (!oldest) return; // every tracked device is held: connection slots bound them already
+      this.devices.delete(oldest.id);
+    }
   }
 
   /** Connection slots in use or promised. */

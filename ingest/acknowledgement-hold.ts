@@ -37,6 +37,8 @@ export class AcknowledgementHold {
   hold(resume: () => void): void {
     this.release();
     this.held = { resume };
+    // A PINGRESP may already sit behind the held message: count the link alive from now, not from the last one read.
+    this.client.reschedulePing(true);
     const pingEveryMs = Math.max(100, (this.options.keepaliveS * 1000) / 2);
     this.pinger = setInterval(() => {
       this.client.sendPing();

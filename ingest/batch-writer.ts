@@ -14,7 +14,7 @@ interface RefusedPoints {
 export interface BatchWriterOptions {
   queue: IngestQueue;
   store: TimeSeriesStore;
-  /** Where a batch goes that the store refuses for good (a field type conflict, say), so it cannot block the queue. */
+  /** Where points go that the store refuses for good (a field type conflict, say), so they cannot block the queue. */
   deadLetters: DeadLetters;
   metrics: IngestMetrics;
   logger: Logger;

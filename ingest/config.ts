@@ -19,7 +19,11 @@ export const IngestConfig = z.object({
    * 20 at 1 Hz). When full, ingest stops acknowledging and the broker keeps the backlog.
    */
   INGEST_QUEUE_MAX_POINTS: z.coerce.number().int().min(1000).default(5_000_000),
-  /** MQTT keep-alive, seconds: how soon a dead broker connection is noticed (also while the queue is full). */
+  /**
+   * MQTT keep-alive, seconds: how soon a dead broker connection is noticed. While the queue is full ingest
+   * cannot read PINGRESPs; it keeps pinging, and a vanished broker shows as a write error then (a cut cable
+   * only when TCP gives up, minutes later).
+   */
   INGEST_KEEPALIVE: z.coerce.number().int().min(1).max(3600).default(30),
   /**
    * Connected, gateways listing connected wearables, and no telemetry for this long: ingest reports a

@@ -4,11 +4,12 @@ import type { Registry as MetricsRegistry } from 'prom-client';
 import { DevicesMessage } from '../protocol/mqtt/gateway-state.ts';
 import { mqttLimits } from '../protocol/mqtt/limits.ts';
 import type { TelemetryMessage } from '../protocol/mqtt/telemetry.ts';
-import { buildChannelFilter, type GatewayTopic, parseTopic } from '../protocol/mqtt/topics.ts';
+import { buildChannelFilter, type GatewayTopic } from '../protocol/mqtt/topics.ts';
 import { validateTelemetry } from '../protocol/mqtt/validate-telemetry.ts';
 import type { SqliteDatabase } from '../store/database.ts';
 import type { DeadLetters } from '../store/dead-letters.ts';
 import { IngestQueue } from '../store/ingest-queue.ts';
+import { IngestSubscriptions } from '../store/ingest-subscriptions.ts';
 import type { Registry } from '../store/registry.ts';
 import { toStoredFields } from '../store/sample-fields.ts';
 import type { StoredPoint, TimeSeriesStore } from '../store/time-series-store.ts';
@@ -36,6 +37,8 @@ export type IngestServiceConfig = Pick<
   Partial<Pick<IngestConfig, 'INGEST_KEEPALIVE' | 'INGEST_STALL_AFTER'>>;
 
 const DEFAULT_KEEPALIVE_S = 30;
+/** What the persistent session subscribes to: every club's telemetry, QoS 1. */
+const SESSION_FILTERS = [buildChannelFilter('telemetry')];
 const DEFAULT_STALL_AFTER_MS = 300_000;
 
 export interface IngestHealth {
@@ -57,6 +60,8 @@ export class IngestService {
   readonly deadLetters: DeadLetters;
   readonly writer: BatchWriter;
   private client: MqttClient | null = null;
+  private watcher: MqttClient | null = null;
+  private readonly subscriptions: IngestSubscriptions;
   private hold: AcknowledgementHold | null = null;
   private readonly sequences = new SequenceTracker();
   private readonly watch: TelemetryWatch;
@@ -74,6 +79,7 @@ export class IngestService {
     this.log = deps.logger.child({ module: 'ingest' });
     this.now = deps.now ?? Date.now;
     this.queue = new IngestQueue(deps.db);
+    this.subscriptions = new IngestSubscriptions(deps.db);
     this.deadLetters = deps.deadLetters;
     this.watch = new TelemetryWatch(config.INGEST_STALL_AFTER ?? DEFAULT_STALL_AFTER_MS);
     this.metrics = createIngestMetrics(deps.metricsRegistry, {
@@ -94,7 +100,7 @@ export class IngestService {
     });
   }
 
-  /** Connects with a persistent session and resolves once the telemetry subscription is granted. */
+  /** Connects with a persistent session and resolves once the telemetry subscription is in place. */
   async start(): Promise<void> {
     const keepaliveS = this.config.INGEST_KEEPALIVE ?? DEFAULT_KEEPALIVE_S;
     const client = mqtt.connect(this.config.MQTT_URL, {
@@ -102,9 +108,10 @@ export class IngestService {
       clean: false, // the broker keeps our subscription and unacknowledged QoS 1 messages while we are away
       keepalive: keepaliveS,
       reconnectPeriod: 1000,
-      // MQTT.js resubscribes only what this process subscribed; onConnect subscribes on every CONNACK instead.
+      // MQTT.js resubscribes only what this process subscribed; onConnect decides on every CONNACK instead.
       resubscribe: false,
     });
+    this.watcher = this.watchGateways(keepaliveS);
     this.client = client;
     this.hold = new AcknowledgementHold(client, () => this.hasRoom(), { keepaliveS });
     client.handleMessage = (packet, done) => this.handlePublish(packet, done);
@@ -129,6 +136,8 @@ export class IngestService {
     if (this.stallTimer) clearInterval(this.stallTimer);
     this.stallTimer = null;
     this.hold?.release();
+    await this.watcher?.endAsync();
+    this.watcher = null;
     await this.client?.endAsync();
     this.client = null;
     await this.writer.stop();
@@ -147,22 +156,27 @@ export class IngestService {
   }
 
   /**
-   * Subscribes on every CONNACK without a session: a broker that restarted without persistence holds no
-   * subscription of ours, whatever this process subscribed before (MQTT.js resubscribes only those). A
-   * CONNACK with a session keeps the subscriptions it has: re-subscribing there is not harmless, as the
-   * embedded aedes with Redis then lost a message published during the reconnect (seen in the
-   * broker-restart scenario).
+   * Subscribes on a CONNACK unless the session is known to hold our subscription. Without a session (a
+   * broker that restarted without persistence) nothing is held, whatever this process subscribed before
+   * (MQTT.js resubscribes only those). With one, the SUBACK record says whether it is ours: a session
+   * whose SUBSCRIBE never completed is present too. Re-subscribing a session that has it is avoided: on
+   * the embedded aedes with Redis it let live messages overtake the queued backlog, whose older
+   * messages aedes's duplicate check then dropped (seen in the broker-restart scenario).
    */
   private onConnect(client: MqttClient, sessionPresent: boolean, first: { resolve: () => void; reject: (error: Error) => void }): void {
     this.metrics.brokerConnects.inc();
     this.watch.onConnected(this.now());
+    const clientId = this.config.INGEST_CLIENT_ID;
     this.log.info({ sessionPresent }, 'connected to broker');
-    if (sessionPresent) return first.resolve();
-    const filters = { [buildChannelFilter('telemetry')]: { qos: 1 as const }, [buildChannelFilter('devices')]: { qos: 0 as const } };
-    client.subscribe(filters, (error, granted) => {
+    if (sessionPresent && this.subscriptions.hasConfirmed(clientId, SESSION_FILTERS)) {
+      first.resolve();
+      return;
+    }
+    this.subscriptions.forget(clientId);
+    client.subscribe(Object.fromEntries(SESSION_FILTERS.map((topic) => [topic, { qos: 1 as const }])), (error, granted) => {
       const refused = granted?.filter((grant) => grant.qos === 128).map((grant) => grant.topic) ?? [];
       if (error && !client.connected) {
-        // The connection dropped before the SUBACK: the next CONNACK subscribes again.
+        // The connection dropped before the SUBACK: nothing is recorded, so the next CONNACK subscribes again.
         this.log.debug({ err: error }, 'subscription interrupted by a disconnect');
         return;
       }
@@ -172,8 +186,27 @@ export class IngestService {
         first.reject(failure);
         return;
       }
+      this.subscriptions.confirm(clientId, SESSION_FILTERS);
       first.resolve();
     });
+  }
+
+  /**
+   * A second, clean connection that reads the gateways' devices lists for the stall watch. It is apart
+   * from the persistent session on purpose: a session that lost its subscriptions must not blind the
+   * watch that is there to notice it.
+   */
+  private watchGateways(keepaliveS: number): MqttClient {
+    const watcher = mqtt.connect(this.config.MQTT_URL, {
+      clientId: `${this.config.INGEST_CLIENT_ID}-watch`,
+      clean: true,
+      keepalive: keepaliveS,
+      reconnectPeriod: 1000,
+    });
+    watcher.on('connect', () => watcher.subscribe(buildChannelFilter('devices'), { qos: 0 }));
+    watcher.on('message', (_topic, payload) => this.observeGatewayDevices(payload));
+    watcher.on('error', (error) => this.log.debug({ err: error }, 'mqtt error (gateway watch)'));
+    return watcher;
   }
 
   private checkStall(): void {
@@ -197,11 +230,6 @@ export class IngestService {
     // Stopping: leave it unacknowledged; the broker redelivers it to the next session.
     if (this.stopping) return;
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    if (parseTopic(packet.topic)?.channel === 'devices') {
-      this.observeGatewayDevices(payload);
-      done();
-      return;
-    }
     this.watch.onTelemetry(this.now());
     if (!this.hasRoom()) {
       // Back-pressure: MQTT.js delivers nothing more until this message is acknowledged, so the broker

@@ -2,6 +2,7 @@
  * Notices the silent failure: ingest connected, gateways saying they hold wearables, and yet no
  * telemetry arriving (a subscription the broker lost, an ACL that drops our reads). Gateways republish
  * their retained devices list every few seconds; one that lists a connected device is sending telemetry.
+ * Ingest reads those lists on a connection of their own, apart from the session being watched.
  */
 export class TelemetryWatch {
   private connectedSinceMs: number | null = null;

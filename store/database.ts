@@ -57,6 +57,11 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX dead_letters_by_reason ON dead_letters (reason, id);
   `,
+  // What ingest subscribed to under its client id, confirmed by a SUBACK: a broker that reports a session
+  // does not say which subscriptions it holds.
+  `
+  CREATE TABLE ingest_subscriptions (client_id TEXT PRIMARY KEY, filters TEXT NOT NULL, confirmed_ms INTEGER NOT NULL) WITHOUT ROWID;
+  `,
 ];
 
 /** Opens (creating and migrating when needed) the embedded database file; ':memory:' for tests. */

@@ -1,4 +1,4 @@
-import type { Sample } from '../protocol/mqtt/telemetry.ts';
+import { MIN_HEART_RATE_BPM, type Sample } from '../protocol/mqtt/telemetry.ts';
 
 /**
  * Flattens a sample's values into the stored fields. A heart rate notified without skin contact is
@@ -21,6 +21,16 @@ export function toStoredFields(sample: Sample): Record<string, number | string> 
     case 'running': {
       const { running, ...numbers } = sample.values;
       return { ...numbers, running: running ? 1 : 0 };
+    }
+    case 'indoor_bike':
+    case 'treadmill': {
+      const { heartRateBpm, energyKj, energyKcal, ...rest } = sample.values;
+      const fields: Record<string, number> = rest as Record<string, number>;
+      // A machine's 0 bpm is no hand on the grips; energyKj from earlier gateways was the FTMS kcal value.
+      if (heartRateBpm !== undefined && heartRateBpm >= MIN_HEART_RATE_BPM) fields.heartRateBpm = heartRateBpm;
+      const kcal = energyKcal ?? energyKj;
+      if (kcal !== undefined) fields.energyKcal = kcal;
+      return fields;
     }
     default:
       // Every other kind's values are already flat numbers.

@@ -19,9 +19,13 @@ export class StoreQueryError extends Error {
   readonly code = 'SC_ERR_STORE_QUERY';
 }
 
-/** HTTP statuses worth retrying: the server is away, overloaded or asks us to wait. */
+/**
+ * HTTP statuses worth retrying: the server is away, overloaded or asks us to wait, or it is not set up
+ * for us yet (401/403: credentials being rotated, 404: a database or bucket being created). Only a
+ * refusal of the data itself (400, 413, 422) is for good: those points go to the dead letters.
+ */
 export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
+  return !(status === 400 || status === 413 || status === 422) && (status >= 401 || status === 408);
 }
 
 /** Retry-After in seconds or as an HTTP date → milliseconds from now. */

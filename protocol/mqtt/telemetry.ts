@@ -73,10 +73,13 @@ export const RunningValues = z
 const machineValues = {
   speedMps: MetresPerSecond.optional(),
   distanceM: Metres.optional(),
-  // FTMS heart rate: absent without hand contact (the machine sends 0 then).
-  heartRateBpm: z.number().int().min(MIN_HEART_RATE_BPM).max(255).optional(),
+  // FTMS heart rate: gateways leave it out without hand contact (the machine sends 0 then); earlier gateways
+  // sent the 0, which is accepted and not stored (store/sample-fields.ts).
+  heartRateBpm: z.number().int().min(0).max(255).optional(),
   // FTMS Expended Energy is in kilocalories (FTMS 4.9.1.11), unlike Heart Rate's kJ.
   energyKcal: z.number().int().min(0).max(65534).optional(),
+  /** @deprecated Sent by gateways before energyKcal existed: the same FTMS value, which is in kcal (stored as energyKcal). */
+  energyKj: z.number().int().min(0).max(65534).optional(),
   energyPerHourKcal: z.number().int().min(0).max(65534).optional(),
   energyPerMinuteKcal: z.number().int().min(0).max(254).optional(),
   elapsedS: z.number().int().min(0).optional(),

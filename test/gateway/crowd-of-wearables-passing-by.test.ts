@@ -97,4 +97,40 @@ describe('a crowd of wearables passing by the gateway', () => {
       await central.stop();
     }
   });
+
+  it('stays within its bound in a crowd bigger than it, and still takes a member’s strap that arrives last', async () => {
+    const room = new EmulatedRoom();
+    addBroadcasters(room, 80);
+    const lesson = new VirtualClassInRoom(room, {
+      athletes: 1,
+      seed: 2,
+      startMs: Date.now(),
+      imperfections: { contactLossPerHour: 0, dropoutPerHour: 0 },
+    });
+    const strap = lesson.straps[0]!.id;
+    room.walkOut(strap);
+    const { noble } = createEmulatedAdapter(room, { adapter: 'hci0' });
+    const central = new BleCentral({
+      noble,
+      adapter: 'hci0',
+      maxConnections: 5,
+      maxTrackedDevices: 50,
+      shouldConnect: ({ id }) => id === strap,
+      logger: testLogger,
+    });
+    central.start();
+    lesson.start(250);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(central.trackedDevices).toBe(50);
+      room.walkIn(strap);
+      await waitFor(() => central.isHolding(strap), { what: 'the member’s strap held despite the crowd' });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(central.trackedDevices).toBeLessThanOrEqual(50);
+      expect(central.isHolding(strap)).toBe(true);
+    } finally {
+      lesson.stop();
+      await central.stop();
+    }
+  });
 });

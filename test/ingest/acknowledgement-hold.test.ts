@@ -18,10 +18,12 @@ describe('holding an acknowledgement while the ingest queue is full', () => {
     const { hold, calls, setRoom } = setUp();
     const resumed = vi.fn();
     hold.hold(resumed);
+    // At once: a PINGRESP held up behind this message must not make MQTT.js give up on the link.
+    expect(calls).toEqual(['alive']);
     await vi.advanceTimersByTimeAsync(60_000);
     // Twelve half keep-alives in a minute: no 1.5 × keep-alive without traffic, on either side.
     expect(calls.filter((call) => call === 'ping')).toHaveLength(12);
-    expect(calls.filter((call) => call === 'alive')).toHaveLength(12);
+    expect(calls.filter((call) => call === 'alive')).toHaveLength(13);
     expect(resumed).not.toHaveBeenCalled();
     setRoom(true);
     hold.resumeIfRoom();
@@ -49,7 +51,7 @@ describe('holding an acknowledgement while the ingest queue is full', () => {
     setRoom(true);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(resumed).not.toHaveBeenCalled();
-    expect(calls).toEqual([]);
+    expect(calls).toEqual(['alive']); // only the one at the start of the hold
   });
 });
 

@@ -8,13 +8,21 @@ import { openDatabase } from '../../store/database.ts';
 
 const OPENER = fileURLToPath(new URL('../helpers/open-database-at.ts', import.meta.url));
 
-function openAt(file: string, startAtMs: number): Promise<string> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', OPENER, file, String(startAtMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts an opener process; resolves once it is loaded, with a function that lets it go and reports its outcome. */
+function startOpener(file: string): Promise<() => Promise<string>> {
+  return new Promise((resolveReady) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', OPENER, file], { stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<string>((resolveExit) => child.on('exit', () => resolveExit(output.replace('ready\n', '').trim())));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', () => resolve(output.trim()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!output.startsWith('ready\n')) return;
+      resolveReady(() => {
+        child.stdin.write('go\n');
+        return exited;
+      });
+    });
   });
 }
 
@@ -27,9 +35,9 @@ describe('two processes starting on one new SQLite file at the same moment', () 
   it('both open it, and the schema is created once', async () => {
     for (let round = 0; round < 3; round++) {
       const file = join(dir, `round-${round}.db`);
-      // Far enough ahead for every process to have loaded and be spinning when the moment comes.
-      const startAtMs = Date.now() + 2500;
-      const results = await Promise.all([0, 1, 2, 3].map(() => openAt(file, startAtMs)));
+      // All four loaded first, then let go together: they open the new file within a millisecond or so.
+      const openers = await Promise.all([0, 1, 2, 3].map(() => startOpener(file)));
+      const results = await Promise.all(openers.map((go) => go()));
       expect(results).toEqual(['ok', 'ok', 'ok', 'ok']);
       const db = openDatabase(file);
       expect(db.pragma('user_version', { simple: true })).toBeGreaterThan(0);

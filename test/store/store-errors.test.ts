@@ -16,9 +16,12 @@ describe('InfluxDB server versions', () => {
 });
 
 describe('retry decisions', () => {
-  it('retries when the server is away, overloaded or asks to wait, not when it refuses the data', () => {
+  it('retries when the server is away, overloaded, asks to wait or is not set up for us, not when it refuses the data', () => {
     expect([408, 429, 500, 503].every(isRetryableStatus)).toBe(true);
-    expect([400, 401, 404, 413].some(isRetryableStatus)).toBe(false);
+    // Repro from the review of issue 11: a revoked token or a missing bucket would have sent every point,
+    // one halving after another, to the dead letters.
+    expect([401, 403, 404].every(isRetryableStatus)).toBe(true);
+    expect([400, 413, 422].some(isRetryableStatus)).toBe(false);
   });
 
   it('reads Retry-After in seconds and as an HTTP date', () => {

@@ -77,6 +77,20 @@ describe('cadence and speed from cumulative counts', () => {
       ),
     ).toEqual([{ powerW: 260, cadenceRpm: 80 }]);
   });
+
+  it('derives speed and distance from a power meter’s wheel data, whose event time (1/2048 s) rolls over at 32 s', () => {
+    const session = new DeviceSession('p');
+    const power = (revs: number, timeS: number) =>
+      encodeCyclingPowerMeasurement({ powerW: 200, cumulativeWheelRevs: revs, lastWheelEventTimeS: timeS });
+    expect(values(session, power(100, 31.5), T0, GATT.cyclingPowerMeasurement)).toEqual([{ powerW: 200 }]);
+    // 31.5 s → 0.5 s is one second later, not 31 s earlier: 4 revolutions of a 2.105 m wheel in 1 s.
+    expect(values(session, power(104, 0.5), T0 + 1000, GATT.cyclingPowerMeasurement)).toEqual([
+      { powerW: 200, speedMps: 8.42, distanceM: 8.42 },
+    ]);
+    expect(values(session, power(106, 1.5), T0 + 2000, GATT.cyclingPowerMeasurement)).toEqual([
+      { powerW: 200, speedMps: 4.21, distanceM: 12.63 },
+    ]);
+  });
 });
 
 describe('FTMS records split over notifications', () => {
