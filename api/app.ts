@@ -1,10 +1,14 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
+  type FastifyRequest,
   LogController,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
@@ -18,18 +22,25 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
+import type { Accounts } from '../store/accounts.ts';
 import type { DeadLetters } from '../store/dead-letters.ts';
+import type { MqttAccounts } from '../store/mqtt-accounts.ts';
 import type { Registry } from '../store/registry.ts';
 import { StoreQueryError } from '../store/store-errors.ts';
 import type { TimeSeriesStore } from '../store/time-series-store.ts';
-import { ApiError } from './errors.ts';
+import { identify } from './auth/principal.ts';
+import { API_ERRORS, ApiError, type ApiErrorCode } from './errors.ts';
 import type { LiveHub } from './live/live-hub.ts';
+import { registerAuthRoutes } from './routes/auth-routes.ts';
+import { registerClubAdminRoutes } from './routes/club-admin-routes.ts';
 import { registerClubRoutes } from './routes/club-routes.ts';
 import { registerLiveRoutes } from './routes/live-routes.ts';
 import { registerOperationsRoutes } from './routes/operations-routes.ts';
 
 export interface ApiDeps {
   registry: Registry;
+  accounts: Accounts;
+  mqttAccounts: MqttAccounts;
   timeSeries: TimeSeriesStore;
   deadLetters: DeadLetters;
   metricsRegistry: MetricsRegistry;
@@ -41,34 +52,116 @@ export interface ApiDeps {
 
 export interface ApiAppConfig {
   DASHBOARD_DIR: string;
+  SESSION_TTL?: number;
+  INVITATION_TTL?: number;
+  METRICS_TOKEN?: string;
+  LIVE_MAX_STREAMS_PER_USER?: number;
+  LOGIN_ATTEMPTS_PER_MINUTE?: number;
+  WRITES_PER_MINUTE?: number;
+  /** PEM contents: with both, the API speaks HTTPS only. */
+  tls?: { key: Buffer; cert: Buffer };
+}
+
+/** The settings routes read, with their defaults applied (api/config.ts documents each). */
+export interface ApiSettings {
+  sessionTtlMs: number;
+  invitationTtlMs: number;
+  metricsToken: string | null;
+  liveMaxStreamsPerUser: number;
+  loginAttemptsPerMinute: number;
+  writesPerMinute: number;
 }
 
 export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger, ZodTypeProvider>;
 
+/** Request bodies are small JSON documents; anything bigger is refused before it is read. */
+const BODY_LIMIT_BYTES = 64 * 1024;
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 /** The app factory: everything but listening, so tests drive it with inject() or on a free port. */
 export function buildApp(config: ApiAppConfig, deps: ApiDeps): Api {
+  const settings: ApiSettings = {
+    sessionTtlMs: config.SESSION_TTL ?? 7 * 24 * 3_600_000,
+    invitationTtlMs: config.INVITATION_TTL ?? 7 * 24 * 3_600_000,
+    metricsToken: config.METRICS_TOKEN ?? null,
+    liveMaxStreamsPerUser: config.LIVE_MAX_STREAMS_PER_USER ?? 5,
+    loginAttemptsPerMinute: config.LOGIN_ATTEMPTS_PER_MINUTE ?? 10,
+    writesPerMinute: config.WRITES_PER_MINUTE ?? 120,
+  };
   const app = Fastify({
     loggerInstance: deps.logger.child({ module: 'api' }),
     // Dashboards poll and stream all day: one info line per request would drown the useful ones.
     logController: new LogController({ disableRequestLogging: true }),
-  }).withTypeProvider<ZodTypeProvider>();
+    bodyLimit: BODY_LIMIT_BYTES,
+    ...(config.tls ? { https: config.tls } : {}),
+  }).withTypeProvider<ZodTypeProvider>() as unknown as Api;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(replyWithCodedError);
+  app.setNotFoundHandler((_request, reply) => {
+    // The path is not echoed: a 404 for a long or hostile URL says nothing about it.
+    void reply.status(404).send({ code: 'SC_ERR_NOT_FOUND', message: 'no such resource' });
+  });
 
-  registerOperationsRoutes(app, deps);
-  registerClubRoutes(app, deps);
-  registerLiveRoutes(app, deps);
-  registerDashboard(app, config.DASHBOARD_DIR);
+  void app.register(fastifyCookie);
+  void app.register(fastifyHelmet, {
+    // The dashboard loads only its own script, styles and icon; uPlot draws into a canvas.
+    contentSecurityPolicy: {
+      directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], styleSrc: ["'self'"], scriptSrc: ["'self'"] },
+    },
+    hsts: Boolean(config.tls),
+  });
+  void app.register(fastifyRateLimit, { global: false, errorResponseBuilder: () => new ApiError('SC_ERR_RATE_LIMITED') });
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request) => {
+    refuseCrossSiteWrites(request);
+    request.principal = identify(request, deps);
+  });
+
+  void app.register(async (routes: Api) => {
+    registerOperationsRoutes(routes, deps, settings);
+    registerAuthRoutes(routes, deps, settings);
+    registerClubRoutes(routes, deps);
+    registerClubAdminRoutes(routes, deps, settings);
+    registerLiveRoutes(routes, deps, settings);
+    registerDashboard(routes, config.DASHBOARD_DIR);
+  });
   return app;
 }
 
-function replyWithCodedError(error: FastifyError, _request: unknown, reply: FastifyReply): void {
+/**
+ * The session cookie is SameSite=Lax, and bodies must be JSON; on top, a write whose Origin names another
+ * site is refused outright (a form on another site cannot act for a logged-in coach).
+ */
+function refuseCrossSiteWrites(request: FastifyRequest): void {
+  const origin = request.headers.origin;
+  if (!origin || !UNSAFE_METHODS.has(request.method)) return;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    throw new ApiError('SC_ERR_FORBIDDEN_ORIGIN');
+  }
+  if (host !== request.headers.host) throw new ApiError('SC_ERR_FORBIDDEN_ORIGIN');
+}
+
+/** Fastify's own errors, as our codes (docs/errors.md): never its message with a stack, never an echoed path. */
+const FASTIFY_CODES: Record<string, ApiErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'SC_ERR_PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'SC_ERR_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'SC_ERR_VALIDATION',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'SC_ERR_VALIDATION',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'SC_ERR_VALIDATION',
+};
+
+function replyWithCodedError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   if (hasZodFastifySchemaValidationErrors(error)) {
     const details = error.validation.map(
       (issue) => `${issue.instancePath.replace(/^\//, '') || error.validationContext}: ${issue.message}`,
     );
-    void reply.status(400).send({ code: 'SC_ERR_VALIDATION', message: `invalid ${error.validationContext}: ${details.join('; ')}` });
+    void reply
+      .status(400)
+      .send({ code: 'SC_ERR_VALIDATION', message: `invalid ${error.validationContext}: ${details.join('; ').slice(0, 1000)}` });
     return;
   }
   if (error instanceof ApiError) {
@@ -77,11 +170,23 @@ function replyWithCodedError(error: FastifyError, _request: unknown, reply: Fast
   }
   if (error instanceof StoreQueryError) {
     reply.log.warn({ err: error }, 'store unavailable');
-    void reply.status(503).send({ code: 'SC_ERR_STORE_UNAVAILABLE', message: 'the time-series store is unavailable; try again shortly' });
+    void reply.status(503).send({ code: 'SC_ERR_STORE_UNAVAILABLE', message: API_ERRORS.SC_ERR_STORE_UNAVAILABLE.message });
+    return;
+  }
+  if (error.statusCode === 429) {
+    void reply.status(429).send({ code: 'SC_ERR_RATE_LIMITED', message: API_ERRORS.SC_ERR_RATE_LIMITED.message });
+    return;
+  }
+  const known = FASTIFY_CODES[error.code];
+  if (known) {
+    void reply
+      .status(API_ERRORS[known].status)
+      .send({ code: known, message: known === 'SC_ERR_VALIDATION' ? 'the body is not valid JSON' : API_ERRORS[known].message });
     return;
   }
   if (error.statusCode && error.statusCode < 500) {
-    void reply.status(error.statusCode).send({ code: error.code ?? 'SC_ERR_VALIDATION', message: error.message });
+    request.log.debug({ err: error }, 'request refused');
+    void reply.status(error.statusCode).send({ code: 'SC_ERR_VALIDATION', message: API_ERRORS.SC_ERR_VALIDATION.message });
     return;
   }
   reply.log.error({ err: error }, 'request failed');

@@ -13,9 +13,34 @@ export const ApiConfig = z.object({
   LIVE_WINDOW: DurationMs.default(600_000),
   /** Where the built dashboard is served from. */
   DASHBOARD_DIR: z.string().min(1).default('./dist/dashboard'),
+  /** How long a login lasts (the session cookie and its row in the registry). */
+  SESSION_TTL: DurationMs.pipe(z.number().min(60_000, 'at least 1m')).default(7 * 24 * 3_600_000),
+  /** How long an invitation link stays valid. */
+  INVITATION_TTL: DurationMs.pipe(z.number().min(60_000, 'at least 1m')).default(7 * 24 * 3_600_000),
+  /** A bearer token that lets a Prometheus scraper read /metrics without a login (unset: platform admins only). */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').max(256).optional(),
+  /** Live streams one person may hold open at once. */
+  LIVE_MAX_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100).default(5),
+  /** Login (and invitation, password) attempts per address and minute. */
+  LOGIN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Writes (POST, PATCH, DELETE) per address and minute. */
+  WRITES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+  /** PEM files: with both, the API answers HTTPS only (and the session cookie is Secure). */
+  API_TLS_CERT: z.string().min(1).optional(),
+  API_TLS_KEY: z.string().min(1).optional(),
+  /** production: refuse to start while demo accounts or default secrets exist. */
+  NODE_ENV: z.string().optional(),
   LOG_LEVEL: LogLevel.default('info'),
   ...StoreConfigShape,
 });
 export type ApiConfig = z.infer<typeof ApiConfig>;
 
-export const loadApiConfig = (env: Record<string, string | undefined>): ApiConfig => parseEnv(ApiConfig, env);
+/** Both TLS files or neither. */
+export function refineTls<T extends z.ZodType<{ API_TLS_CERT?: string; API_TLS_KEY?: string }>>(schema: T) {
+  return schema.refine((config) => Boolean(config.API_TLS_CERT) === Boolean(config.API_TLS_KEY), {
+    message: 'set both API_TLS_CERT and API_TLS_KEY, or neither',
+    path: ['API_TLS_CERT'],
+  });
+}
+
+export const loadApiConfig = (env: Record<string, string | undefined>): ApiConfig => parseEnv(refineTls(ApiConfig), env);

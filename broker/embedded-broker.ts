@@ -1,7 +1,12 @@
 import { createRequire } from 'node:module';
 import { type AddressInfo, createServer, type Server } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
+import { mqttLimits } from '../protocol/mqtt/limits.ts';
+import type { MqttAccounts } from '../store/mqtt-accounts.ts';
+import { type AccessStats, enforceBrokerAccess } from './broker-access.ts';
+import { type LimitStats, limitedConnectionHandler } from './connection-limits.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -14,13 +19,31 @@ export interface EmbeddedBrokerOptions {
    * aedes's duplicate check then drops — README "Guarantees".)
    */
   redisUrl?: string;
+  /**
+   * Who may connect and what each may publish and read (broker-access.ts). Every command passes them;
+   * without them the broker accepts anyone, which only tests of other behaviour use.
+   */
+  accounts?: MqttAccounts;
+  /** Largest MQTT packet accepted, bytes (default DEFAULT_MAX_PACKET_BYTES). */
+  maxPacketBytes?: number;
+  /** Connections one address may hold at once (default 64). */
+  maxConnectionsPerAddress?: number;
+  /** MQTT over TLS as well, on its own port (0: any free one), with this certificate and key (PEM). */
+  tls?: { cert: Buffer; key: Buffer; port: number };
   logger: Logger;
 }
 
 export interface EmbeddedBroker {
   port: number;
+  /** The TLS port, when TLS is on. */
+  tlsPort: number | null;
+  /** What the limits and access rules refused so far. */
+  stats: LimitStats & { access: AccessStats | null };
   close(): Promise<void>;
 }
+
+/** The contract's largest payload (256 KiB) plus room for a topic and the packet's headers. */
+export const DEFAULT_MAX_PACKET_BYTES = mqttLimits.maxPayloadBytes + 1024;
 
 interface RedisPersistence {
   persistence: unknown;
@@ -33,31 +56,54 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const log = options.logger.child({ module: 'broker' });
   const redis = options.redisUrl ? openRedisPersistence(options.redisUrl, log) : null;
   const aedes = await Aedes.createBroker(redis ? { persistence: redis.persistence } : {});
+  // Access rules first: acknowledgeAfterPersisting wraps the publish authorisation in place.
+  const access = options.accounts ? enforceBrokerAccess(aedes, { accounts: options.accounts, logger: options.logger }) : null;
   acknowledgeAfterPersisting(aedes);
   aedes.on('clientError', (client, error) => log.debug({ clientId: client.id, err: error }, 'client error'));
-  const server: Server = createServer(aedes.handle);
+  const limits = limitedConnectionHandler(aedes, {
+    maxPacketBytes: options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 64,
+    logger: options.logger,
+  });
+  const server: Server = createServer(limits.handle);
+  const tlsServer = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, limits.handle) : null;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => resolve());
-    });
+    await listen(server, options.port, options.host);
+    if (tlsServer && options.tls) await listen(tlsServer, options.tls.port, options.host);
   } catch (error) {
     // A port already taken: leave nothing running (aedes keeps a heartbeat timer, Redis a connection).
+    access?.stop();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
     await redis?.close();
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
-  log.info({ port, host: options.host, persistence: options.redisUrl ? 'redis' : 'memory' }, 'embedded MQTT broker listening');
+  const tlsPort = tlsServer ? (tlsServer.address() as AddressInfo).port : null;
+  log.info(
+    { port, tlsPort, host: options.host, persistence: options.redisUrl ? 'redis' : 'memory', authentication: access ? 'accounts' : 'none' },
+    'embedded MQTT broker listening',
+  );
   return {
     port,
+    tlsPort,
+    stats: Object.assign(limits.stats, { access: access?.stats ?? null }),
     async close() {
+      access?.stop();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       // close() stops accepting and resolves once aedes has ended every client socket.
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (tlsServer) await new Promise<void>((resolve) => tlsServer.close(() => resolve()));
       await redis?.close();
     },
   };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
 }
 
 const PUBLISHED = Symbol('published before its PUBACK');

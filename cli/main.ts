@@ -1,5 +1,6 @@
 import { ConfigError } from '../protocol/env.ts';
 import { type Command, helpOf, parseCommandLine } from './command.ts';
+import { clubCommand, mosquittoConfigCommand, serviceCommand, userCommand } from './commands/account-commands.ts';
 import { apiCommand } from './commands/api-command.ts';
 import { brokerCommand } from './commands/broker-command.ts';
 import { decodeCommand, UsageError } from './commands/decode-command.ts';
@@ -9,7 +10,19 @@ import { simulateCommand } from './commands/simulate-command.ts';
 import { upCommand } from './commands/up-command.ts';
 import { StartupError } from './startup-error.ts';
 
-const COMMANDS: Command[] = [upCommand, brokerCommand, gatewayCommand, ingestCommand, apiCommand, simulateCommand, decodeCommand];
+const COMMANDS: Command[] = [
+  upCommand,
+  brokerCommand,
+  gatewayCommand,
+  ingestCommand,
+  apiCommand,
+  simulateCommand,
+  decodeCommand,
+  clubCommand,
+  userCommand,
+  serviceCommand,
+  mosquittoConfigCommand,
+];
 
 function usage(): string {
   return [

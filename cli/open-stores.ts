@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { Accounts } from '../store/accounts.ts';
 import { openDatabase, type SqliteDatabase } from '../store/database.ts';
 import { DeadLetters } from '../store/dead-letters.ts';
 import { InfluxTimeSeriesStore } from '../store/influx/influx-time-series-store.ts';
+import { MqttAccounts } from '../store/mqtt-accounts.ts';
 import { Registry } from '../store/registry.ts';
 import { SqliteTimeSeriesStore } from '../store/sqlite-time-series-store.ts';
 import { influxOptionsOf, type StoreConfig, StoreConfigShape } from '../store/store-config.ts';
@@ -12,6 +14,8 @@ import { reaching } from './startup-error.ts';
 export interface Stores {
   db: SqliteDatabase;
   registry: Registry;
+  accounts: Accounts;
+  mqttAccounts: MqttAccounts;
   timeSeries: TimeSeriesStore;
   deadLetters: DeadLetters;
   close(): Promise<void>;
@@ -37,6 +41,8 @@ export async function openStores(dataDir: string, config: StoreConfig, logger: L
     return {
       db,
       registry: new Registry(db),
+      accounts: new Accounts(db),
+      mqttAccounts: new MqttAccounts(db),
       timeSeries,
       deadLetters: new DeadLetters(db),
       async close() {

@@ -15,6 +15,7 @@ const SLOTS_PER_ADAPTER = 5;
 export async function startClassViaBle(options: {
   brokerUrl: string;
   club: string;
+  gateway: string;
   athletes: number;
   seed: number;
   joinAtS: number;
@@ -34,7 +35,7 @@ export async function startClassViaBle(options: {
   const gateway = new GatewayService(
     {
       GATEWAY_CLUB: options.club,
-      GATEWAY_ID: 'ble-gateway',
+      GATEWAY_ID: options.gateway,
       MQTT_URL: options.brokerUrl,
       GATEWAY_MAX_CONNECTIONS: SLOTS_PER_ADAPTER,
       GATEWAY_DEVICES: 'any',

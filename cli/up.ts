@@ -5,17 +5,21 @@ import { z } from 'zod';
 import { type Api, buildApp } from '../api/app.ts';
 import { ApiConfig } from '../api/config.ts';
 import { LiveHub } from '../api/live/live-hub.ts';
+import { EmbeddedBrokerConfigShape } from '../broker/config.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../broker/embedded-broker.ts';
 import { IngestConfig } from '../ingest/config.ts';
 import { IngestService } from '../ingest/ingest-service.ts';
-import { PortNumber, parseEnv, RedisUrl } from '../protocol/env.ts';
+import { parseEnv } from '../protocol/env.ts';
+import { brokerUrlWith } from '../protocol/mqtt/access.ts';
 import { createRoster } from '../simulators/roster.ts';
 import { runSimulation } from '../simulators/run-simulation.ts';
 import { createMetricsRegistry } from './metrics-registry.ts';
 import { openStores, type Stores } from './open-stores.ts';
-import { DEMO_CLUB, seedDemoClub } from './seed-demo-club.ts';
+import { refuseUnsafeProduction } from './production-checks.ts';
+import { DEMO_CLUB, type DemoLogin, seedDemoClub } from './seed-demo-club.ts';
 import { startClassViaBle } from './simulated-class-via-ble.ts';
 import { listening } from './startup-error.ts';
+import { brokerTls, readTlsFiles } from './tls-files.ts';
 
 export const UpConfig = ApiConfig.omit({ MQTT_URL: true })
   .extend(
@@ -29,10 +33,7 @@ export const UpConfig = ApiConfig.omit({ MQTT_URL: true })
     }).shape,
   )
   .extend({
-    MQTT_PORT: PortNumber.default(1883),
-    MQTT_HOST: z.string().min(1).default('0.0.0.0'),
-    /** Redis for the embedded broker's sessions and QoS 1 queues (they survive its restart); unset: memory. */
-    MQTT_REDIS_URL: RedisUrl.optional(),
+    ...EmbeddedBrokerConfigShape,
     /** Simulated members of the demo club (0: none, the platform waits for real gateways). */
     SIM_ATHLETES: z.coerce.number().int().min(0).max(1000).default(20),
     SIM_SEED: z.coerce.number().int().default(42),
@@ -45,12 +46,19 @@ export const UpConfig = ApiConfig.omit({ MQTT_URL: true })
 export type UpConfig = z.infer<typeof UpConfig>;
 export const loadUpConfig = (env: Record<string, string | undefined>): UpConfig => parseEnv(UpConfig, env);
 
+/** The gateway ids `up` gives its simulated class (credentials issued at each start). */
+const SIM_GATEWAY = 'sim-gateway';
+const VIA_BLE_GATEWAY = 'ble-gateway';
+
 /** The demo joins the HIIT class a minute before its first interval, so zones change within a minute. */
 const DEMO_JOIN_AT_S = 420;
 
 export interface RunningStack {
   apiUrl: string;
+  /** The embedded broker, without credentials: every client needs an account (stores.mqttAccounts). */
   mqttUrl: string;
+  /** Demo logins created by this start (shown once), empty when they existed already. */
+  demoLogins: DemoLogin[];
   stores: Stores;
   ingest: IngestService;
   app: Api;
@@ -82,19 +90,31 @@ async function startParts(
   const metricsRegistry = createMetricsRegistry();
   const stores = await openStores(config.DATA_DIR, config, logger);
   started.push(() => stores.close());
+  refuseUnsafeProduction(config, stores.accounts);
   const members = createRoster(config.SIM_ATHLETES, config.SIM_SEED);
-  if (members.length > 0) seedDemoClub(stores.registry, members);
+  const demoLogins = members.length > 0 ? await seedDemoClub(stores, members) : [];
 
   const broker: EmbeddedBroker = await listening('MQTT_PORT (--mqtt-port)', config.MQTT_PORT, () =>
-    startEmbeddedBroker({ port: config.MQTT_PORT, host: config.MQTT_HOST, redisUrl: config.MQTT_REDIS_URL, logger }),
+    startEmbeddedBroker({
+      port: config.MQTT_PORT,
+      host: config.MQTT_HOST,
+      redisUrl: config.MQTT_REDIS_URL,
+      accounts: stores.mqttAccounts,
+      maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
+      tls: brokerTls(config),
+      logger,
+    }),
   );
   started.push(() => broker.close());
   const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
-  const ingest = new IngestService({ ...config, MQTT_URL: mqttUrl }, { ...stores, metricsRegistry, logger });
+  // Every client of the embedded broker logs in, ours too: fresh service passwords at each start.
+  const ingestUrl = brokerUrlWith(mqttUrl, stores.mqttAccounts.issueService('ingest'));
+  const liveUrl = brokerUrlWith(mqttUrl, stores.mqttAccounts.issueService('api'));
+  const ingest = new IngestService({ ...config, MQTT_URL: ingestUrl }, { ...stores, metricsRegistry, logger });
   await ingest.start();
   started.push(() => ingest.stop());
   const live = new LiveHub({
-    brokerUrl: mqttUrl,
+    brokerUrl: liveUrl,
     registry: stores.registry,
     logger,
     staleAfterMs: config.LIVE_STALE_AFTER,
@@ -102,17 +122,19 @@ async function startParts(
   });
   await live.start();
   started.push(() => live.stop());
-  const app = buildApp(config, { ...stores, metricsRegistry, live, logger, ingestHealth: () => ingest.health() });
+  const tls = readTlsFiles(config.API_TLS_CERT, config.API_TLS_KEY, 'API_TLS_CERT, API_TLS_KEY');
+  const app = buildApp({ ...config, tls }, { ...stores, metricsRegistry, live, logger, ingestHealth: () => ingest.health() });
   started.push(() => app.close());
   await listening('PORT (--port)', config.PORT, () => app.listen({ port: config.PORT, host: config.HOST }));
   const { port } = app.server.address() as { port: number };
-  const apiUrl = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
+  const apiUrl = `${tls ? 'https' : 'http'}://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
 
   const simulation = new AbortController();
   const viaBle =
     members.length > 0 && config.SIM_VIA_BLE
       ? await startClassViaBle({
-          brokerUrl: mqttUrl,
+          brokerUrl: brokerUrlWith(mqttUrl, stores.mqttAccounts.issueGateway(DEMO_CLUB, VIA_BLE_GATEWAY)),
+          gateway: VIA_BLE_GATEWAY,
           club: DEMO_CLUB,
           athletes: members.length,
           seed: config.SIM_SEED,
@@ -124,9 +146,9 @@ async function startParts(
   const simulating =
     members.length > 0 && !viaBle
       ? runSimulation({
-          brokerUrl: mqttUrl,
+          brokerUrl: brokerUrlWith(mqttUrl, stores.mqttAccounts.issueGateway(DEMO_CLUB, SIM_GATEWAY)),
           club: DEMO_CLUB,
-          gateway: 'sim-gateway',
+          gateway: SIM_GATEWAY,
           athletes: members.length,
           seed: config.SIM_SEED,
           durationMs: 0,
@@ -140,6 +162,7 @@ async function startParts(
   return {
     apiUrl,
     mqttUrl,
+    demoLogins,
     stores,
     ingest,
     app,

@@ -75,7 +75,13 @@ export class GatewayService {
     });
     this.paired =
       config.GATEWAY_DEVICES === 'paired'
-        ? new PairedDevices({ apiUrl: config.GATEWAY_API_URL!, club: config.GATEWAY_CLUB, refreshMs: PAIRINGS_REFRESH_MS, logger })
+        ? new PairedDevices({
+            apiUrl: config.GATEWAY_API_URL!,
+            club: config.GATEWAY_CLUB,
+            refreshMs: PAIRINGS_REFRESH_MS,
+            logger,
+            brokerUrl: config.MQTT_URL,
+          })
         : null;
     const listed =
       config.GATEWAY_DEVICES === 'any' || this.paired ? null : new Set(config.GATEWAY_DEVICES.split(',').map((id) => id.trim()));

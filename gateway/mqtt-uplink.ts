@@ -1,5 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { gatewayUsername } from '../protocol/mqtt/access.ts';
 import { buildStatusPayload, DevicesMessage, type GatewayStatus } from '../protocol/mqtt/gateway-state.ts';
 import { buildChannelFilter, buildDevicesTopic, buildStatusTopic, buildTelemetryTopic, parseTopic } from '../protocol/mqtt/topics.ts';
 import type { TelemetryOutbox } from './telemetry-outbox.ts';
@@ -39,7 +40,8 @@ export class MqttUplink {
   start(): void {
     const { brokerUrl, club, gateway } = this.options;
     const client = mqtt.connect(brokerUrl, {
-      clientId: `sc-gw-${club}-${gateway}`,
+      // The client id is the gateway's user name: the broker lets nobody else take over its session.
+      clientId: gatewayUsername(club, gateway),
       clean: true,
       reconnectPeriod: 2000,
       will: { topic: buildStatusTopic(club, gateway), payload: Buffer.from(statusPayload(gateway, 'offline')), qos: 1, retain: true },

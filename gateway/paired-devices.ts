@@ -14,7 +14,7 @@ export class PairedDevices {
   private timer: NodeJS.Timeout | null = null;
   private readonly log: Logger;
 
-  constructor(private readonly options: { apiUrl: string; club: string; refreshMs: number; logger: Logger }) {
+  constructor(private readonly options: { apiUrl: string; club: string; refreshMs: number; logger: Logger; brokerUrl?: string }) {
     this.log = options.logger.child({ module: 'pairings' });
   }
 
@@ -32,10 +32,19 @@ export class PairedDevices {
     this.timer = null;
   }
 
+  /** The API knows the gateway by its MQTT credentials (the user name and password in MQTT_URL). */
+  private authorization(): Record<string, string> {
+    if (!this.options.brokerUrl) return {};
+    const { username, password } = new URL(this.options.brokerUrl);
+    if (!username) return {};
+    const credentials = `${decodeURIComponent(username)}:${decodeURIComponent(password)}`;
+    return { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` };
+  }
+
   async refresh(): Promise<void> {
     const url = new URL(`/api/v1/clubs/${encodeURIComponent(this.options.club)}/devices`, this.options.apiUrl);
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      const response = await fetch(url, { headers: this.authorization(), signal: AbortSignal.timeout(5000) });
       if (!response.ok) throw new Error(`${url} answered ${response.status}`);
       const { devices } = DevicesResponse.parse(await response.json());
       const paired = new Set(devices.filter((device) => device.athlete !== null).map((device) => device.id));

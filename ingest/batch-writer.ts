@@ -161,18 +161,23 @@ export class BatchWriter {
     this.options.onQueueShrunk?.();
   }
 
-  /** Keeps the points the store refused in the dead letters (reason store_rejected), with the store's reasons. */
+  /** Keeps the points the store refused in the dead letters (reason store_rejected), one letter per club, with the store's reasons. */
   private setAside(refused: RefusedPoints): void {
     const { deadLetters, metrics, logger } = this.options;
     const reasons = [...new Set(refused.reasons)];
-    const detail = `${refused.points.length} point(s) refused by the store: ${reasons.join('; ')}`;
-    deadLetters.record({
-      receivedMs: Date.now(),
-      topic: '(ingest queue)',
-      reason: 'store_rejected',
-      detail,
-      payload: Buffer.from(JSON.stringify(refused.points)),
-    });
+    const byClub = new Map<string, StoredPoint[]>();
+    for (const point of refused.points) byClub.set(point.club, [...(byClub.get(point.club) ?? []), point]);
+    for (const [club, points] of byClub) {
+      const detail = `${points.length} point(s) refused by the store: ${reasons.join('; ')}`;
+      deadLetters.record({
+        receivedMs: Date.now(),
+        topic: '(ingest queue)',
+        club,
+        reason: 'store_rejected',
+        detail,
+        payload: Buffer.from(JSON.stringify(points)),
+      });
+    }
     metrics.messagesRejected.inc({ reason: 'store_rejected' });
     logger.error(
       { points: refused.points.length, reason: reasons[0] },

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { DurationMs } from './env.ts';
-import { AthleteId, ClubId, DeviceId } from './ids.ts';
+import { AthleteId, ClubId, DeviceId, GatewayId } from './ids.ts';
 import { SampleKindSchema } from './mqtt/telemetry.ts';
 import { RejectionReason } from './mqtt/validate-telemetry.ts';
+import { ClubRole } from './roles.ts';
 
 // Request and response schemas of the HTTP API (api/ validates with them, tests read with them).
 
@@ -39,6 +40,7 @@ export const HistoryQuery = z
     toMs: z.coerce.number().int().min(0),
     bucket: DurationMs.pipe(z.number().int().min(1000, 'bucket must be at least 1s')).default(60_000),
   })
+  .strict()
   .refine((q) => q.toMs > q.fromMs, { message: 'toMs must be after fromMs', path: ['toMs'] })
   .refine((q) => (q.toMs - q.fromMs) / q.bucket <= MAX_HISTORY_BUCKETS, {
     message: `range / bucket must not exceed ${MAX_HISTORY_BUCKETS} buckets: widen the bucket`,
@@ -94,3 +96,45 @@ export type LiveChart = z.infer<typeof LiveChart>;
 /** Why something sits in the dead letters: a rejected message, or a batch the store refused outright. */
 export const DeadLetterReason = z.enum([...RejectionReason.options, 'store_rejected']);
 export type DeadLetterReason = z.infer<typeof DeadLetterReason>;
+
+// ---- accounts (api/routes/auth-routes.ts, api/routes/club-admin-routes.ts)
+
+/** A new password: long enough to resist guessing at our login rate limit, short enough to hash cheaply. */
+export const NewPassword = z.string().min(10, 'at least 10 characters').max(256);
+export const Email = z.email().max(254);
+
+export const LoginRequest = z.object({ email: Email, password: z.string().min(1).max(256) }).strict();
+
+export const MembershipView = z.object({ club: ClubId, role: ClubRole, athlete: AthleteId.nullable() });
+export const Me = z.object({
+  user: z.object({ id: z.string(), email: z.string(), name: z.string(), platformAdmin: z.boolean() }),
+  memberships: z.array(MembershipView),
+});
+export type Me = z.infer<typeof Me>;
+
+export const PasswordChange = z.object({ currentPassword: z.string().min(1).max(256), newPassword: NewPassword }).strict();
+
+export const InvitationRequest = z
+  .object({ email: Email, role: ClubRole, athlete: AthleteId.optional() })
+  .strict()
+  .refine((invitation) => (invitation.role === 'athlete') === (invitation.athlete !== undefined), {
+    message: 'an athlete invitation names the member record (athlete), and only an athlete invitation does',
+    path: ['athlete'],
+  });
+export const InvitationCreated = z.object({
+  /** The one-time token: the invitation link carries it. */
+  id: z.string(),
+  url: z.string(),
+  club: ClubId,
+  role: ClubRole,
+  email: z.string(),
+  expiresMs: z.number(),
+});
+export const InvitationView = z.object({ club: ClubId, role: ClubRole, email: z.string(), expiresMs: z.number() });
+export const InvitationParams = z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{20,64}$/, 'an invitation token') });
+export const AcceptInvitation = z.object({ name: z.string().trim().min(1).max(80), password: NewPassword }).strict();
+
+export const GatewayParams = z.object({ club: ClubId, gateway: GatewayId });
+export const GatewayCreate = z.object({ id: GatewayId }).strict();
+export const GatewayCredentials = z.object({ id: GatewayId, club: ClubId, username: z.string(), password: z.string() });
+export const GatewayView = z.object({ id: GatewayId, username: z.string(), createdMs: z.number(), revokedMs: z.number().nullable() });

@@ -1,4 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
+import { gatewayUsername } from '../protocol/mqtt/access.ts';
 import { buildStatusPayload, type DevicesMessage, type GatewayStatus } from '../protocol/mqtt/gateway-state.ts';
 import { chunkSamples } from '../protocol/mqtt/limits.ts';
 import type { Sample, TelemetryMessage } from '../protocol/mqtt/telemetry.ts';
@@ -28,7 +29,7 @@ export class VirtualGateway {
   async connect(): Promise<void> {
     const { brokerUrl, club, gateway } = this.options;
     this.client = await mqtt.connectAsync(brokerUrl, {
-      clientId: `sc-sim-${club}-${gateway}`,
+      clientId: gatewayUsername(club, gateway),
       clean: true,
       reconnectPeriod: 1000,
       will: { topic: buildStatusTopic(club, gateway), payload: Buffer.from(statusPayload(gateway, 'offline')), qos: 1, retain: true },

@@ -62,6 +62,68 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE ingest_subscriptions (client_id TEXT PRIMARY KEY, filters TEXT NOT NULL, confirmed_ms INTEGER NOT NULL) WITHOUT ROWID;
   `,
+  // Accounts: people with roles per club, their login sessions and invitations; MQTT accounts of gateways
+  // and services. Secrets are stored only as hashes (store/secrets.ts).
+  `
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name TEXT NOT NULL,
+    password_hash TEXT,
+    platform_admin INTEGER NOT NULL DEFAULT 0,
+    demo INTEGER NOT NULL DEFAULT 0,
+    created_ms INTEGER NOT NULL,
+    password_changed_ms INTEGER
+  );
+  CREATE TABLE memberships (
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    club_id TEXT NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'coach', 'athlete', 'partner')),
+    athlete_id TEXT,
+    PRIMARY KEY (user_id, club_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE login_sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_ms INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX login_sessions_by_user ON login_sessions (user_id);
+  CREATE TABLE invitations (
+    token_hash TEXT PRIMARY KEY,
+    club_id TEXT NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'coach', 'athlete', 'partner')),
+    email TEXT NOT NULL COLLATE NOCASE,
+    athlete_id TEXT,
+    invited_by TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL,
+    accepted_ms INTEGER
+  ) WITHOUT ROWID;
+  CREATE TABLE mqtt_accounts (
+    username TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('gateway', 'service')),
+    club_id TEXT,
+    gateway_id TEXT,
+    service TEXT CHECK (service IN ('ingest', 'api')),
+    secret_hash TEXT NOT NULL,
+    mosquitto_hash TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    revoked_ms INTEGER
+  ) WITHOUT ROWID;
+  CREATE INDEX mqtt_accounts_by_club ON mqtt_accounts (club_id, gateway_id);
+  ALTER TABLE dead_letters ADD COLUMN club_id TEXT;
+  ALTER TABLE dead_letters ADD COLUMN payload_bytes INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX dead_letters_by_club ON dead_letters (club_id, id);
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    club_id TEXT,
+    subject TEXT
+  );
+  `,
 ];
 
 /** Opens (creating and migrating when needed) the embedded database file; ':memory:' for tests. */

@@ -9,6 +9,9 @@ interface DeviceReading {
   batteryPercent: number | null;
 }
 
+/** Straps nobody is paired with shown at once: enough for a class pairing at the door, not a flood. */
+export const MAX_UNPAIRED_TILES = 40;
+
 /**
  * What one club's straps said last, turned into tiles and into the rolling chart. Pure state: the hub
  * feeds samples and ticks, tests drive it directly.
@@ -32,16 +35,32 @@ export class ClubLiveState {
     this.readings.set(sample.device, reading);
   }
 
-  /** Tiles: every member of the club (by their paired straps), then straps nobody is paired with. */
+  /**
+   * Forgets straps silent for a whole chart window, and unpaired straps' chart lines empty for as long: a club's
+   * state stays the size of what is happening now, whatever passed through before.
+   */
+  forgetSilentDevices(nowMs: number): void {
+    for (const [device, reading] of this.readings) if (nowMs - reading.lastSampleMs > this.options.windowMs) this.readings.delete(device);
+    for (const [id, values] of Object.entries(this.chart.series)) {
+      // Members keep their line (the roster bounds them); a strap nobody wears loses it once it is all gaps.
+      if (id.startsWith('device:') && values.every((value) => value === null)) delete this.chart.series[id];
+    }
+  }
+
+  /** Tiles: every member of the club (by their paired straps), then straps nobody is paired with (the most recent, at most MAX_UNPAIRED_TILES). */
   tiles(athletes: readonly Athlete[], nowMs: number): LiveAthlete[] {
     const pairedDevices = new Set(athletes.flatMap((athlete) => athlete.devices));
     const tiles = athletes.map((athlete) => {
       const device = this.mostRecentDevice(athlete.devices);
       return this.tile(athlete.id, athlete.name, device, true, athlete.maxHrBpm, nowMs);
     });
-    for (const device of [...this.readings.keys()].sort()) {
-      if (!pairedDevices.has(device)) tiles.push(this.tile(`device:${device}`, `Unpaired strap ${device}`, device, false, null, nowMs));
-    }
+    const unpaired = [...this.readings.entries()]
+      .filter(([device]) => !pairedDevices.has(device))
+      .sort(([, a], [, b]) => b.lastSampleMs - a.lastSampleMs)
+      .slice(0, MAX_UNPAIRED_TILES)
+      .map(([device]) => device)
+      .sort();
+    for (const device of unpaired) tiles.push(this.tile(`device:${device}`, `Unpaired strap ${device}`, device, false, null, nowMs));
     return tiles;
   }
 

@@ -45,7 +45,8 @@ export class LiveHub {
 
   async start(): Promise<void> {
     const client = mqtt.connect(this.options.brokerUrl, {
-      clientId: `sc-live-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+      // Starts with the service's user name, as the broker requires; unique per process.
+      clientId: `${decodeURIComponent(new URL(this.options.brokerUrl).username) || 'sc-api'}-live-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
       reconnectPeriod: 1000,
     });
     this.client = client;
@@ -68,19 +69,24 @@ export class LiveHub {
     this.client = null;
   }
 
-  /** Registers a stream; returns the current tiles and chart so the page draws at once. */
-  subscribe(club: string, listener: LiveListener): { snapshot: { update: LiveUpdate; chart: LiveChart }; unsubscribe: () => void } {
+  /** Registers a stream's listener (called once per tick with the club's frame); returns its unsubscribe. */
+  subscribe(club: string, listener: LiveListener): () => void {
     const set = this.listeners.get(club) ?? new Set<LiveListener>();
     this.listeners.set(club, set);
     set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(club);
+    };
+  }
+
+  /** The current tiles and the chart so far, so a page draws at once. */
+  snapshot(club: string): { update: LiveUpdate; chart: LiveChart } {
     const nowMs = Date.now();
     const state = this.stateOf(club);
     return {
-      snapshot: {
-        update: { club, serverTimeMs: nowMs, athletes: state.tiles(this.rosterOf(club, nowMs), nowMs) },
-        chart: state.chartSnapshot(),
-      },
-      unsubscribe: () => set.delete(listener),
+      update: { club, serverTimeMs: nowMs, athletes: state.tiles(this.rosterOf(club, nowMs), nowMs) },
+      chart: state.chartSnapshot(),
     };
   }
 
@@ -95,13 +101,24 @@ export class LiveHub {
   private tick(nowMs: number): void {
     for (const [club, state] of this.clubs) {
       const listeners = this.listeners.get(club);
-      if (!state.hasRecentData(nowMs) && !listeners?.size) continue;
+      state.forgetSilentDevices(nowMs);
+      if (!state.hasRecentData(nowMs) && !listeners?.size) {
+        // Nobody watches and nothing was heard for a whole window: forget the club until it speaks again.
+        this.clubs.delete(club);
+        this.rosters.delete(club);
+        continue;
+      }
       const athletes = state.tiles(this.rosterOf(club, nowMs), nowMs);
       const frame = state.appendFrame(athletes, nowMs);
       if (!listeners?.size) continue;
       const message: LiveFrame = { update: { club, serverTimeMs: nowMs, athletes }, frame };
       for (const listener of listeners) listener(message);
     }
+  }
+
+  /** Clubs whose live state is held (for tests and /metrics). */
+  get clubsHeld(): number {
+    return this.clubs.size;
   }
 
   private stateOf(club: string): ClubLiveState {

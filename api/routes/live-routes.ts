@@ -1,16 +1,37 @@
 import { ClubParams } from '../../protocol/api.ts';
-import type { Api, ApiDeps } from '../app.ts';
+import type { Api, ApiDeps, ApiSettings } from '../app.ts';
+import { requireClubAccess, requireUser } from '../auth/club-access.ts';
+import { ApiError } from '../errors.ts';
+import { chartForAthlete, frameForAthlete, updateForAthlete } from '../live/athlete-view.ts';
+import type { LiveFrame } from '../live/live-hub.ts';
 
 const HEARTBEAT_MS = 15_000;
 
 /**
  * Server-Sent Events, one stream per open page: `snapshot` (tiles and the chart so far) at once,
  * then `update` once per second. EventSource reconnects by itself, and each reconnect gets a
- * fresh snapshot, so no event ids are needed.
+ * fresh snapshot, so no event ids are needed. Staff see the whole club; an athlete sees their own tile.
+ * A client that does not keep up gets no backlog: its updates are skipped until the socket drains,
+ * then it gets a fresh snapshot. Each person may hold a few streams at once.
  */
-export function registerLiveRoutes(app: Api, deps: ApiDeps): void {
+export function registerLiveRoutes(app: Api, deps: ApiDeps, settings: ApiSettings): void {
+  const openStreams = new Map<string, number>();
+
   app.get('/api/v1/clubs/:club/live', { schema: { params: ClubParams } }, (request, reply) => {
     const { club } = request.params;
+    const access = requireClubAccess(request, club, 'member');
+    const { user } = requireUser(request);
+    const open = openStreams.get(user.id) ?? 0;
+    if (open >= settings.liveMaxStreamsPerUser) {
+      throw new ApiError('SC_ERR_RATE_LIMITED', `at most ${settings.liveMaxStreamsPerUser} live streams at once: close a page`);
+    }
+    openStreams.set(user.id, open + 1);
+    const athlete = access.staff ? null : access.athlete!;
+    const snapshotNow = () => {
+      const { update, chart } = deps.live.snapshot(club);
+      return athlete ? { update: updateForAthlete(update, athlete), chart: chartForAthlete(chart, athlete) } : { update, chart };
+    };
+
     reply.hijack();
     const stream = reply.raw;
     stream.writeHead(200, {
@@ -19,13 +40,28 @@ export function registerLiveRoutes(app: Api, deps: ApiDeps): void {
       connection: 'keep-alive',
       'x-accel-buffering': 'no', // nginx in front must not buffer the stream
     });
-    const send = (event: string, data: unknown) => stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    const { snapshot, unsubscribe } = deps.live.subscribe(club, (frame) => send('update', frame));
-    send('snapshot', snapshot);
-    const heartbeat = setInterval(() => stream.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    let congested = false;
+    const send = (event: string, data: unknown) => {
+      if (!stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)) congested = true;
+    };
+    stream.on('drain', () => {
+      if (!congested) return;
+      congested = false;
+      send('snapshot', snapshotNow());
+    });
+    const unsubscribe = deps.live.subscribe(club, (frame: LiveFrame) => {
+      if (!congested) send('update', athlete ? frameForAthlete(frame, athlete) : frame);
+    });
+    send('snapshot', snapshotNow());
+    const heartbeat = setInterval(() => {
+      if (!congested) stream.write(': keep-alive\n\n');
+    }, HEARTBEAT_MS);
     request.raw.on('close', () => {
       clearInterval(heartbeat);
       unsubscribe();
+      const left = (openStreams.get(user.id) ?? 1) - 1;
+      if (left > 0) openStreams.set(user.id, left);
+      else openStreams.delete(user.id);
     });
   });
 }

@@ -1,9 +1,27 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { DeadLetterReason } from '../../protocol/api.ts';
-import type { Api, ApiDeps } from '../app.ts';
+import { ClubParams, DeadLetterReason } from '../../protocol/api.ts';
+import type { DeadLetter } from '../../store/dead-letters.ts';
+import type { Api, ApiDeps, ApiSettings } from '../app.ts';
+import { requireClubAccess, requirePlatformAdmin } from '../auth/club-access.ts';
+import { ApiError } from '../errors.ts';
 
-/** Health, Prometheus metrics and the dead letters: what an operator looks at. */
-export function registerOperationsRoutes(app: Api, deps: ApiDeps): void {
+const DeadLetterQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    reason: DeadLetterReason.optional(),
+  })
+  .strict();
+
+/** What a page shows of a rejected payload: its start, as text. */
+const PREVIEW_BYTES = 512;
+
+/**
+ * Health (open: it tells nothing about anyone), Prometheus metrics (a platform admin, or a scraper with
+ * METRICS_TOKEN), and the dead letters: all of them for a platform admin, a club's own for its admins.
+ */
+export function registerOperationsRoutes(app: Api, deps: ApiDeps, settings: ApiSettings): void {
   app.get('/health', async (_request, reply) => {
     const ingest = deps.ingestHealth?.();
     const status = !ingest || ingest.status === 'ok' ? 'ok' : `ingest ${ingest.status}`;
@@ -11,28 +29,38 @@ export function registerOperationsRoutes(app: Api, deps: ApiDeps): void {
     return { status, store: deps.timeSeries.name, ...(ingest ? { ingest } : {}) };
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', async (request, reply) => {
+    if (!hasMetricsToken(request, settings.metricsToken)) requirePlatformAdmin(request);
     void reply.header('content-type', deps.metricsRegistry.contentType);
     return deps.metricsRegistry.metrics();
   });
 
-  app.get(
-    '/api/v1/dead-letters',
-    {
-      schema: {
-        querystring: z.object({
-          limit: z.coerce.number().int().min(1).max(1000).default(100),
-          reason: DeadLetterReason.optional(),
-        }),
-      },
-    },
-    async (request) => ({
-      counts: deps.deadLetters.countByReason(),
-      letters: deps.deadLetters.list(request.query).map(({ payload, ...letter }) => ({
-        ...letter,
-        payloadBytes: payload.length,
-        payloadPreview: payload.subarray(0, 512).toString('utf8'),
-      })),
-    }),
-  );
+  app.get('/api/v1/dead-letters', { schema: { querystring: DeadLetterQuery } }, async (request) => {
+    requirePlatformAdmin(request);
+    return deadLettersView(deps, request.query);
+  });
+
+  app.get('/api/v1/clubs/:club/dead-letters', { schema: { params: ClubParams, querystring: DeadLetterQuery } }, async (request) => {
+    requireClubAccess(request, request.params.club, 'manager');
+    return deadLettersView(deps, { ...request.query, club: request.params.club });
+  });
+}
+
+function deadLettersView(deps: ApiDeps, query: { limit: number; reason?: DeadLetterReason; club?: string }) {
+  return {
+    counts: deps.deadLetters.countByReason(query.club),
+    letters: deps.deadLetters.list(query).map(({ payload, ...letter }: DeadLetter) => ({
+      ...letter,
+      payloadPreview: payload.subarray(0, PREVIEW_BYTES).toString('utf8'),
+    })),
+  };
+}
+
+function hasMetricsToken(request: FastifyRequest, token: string | null): boolean {
+  const header = request.headers.authorization;
+  if (!token || !header?.startsWith('Bearer ')) return false;
+  const given = Buffer.from(header.slice(7));
+  const expected = Buffer.from(token);
+  if (given.length !== expected.length) throw new ApiError('SC_ERR_UNAUTHENTICATED', 'wrong metrics token');
+  return timingSafeEqual(given, expected);
 }

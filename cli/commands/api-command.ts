@@ -5,7 +5,9 @@ import { type Command, untilSignal } from '../command.ts';
 import { createLogger } from '../logger.ts';
 import { createMetricsRegistry } from '../metrics-registry.ts';
 import { openStores, STORE_ENV } from '../open-stores.ts';
+import { refuseUnsafeProduction } from '../production-checks.ts';
 import { listening } from '../startup-error.ts';
+import { readTlsFiles } from '../tls-files.ts';
 
 export const apiCommand: Command = {
   name: 'api',
@@ -21,6 +23,7 @@ export const apiCommand: Command = {
     const logger = createLogger(config.LOG_LEVEL);
     const metricsRegistry = createMetricsRegistry();
     const stores = await openStores(config.DATA_DIR, config, logger);
+    refuseUnsafeProduction(config, stores.accounts);
     const live = new LiveHub({
       brokerUrl: config.MQTT_URL,
       registry: stores.registry,
@@ -29,7 +32,8 @@ export const apiCommand: Command = {
       windowMs: config.LIVE_WINDOW,
     });
     await live.start();
-    const app = buildApp(config, { ...stores, metricsRegistry, live, logger });
+    const tls = readTlsFiles(config.API_TLS_CERT, config.API_TLS_KEY, 'API_TLS_CERT, API_TLS_KEY');
+    const app = buildApp({ ...config, tls }, { ...stores, metricsRegistry, live, logger });
     try {
       await listening('PORT (--port)', config.PORT, () => app.listen({ port: config.PORT, host: config.HOST }));
       await untilSignal();

@@ -1,35 +1,51 @@
 import { z } from 'zod';
+import { EMBEDDED_BROKER_ENV, EmbeddedBrokerConfigShape } from '../../broker/config.ts';
 import { startEmbeddedBroker } from '../../broker/embedded-broker.ts';
-import { LogLevel, PortNumber, parseEnv, RedisUrl } from '../../protocol/env.ts';
+import { LogLevel, parseEnv } from '../../protocol/env.ts';
 import { type Command, untilSignal } from '../command.ts';
 import { createLogger } from '../logger.ts';
+import { openStores } from '../open-stores.ts';
 import { listening } from '../startup-error.ts';
+import { brokerTls } from '../tls-files.ts';
 
 const BrokerConfig = z.object({
-  MQTT_PORT: PortNumber.default(1883),
-  MQTT_HOST: z.string().min(1).default('0.0.0.0'),
-  /** Redis for sessions and QoS 1 queues (they survive a restart); unset: memory. */
-  MQTT_REDIS_URL: RedisUrl.optional(),
+  ...EmbeddedBrokerConfigShape,
+  /** Where the registry is: the broker reads gateway and service accounts from it. */
+  DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: LogLevel.default('info'),
 });
 
 export const brokerCommand: Command = {
   name: 'broker',
-  summary: 'the embedded MQTT broker (aedes) alone',
+  summary: 'the embedded MQTT broker (aedes) alone; clients log in with accounts from the registry',
   flags: {
     port: { env: 'MQTT_PORT', description: 'MQTT port' },
     host: { env: 'MQTT_HOST', description: 'address to listen on' },
     redis: { env: 'MQTT_REDIS_URL', description: 'Redis URL for sessions and queues that survive a restart' },
+    'data-dir': { env: 'DATA_DIR', description: 'where the registry (SQLite) with the MQTT accounts lives' },
   },
-  env: ['MQTT_PORT', 'MQTT_HOST', 'MQTT_REDIS_URL', 'LOG_LEVEL'],
+  env: [...EMBEDDED_BROKER_ENV, 'DATA_DIR', 'LOG_LEVEL'],
   async run(env) {
     const config = parseEnv(BrokerConfig, env);
     const logger = createLogger(config.LOG_LEVEL);
-    const broker = await listening('MQTT_PORT (--port)', config.MQTT_PORT, () =>
-      startEmbeddedBroker({ port: config.MQTT_PORT, host: config.MQTT_HOST, redisUrl: config.MQTT_REDIS_URL, logger }),
-    );
-    await untilSignal();
-    await broker.close();
+    const stores = await openStores(config.DATA_DIR, { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, logger);
+    try {
+      const broker = await listening('MQTT_PORT (--port) or MQTT_TLS_PORT', config.MQTT_PORT, () =>
+        startEmbeddedBroker({
+          port: config.MQTT_PORT,
+          host: config.MQTT_HOST,
+          redisUrl: config.MQTT_REDIS_URL,
+          accounts: stores.mqttAccounts,
+          maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
+          tls: brokerTls(config),
+          logger,
+        }),
+      );
+      await untilSignal();
+      await broker.close();
+    } finally {
+      await stores.close();
+    }
     return 0;
   },
 };

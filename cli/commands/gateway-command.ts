@@ -4,10 +4,13 @@ import { GatewayService } from '../../gateway/gateway-service.ts';
 import { type Command, untilSignal } from '../command.ts';
 import { createLogger } from '../logger.ts';
 import { createMetricsRegistry, serveMetrics } from '../metrics-registry.ts';
+import { runGatewayAccountCommand } from './account-commands.ts';
+import { UsageError } from './decode-command.ts';
 
 export const gatewayCommand: Command = {
   name: 'gateway',
-  summary: 'the BLE gateway: wearables in the room → MQTT, with store-and-forward on disk',
+  summary:
+    'the BLE gateway: wearables in the room → MQTT, with store-and-forward on disk; gateway add|revoke --club --id: its MQTT credentials',
   flags: {
     club: { env: 'GATEWAY_CLUB', description: 'club id' },
     id: { env: 'GATEWAY_ID', description: 'gateway id (unique in the club; the MQTT user name with Mosquitto ACLs)' },
@@ -15,7 +18,9 @@ export const gatewayCommand: Command = {
     hci: { env: 'GATEWAY_HCI', description: 'HCI adapters, e.g. 0 or 0,1' },
     devices: { env: 'GATEWAY_DEVICES', description: '"any" or a comma-separated list of device ids to hold' },
     'data-dir': { env: 'GATEWAY_DATA_DIR', description: 'where the outbox lives' },
+    'registry-dir': { env: 'DATA_DIR', description: 'with add or revoke: where the registry (SQLite) lives' },
   },
+  positionals: '[add|revoke]',
   env: [
     'GATEWAY_CLUB',
     'GATEWAY_ID',
@@ -34,7 +39,10 @@ export const gatewayCommand: Command = {
     'GATEWAY_METRICS_PORT',
     'LOG_LEVEL',
   ],
-  async run(env) {
+  async run(env, positionals = []) {
+    const [subcommand] = positionals;
+    if (subcommand === 'add' || subcommand === 'revoke') return runGatewayAccountCommand(subcommand, env);
+    if (subcommand) throw new UsageError(`unknown "${subcommand}": sport-connect gateway [add|revoke] --club <club> --id <gateway>`);
     const config = loadGatewayConfig(env);
     const logger = createLogger(config.LOG_LEVEL);
     // Loaded only now: it opens the Bluetooth adapters through a native module.

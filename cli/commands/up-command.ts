@@ -1,8 +1,7 @@
 import type { Command } from '../command.ts';
 import { untilSignal } from '../command.ts';
 import { createLogger } from '../logger.ts';
-import { STORE_ENV } from '../open-stores.ts';
-import { loadUpConfig, startUp } from '../up.ts';
+import { loadUpConfig, startUp, UpConfig } from '../up.ts';
 
 export const upCommand: Command = {
   name: 'up',
@@ -19,27 +18,7 @@ export const upCommand: Command = {
       boolean: true,
     },
   },
-  env: [
-    'PORT',
-    'HOST',
-    'MQTT_PORT',
-    'MQTT_HOST',
-    'MQTT_REDIS_URL',
-    'DATA_DIR',
-    'SIM_ATHLETES',
-    'SIM_SEED',
-    'SIM_VIA_BLE',
-    'INGEST_BATCH_SIZE',
-    'INGEST_FLUSH_INTERVAL',
-    'INGEST_QUEUE_MAX_POINTS',
-    'INGEST_KEEPALIVE',
-    'INGEST_STALL_AFTER',
-    'LIVE_STALE_AFTER',
-    'LIVE_WINDOW',
-    'DASHBOARD_DIR',
-    'LOG_LEVEL',
-    ...STORE_ENV,
-  ],
+  env: Object.keys(UpConfig.shape),
   async run(env) {
     const config = loadUpConfig(env);
     const logger = createLogger(config.LOG_LEVEL);
@@ -47,6 +26,11 @@ export const upCommand: Command = {
     const liveUrl = `${stack.apiUrl}/?club=demo`;
     logger.info({ url: liveUrl, mqtt: stack.mqttUrl, athletes: config.SIM_ATHLETES }, 'Sport Connect is up');
     console.log(`Sport Connect is up: open ${liveUrl} (MQTT on ${stack.mqttUrl}). Ctrl+C stops.`);
+    if (stack.demoLogins.length > 0) {
+      // Shown once: only the hashes are kept. A production server refuses to start while these exist.
+      console.log('Demo logins (shown this once; they stay valid):');
+      for (const login of stack.demoLogins) console.log(`  ${login.role.padEnd(8)} ${login.email}  ${login.password}`);
+    }
     const signal = await untilSignal();
     logger.info({ signal }, 'stopping');
     await stack.stop();

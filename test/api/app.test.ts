@@ -5,12 +5,16 @@ import { LiveHub } from '../../api/live/live-hub.ts';
 import { openStores } from '../../cli/open-stores.ts';
 import { StoreQueryError } from '../../store/store-errors.ts';
 import type { TimeSeriesStore } from '../../store/time-series-store.ts';
+import { sessionCookie } from '../helpers/sessions.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 18, 0, 0);
 
 describe('HTTP API', () => {
   let app: Api;
+  let coach = '';
+  /** A request as the club's coach would make it (logged in). */
+  const asCoach = (url: string) => app.inject({ url, headers: { cookie: coach } });
 
   beforeAll(async () => {
     const stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
@@ -36,17 +40,18 @@ describe('HTTP API', () => {
       windowMs: 60_000,
     });
     app = buildApp({ DASHBOARD_DIR: '/nonexistent' }, { ...stores, metricsRegistry: new MetricsRegistry(), live, logger: testLogger });
+    coach = sessionCookie(stores, { membership: { club: 'demo', role: 'coach', athlete: null } });
   });
 
   it('lists a club’s members with their paired straps, and its devices with who wears them', async () => {
-    const athletes = await app.inject('/api/v1/clubs/demo/athletes');
+    const athletes = await asCoach('/api/v1/clubs/demo/athletes');
     expect(athletes.json()).toEqual({ athletes: [{ id: 'ann', name: 'Ann', restHrBpm: 50, maxHrBpm: 190, devices: ['hrm-1'] }] });
-    const devices = await app.inject('/api/v1/clubs/demo/devices');
+    const devices = await asCoach('/api/v1/clubs/demo/devices');
     expect(devices.json()).toEqual({ devices: [{ id: 'hrm-1', name: 'strap', athlete: 'ann' }] });
   });
 
   it('answers a member’s history as columns of one-minute buckets', async () => {
-    const response = await app.inject(`/api/v1/clubs/demo/athletes/ann/history?fromMs=${T0}&toMs=${T0 + 180_000}&bucket=1m`);
+    const response = await asCoach(`/api/v1/clubs/demo/athletes/ann/history?fromMs=${T0}&toMs=${T0 + 180_000}&bucket=1m`);
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({
       bucketMs: 60_000,
@@ -74,16 +79,16 @@ describe('HTTP API', () => {
       /cannot be aggregated/,
     ],
   ])('answers 400 with a message for %s', async (_title, url, message) => {
-    const response = await app.inject(url);
+    const response = await asCoach(url);
     expect(response.statusCode).toBe(400);
     expect(response.json().code).toBe('SC_ERR_VALIDATION');
     expect(response.json().message).toMatch(message);
   });
 
   it('answers 404 for a member the club does not have', async () => {
-    const response = await app.inject(`/api/v1/clubs/demo/athletes/zed/history?fromMs=0&toMs=60000`);
+    const response = await asCoach(`/api/v1/clubs/demo/athletes/zed/history?fromMs=0&toMs=60000`);
     expect(response.statusCode).toBe(404);
-    expect(response.json()).toEqual({ code: 'SC_ERR_NOT_FOUND', message: 'no athlete "zed" in club "demo"' });
+    expect(response.json()).toEqual({ code: 'SC_ERR_NOT_FOUND', message: 'no such athlete' });
   });
 
   it('says how to build the dashboard when it is missing', async () => {
@@ -114,7 +119,8 @@ describe('HTTP API', () => {
       { DASHBOARD_DIR: '/nonexistent' },
       { ...stores, timeSeries: unreachable, metricsRegistry: new MetricsRegistry(), live, logger: testLogger },
     );
-    const response = await down.inject(`/api/v1/clubs/demo/athletes/ann/history?fromMs=0&toMs=60000`);
+    const cookie = sessionCookie(stores, { membership: { club: 'demo', role: 'coach', athlete: null } });
+    const response = await down.inject({ url: `/api/v1/clubs/demo/athletes/ann/history?fromMs=0&toMs=60000`, headers: { cookie } });
     expect(response.statusCode).toBe(503);
     expect(response.json()).toEqual({
       code: 'SC_ERR_STORE_UNAVAILABLE',

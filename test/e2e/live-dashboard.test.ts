@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireSystemProgram } from '../helpers/system-service.ts';
 import { startTestStack } from '../helpers/up-stack.ts';
@@ -35,6 +35,9 @@ describe.skipIf(!hasChromium)('live dashboard in Chromium', () => {
   it('shows one tile per member whose heart rates change, and a chart, on a big screen and on a phone', async () => {
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     await page.goto(`${stack.apiUrl}/?club=demo`);
+    // Nothing without a login: the page asks for one, with the demo coach's login that `up` printed.
+    await logIn(page, 'coach');
+    await expect.poll(() => page.locator('[data-testid="who"]').innerText()).toBe('Demo Coach');
     const tiles = page.locator('[data-testid="tile"]');
     await expect.poll(() => tiles.count(), { timeout: 15_000 }).toBe(20);
     await expect
@@ -63,4 +66,33 @@ describe.skipIf(!hasChromium)('live dashboard in Chromium', () => {
     await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true);
     await page.screenshot({ path: 'test-results/dashboard-phone.png', fullPage: true });
   });
+
+  it('shows an athlete their own tile only, and logs out', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${stack.apiUrl}/`);
+    await logIn(page, 'athlete');
+    const tiles = page.locator('[data-testid="tile"]');
+    await expect.poll(() => tiles.count(), { timeout: 15_000 }).toBe(1);
+    expect(await tiles.first().getAttribute('data-athlete')).toBe('member-001');
+    await page.click('#logout');
+    await expect.poll(() => page.locator('#login').isVisible()).toBe(true);
+    expect(await page.locator('[data-testid="tile"]').count()).toBe(0);
+  });
+
+  it('refuses a wrong password with the API’s message', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${stack.apiUrl}/`);
+    await page.fill('#login input[name=email]', stack.demoLogins[0]!.email);
+    await page.fill('#login input[name=password]', 'not the password');
+    await page.click('#login button[type=submit]');
+    await expect.poll(() => page.locator('#login .error').innerText()).toBe('wrong email or password');
+  });
+
+  async function logIn(page: Page, role: 'coach' | 'athlete'): Promise<void> {
+    const login = stack.demoLogins.find((candidate) => candidate.role === role)!;
+    await page.waitForSelector('#login:not([hidden])');
+    await page.fill('#login input[name=email]', login.email);
+    await page.fill('#login input[name=password]', login.password);
+    await page.click('#login button[type=submit]');
+  }
 });

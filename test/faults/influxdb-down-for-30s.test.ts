@@ -4,7 +4,7 @@ import { runSimulation } from '../../simulators/run-simulation.ts';
 import { hasInfluxd, type RunningInfluxd, startInfluxd } from '../helpers/influxd.ts';
 import { readMetric } from '../helpers/metrics.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
-import { startTestStack } from '../helpers/up-stack.ts';
+import { gatewayUrl, startTestStack } from '../helpers/up-stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 describe.skipIf(!hasInfluxd())('InfluxDB stopped for 30 s under a steady load', () => {
@@ -22,7 +22,7 @@ describe.skipIf(!hasInfluxd())('InfluxDB stopped for 30 s under a steady load', 
 
   it('queues what arrives during the outage and stores every sample exactly once when it returns', async () => {
     const simulation = runSimulation({
-      brokerUrl: stack.mqttUrl,
+      brokerUrl: gatewayUrl(stack, DEMO_CLUB, 'steady'),
       club: DEMO_CLUB,
       gateway: 'steady',
       athletes: 20,

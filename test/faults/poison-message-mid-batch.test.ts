@@ -1,8 +1,7 @@
-import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasInfluxd, type RunningInfluxd, startInfluxd } from '../helpers/influxd.ts';
 import { readMetric } from '../helpers/metrics.ts';
-import { startTestStack } from '../helpers/up-stack.ts';
+import { connectAsGateway, startTestStack } from '../helpers/up-stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 describe.skipIf(!hasInfluxd())('a poison message in the middle of a batch', () => {
@@ -29,7 +28,7 @@ describe.skipIf(!hasInfluxd())('a poison message in the middle of a batch', () =
         sentAtMs: now,
         samples: [{ device: 'strap', timeMs: now - 10_000 + seq, kind: 'heart_rate', values: { heartRateBpm: bpm } }],
       });
-    const client = await mqtt.connectAsync(stack.mqttUrl);
+    const client = await connectAsGateway(stack, 'club-p', 'gw');
     for (let seq = 0; seq < 10; seq++)
       await client.publishAsync('sc/v1/club-p/gw/telemetry', seq === 5 ? message(seq, -1) : message(seq, 100 + seq), { qos: 1 });
     await client.endAsync();
@@ -49,7 +48,8 @@ describe.skipIf(!hasInfluxd())('a poison message in the middle of a batch', () =
     const line = `heart_rate,club=club-q,device=legacy energyExpendedKj="n/a",samples=1 ${now - 60_000}`;
     const written = await fetch(`${influxd.url}/write?db=club&precision=ms`, { method: 'POST', body: line });
     expect(written.status).toBe(204);
-    const client = await mqtt.connectAsync(stack.mqttUrl);
+    // One gateway in each club (a gateway publishes only under its own club).
+    const clients = { 'club-q': await connectAsGateway(stack, 'club-q', 'gw'), 'club-r': await connectAsGateway(stack, 'club-r', 'gw') };
     for (let seq = 0; seq < 20; seq++) {
       const club = seq % 2 === 0 ? 'club-q' : 'club-r';
       const values = seq === 7 ? { heartRateBpm: 120, energyExpendedKj: 15 } : { heartRateBpm: 100 + seq };
@@ -60,9 +60,9 @@ describe.skipIf(!hasInfluxd())('a poison message in the middle of a batch', () =
         sentAtMs: now,
         samples: [{ device: `strap-${seq}`, timeMs: now - 10_000 + seq, kind: 'heart_rate', values }],
       };
-      await client.publishAsync(`sc/v1/${club}/gw/telemetry`, JSON.stringify(message), { qos: 1 });
+      await clients[club].publishAsync(`sc/v1/${club}/gw/telemetry`, JSON.stringify(message), { qos: 1 });
     }
-    await client.endAsync();
+    for (const client of Object.values(clients)) await client.endAsync();
 
     // club-q: its ten samples plus the legacy point; club-r: nine, its seventh message being refused.
     await waitFor(async () => (await stack.stores.timeSeries.countPoints({ club: 'club-q' })) === 11, { what: 'club-q stored' });

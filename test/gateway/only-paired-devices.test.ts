@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CLUB } from '../../cli/seed-demo-club.ts';
 import { connectedCount, startScenario } from '../helpers/emulated-gateway.ts';
-import { startTestStack } from '../helpers/up-stack.ts';
+import { gatewayUrl, ingestUrl, startTestStack } from '../helpers/up-stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 describe('a gateway told to hold only paired devices', () => {
@@ -24,7 +24,9 @@ describe('a gateway told to hold only paired devices', () => {
       registry.pairDevice(DEMO_CLUB, device, member, 0);
     }
     const scenario = await startScenario({
-      brokerUrl: stack.mqttUrl,
+      // Logged in as gateway gw-1 of the demo club: the API knows it by the same credentials.
+      brokerUrl: gatewayUrl(stack, DEMO_CLUB, 'gw-1'),
+      ingestBrokerUrl: ingestUrl(stack),
       straps: 3,
       gateway: { GATEWAY_DEVICES: 'paired', GATEWAY_API_URL: stack.apiUrl },
     });

@@ -93,6 +93,8 @@ export function connectedCount(gateway: GatewayService): number {
 
 export interface ScenarioOptions {
   brokerUrl: string;
+  /** The broker URL (with credentials) of the counting ingest, when it differs from the gateway's. */
+  ingestBrokerUrl?: string;
   straps: number;
   adapters?: { adapter: string; maxConnections?: number }[];
   gateway?: Partial<GatewayServiceConfig>;
@@ -115,7 +117,7 @@ export async function startScenario(options: ScenarioOptions) {
     imperfections: { contactLossPerHour: 0, dropoutPerHour: 0 },
   });
   const adapters = (options.adapters ?? [{ adapter: 'hci0' }]).map((a) => createEmulatedAdapter(room, a));
-  const ingest = await startCountingIngest(options.brokerUrl);
+  const ingest = await startCountingIngest(options.ingestBrokerUrl ?? options.brokerUrl);
   const config = gatewayConfig({ MQTT_URL: options.brokerUrl, GATEWAY_DATA_DIR: dir.path, ...options.gateway });
   const gateway = new GatewayService(config, adapters, testLogger);
   await gateway.start();

@@ -158,13 +158,21 @@ describe('batch writer', () => {
     await writer.stop();
     expect(stored.map((p) => p.timeMs).sort((a, b) => a - b)).toEqual(batch.map((p) => p.timeMs).filter((t) => t !== 417 && t !== 901));
     expect(queue.depth().points).toBe(0);
-    const letters = deadLetters.list({ limit: 10 });
-    expect(letters).toHaveLength(1);
-    expect(letters[0]).toMatchObject({
-      reason: 'store_rejected',
-      detail: '2 point(s) refused by the store: InfluxDB /write answered 400: field type conflict',
-    });
-    expect(JSON.parse(letters[0]!.payload.toString()).map((p: StoredPoint) => p.timeMs)).toEqual([417, 901]);
+    // One letter per club, so each club's admins see their own refused points.
+    const letters = deadLetters.list({ limit: 10 }).sort((a, b) => a.id - b.id);
+    expect(letters.map(({ reason, club, detail }) => ({ reason, club, detail }))).toEqual([
+      {
+        reason: 'store_rejected',
+        club: 'club-0',
+        detail: '1 point(s) refused by the store: InfluxDB /write answered 400: field type conflict',
+      },
+      {
+        reason: 'store_rejected',
+        club: 'club-1',
+        detail: '1 point(s) refused by the store: InfluxDB /write answered 400: field type conflict',
+      },
+    ]);
+    expect(letters.map((letter) => JSON.parse(letter.payload.toString()).map((p: StoredPoint) => p.timeMs))).toEqual([[417], [901]]);
     expect((await metrics.samplesStored.get()).values[0]!.value).toBe(998);
     // Halving finds two points among a thousand in a few dozen writes, not a thousand.
     expect(writes).toBeLessThan(50);

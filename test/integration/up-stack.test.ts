@@ -6,8 +6,10 @@ import { IngestService } from '../../ingest/ingest-service.ts';
 import { mqttLimits } from '../../protocol/mqtt/limits.ts';
 import { createRoster } from '../../simulators/roster.ts';
 import { runSimulation } from '../../simulators/run-simulation.ts';
+import { readMetrics } from '../helpers/metrics.ts';
+import { sessionCookie } from '../helpers/sessions.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
-import { startTestStack } from '../helpers/up-stack.ts';
+import { connectAsGateway, connectAsObserver, gatewayUrl, ingestUrl, startTestStack } from '../helpers/up-stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 // Glossary: "published" = samples the simulator's virtual gateway got PUBACKs for; "stored" = rows in
@@ -17,7 +19,7 @@ import { waitFor } from '../helpers/wait-for.ts';
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
 
 async function metric(stack: Stack, line: RegExp): Promise<number> {
-  const text = await (await fetch(`${stack.apiUrl}/metrics`)).text();
+  const text = await readMetrics(stack.apiUrl);
   const match = text.split('\n').find((l) => line.test(l));
   return match ? Number(match.split(' ').at(-1)) : 0;
 }
@@ -27,15 +29,17 @@ describe('the whole up stack in one process', () => {
   const recorded: { topic: string; payload: Buffer }[] = [];
   let published = 0;
   let messages = 0;
+  let coach = '';
 
   beforeAll(async () => {
     stack = await startTestStack();
-    seedDemoClub(stack.stores.registry, createRoster(20, 42));
-    const recorder = await mqtt.connectAsync(stack.mqttUrl);
+    await seedDemoClub(stack.stores, createRoster(20, 42));
+    coach = sessionCookie(stack.stores, { membership: { club: DEMO_CLUB, role: 'coach', athlete: null } });
+    const recorder = await connectAsObserver(stack);
     await recorder.subscribeAsync('sc/v1/+/+/telemetry', { qos: 1 });
     recorder.on('message', (topic, payload) => recorded.push({ topic, payload }));
     const result = await runSimulation({
-      brokerUrl: stack.mqttUrl,
+      brokerUrl: gatewayUrl(stack, DEMO_CLUB, 'sim-gw'),
       club: DEMO_CLUB,
       gateway: 'sim-gw',
       athletes: 20,
@@ -63,7 +67,9 @@ describe('the whole up stack in one process', () => {
     expect(await stack.stores.timeSeries.countPoints({ club: DEMO_CLUB, athlete: 'member-001' })).toBeGreaterThanOrEqual(25);
     const now = Date.now();
     const history = await (
-      await fetch(`${stack.apiUrl}/api/v1/clubs/demo/athletes/member-001/history?fromMs=${now - 60_000}&toMs=${now + 1000}&bucket=5s`)
+      await fetch(`${stack.apiUrl}/api/v1/clubs/demo/athletes/member-001/history?fromMs=${now - 60_000}&toMs=${now + 1000}&bucket=5s`, {
+        headers: { cookie: coach },
+      })
     ).json();
     const means = history.mean.filter((value: number | null) => value !== null);
     expect(means.length).toBeGreaterThanOrEqual(5);
@@ -77,7 +83,7 @@ describe('the whole up stack in one process', () => {
   });
 
   it('creates no duplicate when a gateway replays every message it already sent', async () => {
-    const replayer = await mqtt.connectAsync(stack.mqttUrl);
+    const replayer = await connectAsGateway(stack, DEMO_CLUB, 'sim-gw');
     for (const { topic, payload } of recorded) await replayer.publishAsync(topic, payload, { qos: 1 });
     await replayer.endAsync();
     await waitFor(async () => (await metric(stack, /^sc_ingest_sequence_repeats_total /)) === messages, { what: 'replayed messages seen' });
@@ -90,7 +96,7 @@ describe('the whole up stack in one process', () => {
     await stack.ingest.stop();
     // Another club: the same roster in the same club would rewrite the same (device, kind, time) keys.
     const second = await runSimulation({
-      brokerUrl: stack.mqttUrl,
+      brokerUrl: gatewayUrl(stack, 'club-two', 'sim-gw-2'),
       club: 'club-two',
       gateway: 'sim-gw-2',
       athletes: 5,
@@ -101,9 +107,10 @@ describe('the whole up stack in one process', () => {
     });
 
     // A first ingest resumes the session, queues one message durably, and dies before its PUBACK.
+    const asIngest = ingestUrl(stack);
     const crashing = new IngestService(
       {
-        MQTT_URL: stack.mqttUrl,
+        MQTT_URL: asIngest,
         INGEST_CLIENT_ID: 'sc-ingest',
         INGEST_BATCH_SIZE: 5000,
         INGEST_FLUSH_INTERVAL: 50,
@@ -112,7 +119,7 @@ describe('the whole up stack in one process', () => {
       { ...stack.stores, metricsRegistry: new MetricsRegistry(), logger: testLogger },
     );
     const crashedPayload = await new Promise<string>((resolve) => {
-      const client = mqtt.connect(stack.mqttUrl, { clientId: 'sc-ingest', clean: false, reconnectPeriod: 0 });
+      const client = mqtt.connect(asIngest, { clientId: 'sc-ingest', clean: false, reconnectPeriod: 0 });
       client.handleMessage = (packet) => {
         crashing.accept(packet.topic, packet.payload as Buffer);
         client.end(true); // SIGKILL-like: the socket closes with no PUBACK sent
@@ -127,7 +134,7 @@ describe('the whole up stack in one process', () => {
     // The restarted ingest gets everything again, the crashed message included.
     const restarted = new IngestService(
       {
-        MQTT_URL: stack.mqttUrl,
+        MQTT_URL: asIngest,
         INGEST_CLIENT_ID: 'sc-ingest',
         INGEST_BATCH_SIZE: 5000,
         INGEST_FLUSH_INTERVAL: 50,
@@ -165,6 +172,7 @@ describe('bad messages', () => {
   });
 
   it('land in the dead letters with their reason, counted, while their neighbours are stored', async () => {
+    const platformAdmin = sessionCookie(stack.stores, { platformAdmin: true });
     const now = Date.now();
     const good = (seq: number, timeMs = now - 1000) =>
       JSON.stringify({
@@ -175,7 +183,9 @@ describe('bad messages', () => {
         samples: [{ device: 'strap-x', timeMs, kind: 'heart_rate', values: { heartRateBpm: 120 } }],
       });
     const topic = 'sc/v1/club-b/gw-1/telemetry';
-    const client = await mqtt.connectAsync(stack.mqttUrl);
+    const client = await connectAsGateway(stack, 'club-b', 'gw-1');
+    // A second gateway whose payload names the first: the topic (its own, as the broker enforces) wins.
+    const other = await connectAsGateway(stack, 'club-b', 'gw-2');
     const sends: [string, string | Buffer][] = [
       [topic, good(1)],
       [topic, '{"v":1, this is not json'],
@@ -190,18 +200,19 @@ describe('bad messages', () => {
         }),
       ],
       [topic, Buffer.alloc(mqttLimits.maxPayloadBytes + 10, 0x20)],
-      ['sc/v1/club-b/gw-2/telemetry', good(3)],
       [topic, good(4, now + 60 * 60_000)],
       [topic, good(5, now - 500)],
     ];
     for (const [to, payload] of sends) await client.publishAsync(to, payload, { qos: 1 });
+    await other.publishAsync('sc/v1/club-b/gw-2/telemetry', good(3), { qos: 1 });
     await client.endAsync();
+    await other.endAsync();
 
     await waitFor(async () => (await stack.stores.timeSeries.countPoints({ club: 'club-b' })) === 2, { what: 'good neighbours stored' });
     // The broker may deliver the 256 KiB message after smaller later ones (it persists it first).
     const response = await waitFor(
       async () => {
-        const body = await (await fetch(`${stack.apiUrl}/api/v1/dead-letters`)).json();
+        const body = await (await fetch(`${stack.apiUrl}/api/v1/dead-letters`, { headers: { cookie: platformAdmin } })).json();
         return body.letters.length === 5 ? body : undefined;
       },
       { what: 'five dead letters' },
@@ -216,7 +227,7 @@ describe('bad messages', () => {
     const schema = response.letters.find((letter: { reason: string }) => letter.reason === 'schema_violation');
     expect(schema.detail).toMatch(/heartRateBpm/);
     expect(schema.payloadPreview).toContain('"fast"');
-    const metrics = await (await fetch(`${stack.apiUrl}/metrics`)).text();
+    const metrics = await readMetrics(stack.apiUrl);
     for (const reason of ['invalid_json', 'schema_violation', 'payload_too_large', 'gateway_mismatch', 'future_timestamp']) {
       expect(metrics).toContain(`sc_ingest_messages_rejected_total{reason="${reason}"} 1`);
     }

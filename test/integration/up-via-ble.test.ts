@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sessionCookie } from '../helpers/sessions.ts';
 import { startTestStack } from '../helpers/up-stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -20,7 +21,10 @@ describe('up --via-ble', () => {
     );
     // Battery comes from a GATT read, which only the BLE path does.
     expect(await stack.stores.timeSeries.countPoints({ club: 'demo', kind: 'battery' })).toBeGreaterThanOrEqual(6);
-    const devices = await (await fetch(`${stack.apiUrl}/api/v1/clubs/demo/devices`)).json();
+    // The demo coach (created by up) sees the club's straps.
+    const coach = sessionCookie(stack.stores, { membership: { club: 'demo', role: 'coach', athlete: null } });
+    const devices = await (await fetch(`${stack.apiUrl}/api/v1/clubs/demo/devices`, { headers: { cookie: coach } })).json();
     expect(devices.devices).toHaveLength(6);
+    expect(stack.demoLogins.map((login) => login.role).sort()).toEqual(['athlete', 'coach']);
   });
 });

@@ -1,0 +1,101 @@
+import type { Aedes, AuthenticateError, Client } from 'aedes';
+import type { Logger } from 'pino';
+import { clientIdBelongsTo, type MqttIdentity, mayPublish, maySubscribe } from '../protocol/mqtt/access.ts';
+import type { MqttAccounts } from '../store/mqtt-accounts.ts';
+
+export interface BrokerAccessOptions {
+  accounts: MqttAccounts;
+  logger: Logger;
+  /** How often revocations are looked for (the CLI may revoke from another process), ms. */
+  revocationCheckMs?: number;
+  /** Subscriptions one client may hold; a client asking for more is refused the rest. */
+  maxSubscriptionsPerClient?: number;
+}
+
+/** What the access rules refused, for /metrics and tests. */
+export interface AccessStats {
+  refusedConnections: number;
+  refusedPublishes: number;
+  refusedSubscriptions: number;
+  revokedDisconnects: number;
+}
+
+// CONNACK return codes of MQTT 3.1.1 [MQTT-3.2.2.3].
+const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+
+/**
+ * The embedded broker's doorman: every client authenticates with an account (anonymous ones are refused),
+ * its client id must belong to that account, a gateway publishes only under its own club and id and
+ * reads only its club's devices lists, services read what they need and publish nothing. A revoked
+ * gateway is disconnected within a few seconds and cannot connect again.
+ */
+export function enforceBrokerAccess(aedes: Aedes, options: BrokerAccessOptions): { stats: AccessStats; stop(): void } {
+  const log = options.logger.child({ module: 'broker-access' });
+  const identities = new WeakMap<Client, MqttIdentity>();
+  const stats: AccessStats = { refusedConnections: 0, refusedPublishes: 0, refusedSubscriptions: 0, revokedDisconnects: 0 };
+  const maxSubscriptions = options.maxSubscriptionsPerClient ?? 100;
+
+  aedes.authenticate = (client, username, password, callback) => {
+    const identity = username && password ? options.accounts.authenticate(username, password.toString('utf8')) : null;
+    if (!identity) return refuseConnection(client, BAD_USERNAME_OR_PASSWORD, 'unknown user name or password', callback);
+    if (!clientIdBelongsTo(identity, client.id))
+      return refuseConnection(client, NOT_AUTHORIZED, `client id does not belong to ${identity.username}`, callback);
+    identities.set(client, identity);
+    callback(null, true);
+  };
+
+  aedes.authorizePublish = (client, packet, callback) => {
+    const identity = client ? identities.get(client) : undefined;
+    // Without a client the broker itself publishes ($SYS, wills it restores): allowed.
+    if (!client || (identity && mayPublish(identity, packet.topic))) return callback(null);
+    stats.refusedPublishes++;
+    log.warn({ clientId: client.id, topic: packet.topic.slice(0, 200) }, 'publish refused: not this client’s topic');
+    callback(new Error('not authorized to publish on this topic'));
+  };
+
+  aedes.authorizeSubscribe = (client, subscription, callback) => {
+    const identity = identities.get(client);
+    // aedes keeps a client's subscriptions on the client (not in its types).
+    const held = Object.keys((client as Client & { subscriptions?: object }).subscriptions ?? {}).length;
+    if (identity && maySubscribe(identity, subscription.topic) && held < maxSubscriptions) return callback(null, subscription);
+    stats.refusedSubscriptions++;
+    log.warn({ clientId: client.id, filter: subscription.topic.slice(0, 200) }, 'subscription refused');
+    callback(null, null); // SUBACK 0x80 for this filter; the connection stays
+  };
+
+  let lastCheckMs = Date.now();
+  const revocations = setInterval(() => {
+    const sinceMs = lastCheckMs;
+    lastCheckMs = Date.now();
+    const revoked = new Set(options.accounts.revokedSince(sinceMs - 1000));
+    if (revoked.size === 0) return;
+    const connected = (aedes as Aedes & { clients: Record<string, Client> }).clients;
+    for (const client of Object.values(connected)) {
+      const identity = identities.get(client);
+      if (identity && revoked.has(identity.username)) {
+        stats.revokedDisconnects++;
+        log.warn({ clientId: client.id, username: identity.username }, 'credentials revoked: disconnecting');
+        client.close();
+      }
+    }
+  }, options.revocationCheckMs ?? 2000);
+  revocations.unref();
+
+  function refuseConnection(
+    client: Client,
+    returnCode: number,
+    reason: string,
+    callback: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): void {
+    stats.refusedConnections++;
+    log.warn(
+      { clientId: client.id, address: client.conn && 'remoteAddress' in client.conn ? client.conn.remoteAddress : undefined, reason },
+      'connection refused',
+    );
+    const error = Object.assign(new Error(reason), { returnCode }) as AuthenticateError;
+    callback(error, false);
+  }
+
+  return { stats, stop: () => clearInterval(revocations) };
+}

@@ -1,0 +1,34 @@
+import type { Me } from '../../protocol/api.ts';
+
+// The session cookie is HttpOnly: the page never sees it, it only asks the API who is logged in.
+
+export async function whoAmI(): Promise<Me | null> {
+  const response = await fetch('/api/v1/auth/me');
+  return response.ok ? ((await response.json()) as Me) : null;
+}
+
+/** Logs in; resolves with the person, or rejects with the API's message. */
+export async function logIn(email: string, password: string): Promise<Me> {
+  return post<Me>('/api/v1/auth/login', { email, password });
+}
+
+export async function logOut(): Promise<void> {
+  await fetch('/api/v1/auth/logout', { method: 'POST' });
+}
+
+export async function readInvitation(token: string): Promise<{ club: string; role: string; email: string }> {
+  const response = await fetch(`/api/v1/invitations/${encodeURIComponent(token)}`);
+  if (!response.ok) throw new Error(((await response.json()) as { message: string }).message);
+  return response.json();
+}
+
+export async function acceptInvitation(token: string, name: string, password: string): Promise<Me> {
+  return post<Me>(`/api/v1/invitations/${encodeURIComponent(token)}/accept`, { name, password });
+}
+
+async function post<T>(url: string, body: unknown): Promise<T> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const answer = (await response.json()) as T & { message?: string };
+  if (!response.ok) throw new Error(answer.message ?? `failed (${response.status})`);
+  return answer;
+}

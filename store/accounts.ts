@@ -1,0 +1,196 @@
+import { randomBytes } from 'node:crypto';
+import type { AthleteId, ClubId } from '../protocol/ids.ts';
+import type { ClubRole } from '../protocol/roles.ts';
+import type { SqliteDatabase } from './database.ts';
+import { hashSecret, newSecret } from './secrets.ts';
+
+export interface Membership {
+  club: ClubId;
+  role: ClubRole;
+  /** For an athlete: the member record they are. */
+  athlete: AthleteId | null;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  platformAdmin: boolean;
+  /** Created by `up` for the demo; a production server refuses to start while one exists. */
+  demo: boolean;
+  memberships: Membership[];
+}
+
+export interface Invitation {
+  club: ClubId;
+  role: ClubRole;
+  email: string;
+  athlete: AthleteId | null;
+  expiresMs: number;
+}
+
+interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  platform_admin: number;
+  demo: number;
+}
+
+/**
+ * People, their roles per club, login sessions and invitations, in the registry database so that every
+ * API process sees the same sessions. Tokens are random and stored only as their hash: the database
+ * alone does not let anyone log in.
+ */
+export class Accounts {
+  constructor(private readonly db: SqliteDatabase) {}
+
+  createUser(
+    user: { email: string; name: string; passwordHash: string | null; platformAdmin?: boolean; demo?: boolean },
+    nowMs = Date.now(),
+  ): User {
+    const id = `u_${randomBytes(9).toString('base64url')}`;
+    this.db
+      .prepare(
+        'INSERT INTO users (id, email, name, password_hash, platform_admin, demo, created_ms, password_changed_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(id, normalizeEmail(user.email), user.name, user.passwordHash, user.platformAdmin ? 1 : 0, user.demo ? 1 : 0, nowMs, nowMs);
+    return this.getUser(id)!;
+  }
+
+  getUser(id: string): User | null {
+    const row = this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
+    return row ? this.toUser(row) : null;
+  }
+
+  findByEmail(email: string): (User & { passwordHash: string | null }) | null {
+    const row = this.db.prepare('SELECT * FROM users WHERE email = ?').get(normalizeEmail(email)) as UserRow | undefined;
+    return row ? { ...this.toUser(row), passwordHash: row.password_hash } : null;
+  }
+
+  setPlatformAdmin(userId: string, platformAdmin: boolean): void {
+    this.db.prepare('UPDATE users SET platform_admin = ? WHERE id = ?').run(platformAdmin ? 1 : 0, userId);
+  }
+
+  /** Removes a person with their roles and sessions; true when there was one. */
+  removeUser(email: string): boolean {
+    return this.db.prepare('DELETE FROM users WHERE email = ?').run(normalizeEmail(email)).changes > 0;
+  }
+
+  /** Gives the user this role in the club (one role per club: a new one replaces the old). */
+  setMembership(userId: string, membership: Membership): void {
+    this.db
+      .prepare(
+        `INSERT INTO memberships (user_id, club_id, role, athlete_id) VALUES (?, ?, ?, ?)
+         ON CONFLICT (user_id, club_id) DO UPDATE SET role = excluded.role, athlete_id = excluded.athlete_id`,
+      )
+      .run(userId, membership.club, membership.role, membership.athlete);
+  }
+
+  /** A new password ends every login session of the user (a stolen session dies with the old password). */
+  setPassword(userId: string, passwordHash: string, nowMs = Date.now()): void {
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE users SET password_hash = ?, password_changed_ms = ? WHERE id = ?').run(passwordHash, nowMs, userId);
+      this.db.prepare('DELETE FROM login_sessions WHERE user_id = ?').run(userId);
+    })();
+  }
+
+  /** Returns the session token (the cookie's value); only its hash is stored. */
+  createSession(userId: string, ttlMs: number, nowMs = Date.now()): string {
+    const token = newSecret();
+    this.db
+      .prepare('INSERT INTO login_sessions (token_hash, user_id, created_ms, expires_ms) VALUES (?, ?, ?, ?)')
+      .run(hashSecret(token), userId, nowMs, nowMs + ttlMs);
+    return token;
+  }
+
+  /** The user a live session belongs to, or null (unknown, expired, or revoked). */
+  resolveSession(token: string, nowMs = Date.now()): User | null {
+    const row = this.db.prepare('SELECT user_id, expires_ms FROM login_sessions WHERE token_hash = ?').get(hashSecret(token)) as
+      | { user_id: string; expires_ms: number }
+      | undefined;
+    if (!row || row.expires_ms <= nowMs) return null;
+    return this.getUser(row.user_id);
+  }
+
+  deleteSession(token: string): void {
+    this.db.prepare('DELETE FROM login_sessions WHERE token_hash = ?').run(hashSecret(token));
+  }
+
+  deleteExpiredSessions(nowMs = Date.now()): number {
+    return this.db.prepare('DELETE FROM login_sessions WHERE expires_ms <= ?').run(nowMs).changes;
+  }
+
+  /** Returns the one-time token of the invitation link; only its hash is stored. */
+  createInvitation(invitation: Invitation & { invitedBy: string }, nowMs = Date.now()): string {
+    const token = newSecret();
+    this.db
+      .prepare(
+        'INSERT INTO invitations (token_hash, club_id, role, email, athlete_id, invited_by, created_ms, expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        hashSecret(token),
+        invitation.club,
+        invitation.role,
+        normalizeEmail(invitation.email),
+        invitation.athlete,
+        invitation.invitedBy,
+        nowMs,
+        invitation.expiresMs,
+      );
+    return token;
+  }
+
+  /** An invitation not yet accepted and not expired, or null. */
+  findInvitation(token: string, nowMs = Date.now()): Invitation | null {
+    const row = this.db
+      .prepare(
+        'SELECT club_id, role, email, athlete_id, expires_ms FROM invitations WHERE token_hash = ? AND accepted_ms IS NULL AND expires_ms > ?',
+      )
+      .get(hashSecret(token), nowMs) as
+      | { club_id: string; role: ClubRole; email: string; athlete_id: string | null; expires_ms: number }
+      | undefined;
+    return row ? { club: row.club_id, role: row.role, email: row.email, athlete: row.athlete_id, expiresMs: row.expires_ms } : null;
+  }
+
+  /**
+   * Uses the invitation once: the invited person gets the role (a new user with this password, or an
+   * existing one whose password is replaced). Null when the token is unknown, used or expired.
+   */
+  acceptInvitation(token: string, person: { name: string; passwordHash: string }, nowMs = Date.now()): User | null {
+    return this.db.transaction(() => {
+      const invitation = this.findInvitation(token, nowMs);
+      if (!invitation) return null;
+      this.db.prepare('UPDATE invitations SET accepted_ms = ? WHERE token_hash = ?').run(nowMs, hashSecret(token));
+      const existing = this.findByEmail(invitation.email);
+      const user = existing ?? this.createUser({ email: invitation.email, name: person.name, passwordHash: null }, nowMs);
+      this.setPassword(user.id, person.passwordHash, nowMs);
+      this.setMembership(user.id, { club: invitation.club, role: invitation.role, athlete: invitation.athlete });
+      return this.getUser(user.id);
+    })();
+  }
+
+  /** Demo accounts `up` created (a production server refuses to start while any exists). */
+  demoAccounts(): string[] {
+    return (this.db.prepare('SELECT email FROM users WHERE demo = 1 ORDER BY email').all() as { email: string }[]).map((row) => row.email);
+  }
+
+  /** Records that something happened, never the data itself (who, what, where, on whom). */
+  audit(entry: { actor: string; action: string; club?: ClubId; subject?: string }, nowMs = Date.now()): void {
+    this.db
+      .prepare('INSERT INTO audit_log (at_ms, actor, action, club_id, subject) VALUES (?, ?, ?, ?, ?)')
+      .run(nowMs, entry.actor, entry.action, entry.club ?? null, entry.subject ?? null);
+  }
+
+  private toUser(row: UserRow): User {
+    const memberships = this.db
+      .prepare('SELECT club_id AS club, role, athlete_id AS athlete FROM memberships WHERE user_id = ? ORDER BY club_id')
+      .all(row.id) as Membership[];
+    return { id: row.id, email: row.email, name: row.name, platformAdmin: row.platform_admin === 1, demo: row.demo === 1, memberships };
+  }
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
