@@ -93,6 +93,11 @@ export function buildApp(config: ApiAppConfig, deps: ApiDeps): Api {
     // Dashboards poll and stream all day: one info line per request would drown the useful ones.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
+    // Errors Fastify raises before routing (a malformed or over-long URL) get our coded answer too.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      void reply.status(400).send({ code: 'SC_ERR_VALIDATION', message: 'malformed URL' });
+      reply.log.debug({ err: error }, 'malformed URL');
+    },
     ...(config.tls ? { https: config.tls } : {}),
   }).withTypeProvider<ZodTypeProvider>() as unknown as Api;
   app.setValidatorCompiler(validatorCompiler);

@@ -16,6 +16,8 @@ export function mosquittoFiles(accounts: readonly { identity: MqttIdentity; mosq
       for (const channel of CHANNELS) acl.push(`topic write ${buildTopic(identity.club, identity.gateway, channel)}`);
     }
     for (const filter of allowedFilters(identity)) acl.push(`topic read ${filter}`);
+    // The health check of docker-compose reads the broker's uptime as the api service.
+    if (identity.kind === 'service') acl.push('topic read $SYS/broker/uptime');
     acl.push('');
   }
   return { passwd: `${passwd.join('\n')}\n`, acl: `${acl.join('\n')}\n` };

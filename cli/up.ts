@@ -59,6 +59,7 @@ export interface RunningStack {
   mqttUrl: string;
   /** Demo logins created by this start (shown once), empty when they existed already. */
   demoLogins: DemoLogin[];
+  broker: EmbeddedBroker;
   stores: Stores;
   ingest: IngestService;
   app: Api;
@@ -163,6 +164,7 @@ async function startParts(
     apiUrl,
     mqttUrl,
     demoLogins,
+    broker,
     stores,
     ingest,
     app,

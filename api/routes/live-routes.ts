@@ -4,6 +4,7 @@ import { requireClubAccess, requireUser } from '../auth/club-access.ts';
 import { ApiError } from '../errors.ts';
 import { chartForAthlete, frameForAthlete, updateForAthlete } from '../live/athlete-view.ts';
 import type { LiveFrame } from '../live/live-hub.ts';
+import { SseStream } from '../live/sse-stream.ts';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -40,23 +41,14 @@ export function registerLiveRoutes(app: Api, deps: ApiDeps, settings: ApiSetting
       connection: 'keep-alive',
       'x-accel-buffering': 'no', // nginx in front must not buffer the stream
     });
-    let congested = false;
-    const send = (event: string, data: unknown) => {
-      if (!stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)) congested = true;
-    };
-    stream.on('drain', () => {
-      if (!congested) return;
-      congested = false;
-      send('snapshot', snapshotNow());
-    });
-    const unsubscribe = deps.live.subscribe(club, (frame: LiveFrame) => {
-      if (!congested) send('update', athlete ? frameForAthlete(frame, athlete) : frame);
-    });
-    send('snapshot', snapshotNow());
-    const heartbeat = setInterval(() => {
-      if (!congested) stream.write(': keep-alive\n\n');
-    }, HEARTBEAT_MS);
-    request.raw.on('close', () => {
+    const events = new SseStream(stream, snapshotNow);
+    const unsubscribe = deps.live.subscribe(club, (frame: LiveFrame) =>
+      events.sendUpdate(athlete ? frameForAthlete(frame, athlete) : frame),
+    );
+    events.sendSnapshot();
+    const heartbeat = setInterval(() => events.heartbeat(), HEARTBEAT_MS);
+    // The response closes when the client goes (the request may have closed long before: it had no body).
+    stream.on('close', () => {
       clearInterval(heartbeat);
       unsubscribe();
       const left = (openStreams.get(user.id) ?? 1) - 1;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClubLiveState } from '../../api/live/club-live-state.ts';
+import { ClubLiveState, MAX_UNPAIRED_TILES } from '../../api/live/club-live-state.ts';
 import type { Athlete } from '../../protocol/api.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 18, 0, 0);
@@ -57,5 +57,22 @@ describe('club live state', () => {
     const chart = state.chartSnapshot();
     expect(chart.t).toEqual([3, 4, 5, 6, 7].map((s) => T0 + s * 1000));
     expect(chart.series.ann).toEqual([null, 104, 105, 106, 107]);
+  });
+
+  it('shows at most MAX_UNPAIRED_TILES unknown straps, the most recent, and forgets straps silent for a window', () => {
+    const state = newState();
+    // Repro from issue 7: 1,000 made-up straps in one message became 1,000 permanent tiles.
+    for (let i = 0; i < 1000; i++)
+      state.applySample({ device: `fake-${i}`, timeMs: T0 + i, kind: 'heart_rate', values: { heartRateBpm: 100 } });
+    const tiles = state.tiles([ann], T0 + 2000);
+    expect(tiles).toHaveLength(1 + MAX_UNPAIRED_TILES);
+    expect(tiles.slice(1).every((tile) => Number(tile.device!.slice(5)) >= 1000 - MAX_UNPAIRED_TILES)).toBe(true);
+    state.appendFrame(tiles, T0 + 2000);
+    state.forgetSilentDevices(T0 + 1000 + 5_000 + 1);
+    expect(state.tiles([ann], T0 + 7000)).toHaveLength(1);
+    // Their chart lines go once they are empty for the window; a member's line stays.
+    for (let tick = 1; tick <= 6; tick++) state.appendFrame(state.tiles([ann], T0 + 2000 + tick * 1000), T0 + 2000 + tick * 1000);
+    state.forgetSilentDevices(T0 + 9000);
+    expect(Object.keys(state.chartSnapshot().series)).toEqual(['ann']);
   });
 });

@@ -73,6 +73,7 @@ describe('docker-compose.yml', () => {
     expect(config).toMatch(/^allow_anonymous false$/m);
     expect(config).toMatch(/^password_file /m);
     expect(config).toMatch(/^persistence true$/m);
-    for (const [, service] of ourServices) expect(service.environment!.MQTT_URL).toMatch(/^mqtt:\/\/\w+:\$\{\w+\}@mosquitto:1883$/);
+    for (const [, service] of ourServices)
+      expect(service.environment!.MQTT_URL).toMatch(/^mqtt:\/\/sc-(ingest|api):\$\{\w+\}@mosquitto:1883$/);
   });
 });

@@ -18,6 +18,8 @@ export interface RunningMosquitto extends RunningService {
 export interface MosquittoOptions {
   /** With users, anonymous clients are refused and each logs in with its password. */
   users?: { username: string; password: string }[];
+  /** A password file's content, as `sport-connect mosquitto-config` writes it (instead of users). */
+  passwd?: string;
   /** An acl_file's content. */
   acl?: string;
 }
@@ -32,6 +34,11 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Ru
     const passwords = join(dir, 'passwd');
     writeFileSync(passwords, '');
     for (const user of options.users) execFileSync(MOSQUITTO_PASSWD, ['-b', passwords, user.username, user.password]);
+    access.push('allow_anonymous false', `password_file ${passwords}`);
+  }
+  if (options.passwd !== undefined) {
+    const passwords = join(dir, 'passwd');
+    writeFileSync(passwords, options.passwd);
     access.push('allow_anonymous false', `password_file ${passwords}`);
   }
   if (options.acl !== undefined) {

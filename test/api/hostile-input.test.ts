@@ -1,0 +1,195 @@
+import fc from 'fast-check';
+import { Registry as MetricsRegistry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Api, buildApp } from '../../api/app.ts';
+import { LiveHub } from '../../api/live/live-hub.ts';
+import { openStores, type Stores } from '../../cli/open-stores.ts';
+import { IngestService } from '../../ingest/ingest-service.ts';
+import { TelemetryMessage } from '../../protocol/mqtt/telemetry.ts';
+import { RejectionReason, validateTelemetry } from '../../protocol/mqtt/validate-telemetry.ts';
+import { sessionCookie } from '../helpers/sessions.ts';
+import { testLogger } from '../helpers/silent-logger.ts';
+
+/** Values an attacker or a broken client sends: huge, empty, odd Unicode, path tricks, numbers as text. */
+const hostileText = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.constantFrom(
+    '',
+    '..',
+    '../../etc/passwd',
+    '%00',
+    'club-a',
+    'ann',
+    "Robert'); DROP TABLE users;--",
+    '<script>x</script>',
+    'x'.repeat(5000),
+    '-1',
+    '1e308',
+    'NaN',
+    '{}',
+  ),
+);
+const hostileBody = fc.oneof(
+  fc.jsonValue({ maxDepth: 3 }),
+  fc.object({ maxDepth: 2 }),
+  fc.record({ email: hostileText, password: hostileText, role: hostileText, id: hostileText, name: hostileText }),
+);
+
+/** Routes with their path built from hostile parameters. */
+const ROUTES: { method: 'GET' | 'POST' | 'DELETE'; path: (a: string, b: string) => string; body?: boolean }[] = [
+  { method: 'GET', path: (a) => `/api/v1/clubs/${a}/athletes` },
+  { method: 'GET', path: (a) => `/api/v1/clubs/${a}/devices` },
+  { method: 'GET', path: (a, b) => `/api/v1/clubs/${a}/athletes/${b}/history` },
+  { method: 'GET', path: (a) => `/api/v1/clubs/${a}/dead-letters` },
+  { method: 'GET', path: (a) => `/api/v1/clubs/${a}/gateways` },
+  { method: 'POST', path: (a) => `/api/v1/clubs/${a}/gateways`, body: true },
+  { method: 'DELETE', path: (a, b) => `/api/v1/clubs/${a}/gateways/${b}` },
+  { method: 'POST', path: (a) => `/api/v1/clubs/${a}/invitations`, body: true },
+  { method: 'GET', path: () => '/api/v1/dead-letters' },
+  { method: 'POST', path: () => '/api/v1/auth/login', body: true },
+  { method: 'POST', path: () => '/api/v1/auth/password', body: true },
+  { method: 'GET', path: (a) => `/api/v1/invitations/${a}` },
+  { method: 'POST', path: (a) => `/api/v1/invitations/${a}/accept`, body: true },
+];
+
+describe('hostile input at every route', () => {
+  let stores: Stores;
+  let app: Api;
+  let admin = '';
+
+  beforeAll(async () => {
+    stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    stores.registry.upsertClub('club-a', 'Club A');
+    stores.registry.upsertMember('club-a', { id: 'ann', name: 'Ann', restHrBpm: 50, maxHrBpm: 190 });
+    const live = new LiveHub({
+      brokerUrl: 'mqtt://127.0.0.1:1',
+      registry: stores.registry,
+      logger: testLogger,
+      staleAfterMs: 10_000,
+      windowMs: 60_000,
+    });
+    app = buildApp(
+      { DASHBOARD_DIR: '/nonexistent', LOGIN_ATTEMPTS_PER_MINUTE: 1_000_000, WRITES_PER_MINUTE: 1_000_000 },
+      { ...stores, metricsRegistry: new MetricsRegistry(), live, logger: testLogger },
+    );
+    // The most privileged caller reaches the deepest code; anonymous callers are covered by the isolation test.
+    admin = sessionCookie(stores, { platformAdmin: true });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await stores?.close();
+  });
+
+  const rowCounts = () =>
+    ['users', 'memberships', 'invitations', 'mqtt_accounts', 'login_sessions', 'clubs', 'members'].map(
+      (table) => (stores.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n,
+    );
+
+  it.each(ROUTES.map((route) => [`${route.method} ${route.path(':a', ':b')}`, route] as const))(
+    '%s answers 4xx JSON, never 500, and writes nothing when it refuses',
+    async (_name, route) => {
+      await fc.assert(
+        fc.asyncProperty(
+          hostileText,
+          hostileText,
+          fc.dictionary(hostileText, hostileText, { maxKeys: 4 }),
+          hostileBody,
+          async (a, b, query, body) => {
+            const before = rowCounts();
+            const response = await app.inject({
+              method: route.method,
+              url: route.path(encodeURIComponent(a), encodeURIComponent(b)),
+              query,
+              headers: { cookie: admin },
+              ...(route.body ? { payload: body as object } : {}),
+            });
+            expect(response.statusCode).toBeLessThan(500);
+            if (response.statusCode >= 400) {
+              expect(response.json()).toMatchObject({ code: expect.stringMatching(/^SC_ERR_[A-Z_]+$/), message: expect.any(String) });
+              expect(response.body.length).toBeLessThan(2000);
+              expect(rowCounts()).toEqual(before);
+            }
+          },
+        ),
+        { numRuns: 150 },
+      );
+    },
+  );
+});
+
+describe('hostile telemetry', () => {
+  const NOW = Date.UTC(2026, 10, 27, 18, 0, 0);
+  const topic = fc.oneof(
+    fc.constant('sc/v1/club-a/gw/telemetry'),
+    fc.string({ maxLength: 80 }),
+    fc.constantFrom('sc/v1/+/#/telemetry', 'sc/v1//gw/telemetry', '$SYS/x'),
+  );
+  const payload = fc.oneof(
+    fc.uint8Array({ maxLength: 300 }),
+    fc.jsonValue({ maxDepth: 4 }).map((value) => Buffer.from(JSON.stringify(value) ?? 'null')),
+    fc
+      .record({
+        v: fc.oneof(fc.constant(1), fc.jsonValue()),
+        gateway: fc.oneof(fc.constant('gw'), hostileText),
+        seq: fc.oneof(fc.nat(), fc.double()),
+        sentAtMs: fc.oneof(fc.constant(NOW), fc.double()),
+        samples: fc.array(
+          fc.record({
+            device: fc.oneof(fc.constant('strap'), hostileText),
+            timeMs: fc.oneof(fc.constant(NOW - 1000), fc.double(), fc.constant(NOW + 3_600_000)),
+            kind: fc.constantFrom('heart_rate', 'battery', 'treadmill', 'mood'),
+            values: fc.oneof(
+              fc.record({ heartRateBpm: fc.oneof(fc.integer({ min: -10, max: 400 }), fc.double()) }),
+              fc.object({ maxDepth: 1 }),
+            ),
+          }),
+          { maxLength: 5 },
+        ),
+      })
+      .map((message) => Buffer.from(JSON.stringify(message))),
+  );
+
+  it('is validated without throwing: a known reason, or a message the contract accepts', () => {
+    fc.assert(
+      fc.property(topic, payload, (where, bytes) => {
+        const result = validateTelemetry(where, bytes, NOW);
+        if (result.ok) expect(TelemetryMessage.safeParse(result.message).success).toBe(true);
+        else expect(RejectionReason.options).toContain(result.reason);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('is queued whole or dead-lettered whole by ingest, never in part', async () => {
+    const stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    const ingest = new IngestService(
+      {
+        MQTT_URL: 'mqtt://127.0.0.1:1',
+        INGEST_CLIENT_ID: 'sc-ingest',
+        INGEST_BATCH_SIZE: 5000,
+        INGEST_FLUSH_INTERVAL: 60_000,
+        INGEST_QUEUE_MAX_POINTS: 1_000_000,
+      },
+      { ...stores, metricsRegistry: new MetricsRegistry(), logger: testLogger, now: () => NOW },
+    );
+    try {
+      fc.assert(
+        fc.property(topic, payload, (where, bytes) => {
+          const queuedBefore = ingest.queue.depth().points;
+          const lettersBefore = stores.deadLetters.list({ limit: 1_000_000 }).length;
+          ingest.accept(where, Buffer.from(bytes));
+          const validation = validateTelemetry(where, bytes, NOW);
+          const queued = ingest.queue.depth().points - queuedBefore;
+          const lettered = stores.deadLetters.list({ limit: 1_000_000 }).length - lettersBefore;
+          if (validation.ok) expect([queued, lettered]).toEqual([validation.message.samples.length, 0]);
+          else expect([queued, lettered]).toEqual([0, 1]);
+        }),
+        { numRuns: 500 },
+      );
+    } finally {
+      await ingest.writer.stop();
+      await stores.close();
+    }
+  });
+});

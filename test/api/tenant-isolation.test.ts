@@ -1,0 +1,216 @@
+import { Registry as MetricsRegistry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Api, buildApp } from '../../api/app.ts';
+import { LiveHub } from '../../api/live/live-hub.ts';
+import { openStores, type Stores } from '../../cli/open-stores.ts';
+import { sessionCookie } from '../helpers/sessions.ts';
+import { testLogger } from '../helpers/silent-logger.ts';
+
+// Glossary: club A is where the people asking belong; club B is someone else's club, whose data must
+// never show. "Refused" = 401 (not logged in), 403 (role not enough) or 404 (not your club: its
+// existence is not told).
+
+const T0 = Date.UTC(2026, 10, 1, 18, 0, 0);
+/** Strings that only club B's data contains: none may appear in an answer to someone outside it. */
+const CLUB_B_SECRETS = ['Zoe', 'zoe', 'hrm-b', 'gw-b', 'sc/v1/club-b'];
+
+type Who = 'anonymous' | 'athlete A' | 'coach A' | 'admin A' | 'partner' | 'gateway A' | 'platform admin';
+
+/** Every route the API has, as "METHOD path"; a new route fails the coverage test until the table below has it. */
+function routesOf(app: Api): string[] {
+  const routes: string[] = [];
+  const stack: { depth: number; path: string }[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const match = /^([│ ]*)(?:├── |└── )(\S+) \(([^)]+)\)$/.exec(line);
+    if (!match) continue;
+    const depth = match[1]!.length / 4;
+    while (stack.length > depth) stack.pop();
+    const path = `${stack.at(-1)?.path ?? ''}${match[2]}`;
+    stack.push({ depth, path });
+    for (const method of match[3]!.split(', ')) if (method !== 'HEAD') routes.push(`${method} ${path}`);
+  }
+  return routes.sort();
+}
+
+describe('tenant isolation over every route', () => {
+  let stores: Stores;
+  let app: Api;
+  const cookies = {} as Record<Who, Record<string, string>>;
+
+  beforeAll(async () => {
+    stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    const { registry } = stores;
+    for (const [club, name] of [
+      ['club-a', 'Club A'],
+      ['club-b', 'Club B'],
+      ['partner-demo', 'A start-up’s demo'],
+    ] as const)
+      registry.upsertClub(club, name);
+    registry.upsertMember('club-a', { id: 'ann', name: 'Ann', restHrBpm: 50, maxHrBpm: 190 });
+    registry.upsertMember('club-a', { id: 'bob', name: 'Bob', restHrBpm: 55, maxHrBpm: 180 });
+    registry.upsertMember('club-b', { id: 'zoe', name: 'Zoe', restHrBpm: 48, maxHrBpm: 195 });
+    for (const [club, device, member] of [
+      ['club-a', 'hrm-ann', 'ann'],
+      ['club-a', 'hrm-bob', 'bob'],
+      ['club-b', 'hrm-b', 'zoe'],
+    ] as const) {
+      registry.upsertDevice(club, device, null);
+      registry.pairDevice(club, device, member, 0);
+    }
+    await stores.timeSeries.writePoints(
+      [0, 1, 2].flatMap((s) => [
+        {
+          club: 'club-a',
+          device: 'hrm-bob',
+          athlete: 'bob',
+          kind: 'heart_rate' as const,
+          timeMs: T0 + s * 1000,
+          fields: { heartRateBpm: 120 },
+        },
+        {
+          club: 'club-b',
+          device: 'hrm-b',
+          athlete: 'zoe',
+          kind: 'heart_rate' as const,
+          timeMs: T0 + s * 1000,
+          fields: { heartRateBpm: 130 },
+        },
+      ]),
+    );
+    stores.deadLetters.record({
+      receivedMs: T0,
+      topic: 'sc/v1/club-b/gw-b/telemetry',
+      reason: 'invalid_json',
+      detail: 'Zoe',
+      payload: Buffer.from('zoe'),
+    });
+    stores.mqttAccounts.issueGateway('club-b', 'gw-b');
+    const gatewayA = stores.mqttAccounts.issueGateway('club-a', 'gw-a');
+    const live = new LiveHub({ brokerUrl: 'mqtt://127.0.0.1:1', registry, logger: testLogger, staleAfterMs: 10_000, windowMs: 60_000 });
+    app = buildApp({ DASHBOARD_DIR: '/nonexistent' }, { ...stores, metricsRegistry: new MetricsRegistry(), live, logger: testLogger });
+    await app.ready();
+    const cookie = (value: string) => ({ cookie: value });
+    cookies.anonymous = {};
+    cookies['athlete A'] = cookie(sessionCookie(stores, { membership: { club: 'club-a', role: 'athlete', athlete: 'ann' } }));
+    cookies['coach A'] = cookie(sessionCookie(stores, { membership: { club: 'club-a', role: 'coach', athlete: null } }));
+    cookies['admin A'] = cookie(sessionCookie(stores, { membership: { club: 'club-a', role: 'admin', athlete: null } }));
+    cookies.partner = cookie(sessionCookie(stores, { membership: { club: 'partner-demo', role: 'partner', athlete: null } }));
+    cookies['gateway A'] = { authorization: `Basic ${Buffer.from(`${gatewayA.username}:${gatewayA.password}`).toString('base64')}` };
+    cookies['platform admin'] = cookie(sessionCookie(stores, { platformAdmin: true }));
+  });
+  afterAll(async () => {
+    await app?.close();
+    await stores?.close();
+  });
+
+  /** Every route touching club B (and the platform-wide ones), with a valid request body where it takes one. */
+  const ON_CLUB_B: { route: string; url: string; method?: 'GET' | 'POST' | 'DELETE'; body?: object }[] = [
+    { route: 'GET /api/v1/clubs/:club/athletes', url: '/api/v1/clubs/club-b/athletes' },
+    { route: 'GET /api/v1/clubs/:club/devices', url: '/api/v1/clubs/club-b/devices' },
+    {
+      route: 'GET /api/v1/clubs/:club/athletes/:athlete/history',
+      url: `/api/v1/clubs/club-b/athletes/zoe/history?fromMs=${T0}&toMs=${T0 + 60_000}`,
+    },
+    { route: 'GET /api/v1/clubs/:club/live', url: '/api/v1/clubs/club-b/live' },
+    { route: 'GET /api/v1/clubs/:club/dead-letters', url: '/api/v1/clubs/club-b/dead-letters' },
+    { route: 'GET /api/v1/clubs/:club/gateways', url: '/api/v1/clubs/club-b/gateways' },
+    { route: 'POST /api/v1/clubs/:club/gateways', url: '/api/v1/clubs/club-b/gateways', method: 'POST', body: { id: 'gw-x' } },
+    { route: 'DELETE /api/v1/clubs/:club/gateways/:gateway', url: '/api/v1/clubs/club-b/gateways/gw-b', method: 'DELETE' },
+    {
+      route: 'POST /api/v1/clubs/:club/invitations',
+      url: '/api/v1/clubs/club-b/invitations',
+      method: 'POST',
+      body: { email: 'mole@example.org', role: 'admin' },
+    },
+    { route: 'GET /api/v1/dead-letters', url: '/api/v1/dead-letters' },
+    { route: 'GET /metrics', url: '/metrics' },
+  ];
+  /** Routes open to anyone by design, and why nothing of a club is in them. */
+  const OPEN_ROUTES = {
+    'GET /health': 'says ok or not, names the store',
+    'GET /favicon.ico': 'the icon',
+    'GET /*': 'the dashboard’s files',
+    'GET /': 'the dashboard, or how to build it',
+    'POST /api/v1/auth/login': 'answers a person their own account only',
+    'POST /api/v1/auth/logout': 'ends the caller’s own session',
+    'GET /api/v1/auth/me': 'the caller’s own account (401 without one)',
+    'POST /api/v1/auth/password': 'the caller’s own password (401 without a login)',
+    'GET /api/v1/invitations/:token': 'needs the one-time token of the link',
+    'POST /api/v1/invitations/:token/accept': 'needs the one-time token of the link',
+  };
+
+  it('covers every route the API has', () => {
+    const covered = new Set([...ON_CLUB_B.map((entry) => entry.route), ...Object.keys(OPEN_ROUTES)]);
+    const routes = routesOf(app);
+    expect(routes.length).toBeGreaterThanOrEqual(ON_CLUB_B.length + 8);
+    expect(routes.filter((route) => !covered.has(route))).toEqual([]);
+  });
+
+  const OUTSIDERS: Who[] = ['anonymous', 'athlete A', 'coach A', 'admin A', 'partner', 'gateway A'];
+  it.each(OUTSIDERS.flatMap((who) => ON_CLUB_B.map((request) => [who, request.route, request] as const)))(
+    '%s is refused %s of club B, and sees nothing of it',
+    async (who, _route, request) => {
+      const response = await app.inject({
+        method: request.method ?? 'GET',
+        url: request.url,
+        headers: cookies[who],
+        ...(request.body ? { payload: request.body } : {}),
+      });
+      expect([401, 403, 404]).toContain(response.statusCode);
+      expect(response.json()).toMatchObject({ code: expect.stringMatching(/^SC_ERR_/), message: expect.any(String) });
+      for (const secret of CLUB_B_SECRETS) expect(response.body).not.toContain(secret);
+    },
+  );
+
+  it('still has club B’s gateway credentials after every refused revocation', () => {
+    expect(stores.mqttAccounts.listGateways('club-b')).toEqual([expect.objectContaining({ gateway: 'gw-b', revokedMs: null })]);
+  });
+
+  it('lets a platform admin read club B (the refusals above are about who asks, not a broken route)', async () => {
+    const response = await app.inject({ url: '/api/v1/clubs/club-b/athletes', headers: cookies['platform admin'] });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('Zoe');
+  });
+
+  it('shows an athlete only themselves in their own club', async () => {
+    const ann = cookies['athlete A'];
+    expect(
+      (await app.inject({ url: '/api/v1/clubs/club-a/athletes', headers: ann }))
+        .json()
+        .athletes.map((athlete: { id: string }) => athlete.id),
+    ).toEqual(['ann']);
+    expect(
+      (await app.inject({ url: '/api/v1/clubs/club-a/devices', headers: ann })).json().devices.map((device: { id: string }) => device.id),
+    ).toEqual(['hrm-ann']);
+    const bobsHistory = await app.inject({
+      url: `/api/v1/clubs/club-a/athletes/bob/history?fromMs=${T0}&toMs=${T0 + 60_000}`,
+      headers: ann,
+    });
+    expect(bobsHistory.statusCode).toBe(404);
+    expect(bobsHistory.body).not.toContain('120');
+    const ownHistory = await app.inject({
+      url: `/api/v1/clubs/club-a/athletes/ann/history?fromMs=${T0}&toMs=${T0 + 60_000}`,
+      headers: ann,
+    });
+    expect(ownHistory.statusCode).toBe(200);
+  });
+
+  it('lets a coach read the club but not manage its gateways or invite people', async () => {
+    const coach = cookies['coach A'];
+    expect((await app.inject({ url: '/api/v1/clubs/club-a/athletes', headers: coach })).json().athletes).toHaveLength(2);
+    expect((await app.inject({ url: '/api/v1/clubs/club-a/gateways', headers: coach })).statusCode).toBe(403);
+    const invitation = await app.inject({
+      method: 'POST',
+      url: '/api/v1/clubs/club-a/invitations',
+      headers: coach,
+      payload: { email: 'x@example.org', role: 'coach' },
+    });
+    expect(invitation.statusCode).toBe(403);
+  });
+
+  it('lets a gateway read its own club’s pairings and nothing else', async () => {
+    const gateway = cookies['gateway A'];
+    expect((await app.inject({ url: '/api/v1/clubs/club-a/devices', headers: gateway })).json().devices).toHaveLength(2);
+    expect((await app.inject({ url: '/api/v1/clubs/club-a/athletes', headers: gateway })).statusCode).toBe(403);
+  });
+});
