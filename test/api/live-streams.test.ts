@@ -7,7 +7,6 @@ import { openStores, type Stores } from '../../cli/open-stores.ts';
 import { useEmbeddedBroker } from '../helpers/emulated-gateway.ts';
 import { sessionCookie } from '../helpers/sessions.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
-import { waitFor } from '../helpers/wait-for.ts';
 
 /** Opens a live stream; resolves with the response once its headers arrived. */
 function openStream(url: string, cookie: string): Promise<IncomingMessage> {
