@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
@@ -58,6 +59,8 @@ export interface ApiAppConfig {
   LIVE_MAX_STREAMS_PER_USER?: number;
   LOGIN_ATTEMPTS_PER_MINUTE?: number;
   WRITES_PER_MINUTE?: number;
+  /** Origins allowed to call the API from their pages (CORS, with the session cookie); none by default. */
+  CORS_ORIGINS?: string[];
   /** PEM contents: with both, the API speaks HTTPS only. */
   tls?: { key: Buffer; cert: Buffer };
 }
@@ -116,10 +119,11 @@ export function buildApp(config: ApiAppConfig, deps: ApiDeps): Api {
     },
     hsts: Boolean(config.tls),
   });
+  if (config.CORS_ORIGINS?.length) void app.register(fastifyCors, { origin: config.CORS_ORIGINS, credentials: true });
   void app.register(fastifyRateLimit, { global: false, errorResponseBuilder: () => new ApiError('SC_ERR_RATE_LIMITED') });
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {
-    refuseCrossSiteWrites(request);
+    refuseCrossSiteWrites(request, config.CORS_ORIGINS ?? []);
     request.principal = identify(request, deps);
   });
 
@@ -136,11 +140,11 @@ export function buildApp(config: ApiAppConfig, deps: ApiDeps): Api {
 
 /**
  * The session cookie is SameSite=Lax, and bodies must be JSON; on top, a write whose Origin names another
- * site is refused outright (a form on another site cannot act for a logged-in coach).
+ * site (not one of CORS_ORIGINS) is refused outright (a form on another site cannot act for a logged-in coach).
  */
-function refuseCrossSiteWrites(request: FastifyRequest): void {
+function refuseCrossSiteWrites(request: FastifyRequest, allowedOrigins: readonly string[]): void {
   const origin = request.headers.origin;
-  if (!origin || !UNSAFE_METHODS.has(request.method)) return;
+  if (!origin || !UNSAFE_METHODS.has(request.method) || allowedOrigins.includes(origin)) return;
   let host: string;
   try {
     host = new URL(origin).host;

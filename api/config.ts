@@ -28,6 +28,19 @@ export const ApiConfig = z.object({
   /** PEM files: with both, the API answers HTTPS only (and the session cookie is Secure). */
   API_TLS_CERT: z.string().min(1).optional(),
   API_TLS_KEY: z.string().min(1).optional(),
+  /** Other sites allowed to call the API from a browser (comma-separated origins); unset: none (CORS off). */
+  CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((value) =>
+      value
+        ? value
+            .split(',')
+            .map((origin) => origin.trim())
+            .filter(Boolean)
+        : [],
+    )
+    .pipe(z.array(z.url({ message: 'an origin such as https://club.example' }))),
   /** production: refuse to start while demo accounts or default secrets exist. */
   NODE_ENV: z.string().optional(),
   LOG_LEVEL: LogLevel.default('info'),
