@@ -1,5 +1,6 @@
 import './styles.css';
 import type { Me } from '../../protocol/api.ts';
+import { showAdmin } from './admin-view.ts';
 import { showLive } from './live-view.ts';
 import { acceptInvitation, logIn, logOut, readInvitation, whoAmI } from './session.ts';
 
@@ -39,6 +40,7 @@ function enter(me: Me): void {
   const watch = (club: string) => {
     clubName.textContent = `· ${club}`;
     showLive(club);
+    void showAdmin(me, club);
   };
   clubSelect.onchange = () => watch(clubSelect.value);
   watch(clubs[0]!);

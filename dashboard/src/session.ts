@@ -26,8 +26,21 @@ export async function acceptInvitation(token: string, name: string, password: st
   return post<Me>(`/api/v1/invitations/${encodeURIComponent(token)}/accept`, { name, password });
 }
 
-async function post<T>(url: string, body: unknown): Promise<T> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = <T>(url: string, body: unknown): Promise<T> => apiSend<T>('POST', url, body);
+
+/** A write to the API; rejects with the API's message. */
+export async function apiSend<T = unknown>(method: 'POST' | 'DELETE', url: string, body?: unknown): Promise<T> {
+  const response = await fetch(url, {
+    method,
+    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  const answer = response.status === 204 ? ({} as T) : ((await response.json()) as T & { message?: string });
+  if (!response.ok) throw new Error((answer as { message?: string }).message ?? `failed (${response.status})`);
+  return answer;
+}
+
+export async function apiGet<T>(url: string): Promise<T> {
+  const response = await fetch(url);
   const answer = (await response.json()) as T & { message?: string };
   if (!response.ok) throw new Error(answer.message ?? `failed (${response.status})`);
   return answer;

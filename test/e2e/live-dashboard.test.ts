@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../store/secrets.ts';
 import { requireSystemProgram } from '../helpers/system-service.ts';
 import { startTestStack } from '../helpers/up-stack.ts';
 
@@ -38,6 +39,7 @@ describe.skipIf(!hasChromium)('live dashboard in Chromium', () => {
     // Nothing without a login: the page asks for one, with the demo coach's login that `up` printed.
     await logIn(page, 'coach');
     await expect.poll(() => page.locator('[data-testid="who"]').innerText()).toBe('Demo Coach');
+    expect(await page.locator('[data-testid="admin"]').isVisible()).toBe(false);
     const tiles = page.locator('[data-testid="tile"]');
     await expect.poll(() => tiles.count(), { timeout: 15_000 }).toBe(20);
     await expect
@@ -86,6 +88,53 @@ describe.skipIf(!hasChromium)('live dashboard in Chromium', () => {
     await page.fill('#login input[name=password]', 'not the password');
     await page.click('#login button[type=submit]');
     await expect.poll(() => page.locator('#login .error').innerText()).toBe('wrong email or password');
+  });
+
+  it('lets a club admin invite an athlete, who accepts the link, and issue and revoke gateway credentials', async () => {
+    const adminPassword = 'the admins own password';
+    const admin = stack.stores.accounts.createUser({
+      email: 'admin@demo.example',
+      name: 'Ada Admin',
+      passwordHash: await hashPassword(adminPassword),
+    });
+    stack.stores.accounts.setMembership(admin.id, { club: 'demo', role: 'admin', athlete: null });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${stack.apiUrl}/`);
+    await page.waitForSelector('#login:not([hidden])');
+    await page.fill('#login input[name=email]', 'admin@demo.example');
+    await page.fill('#login input[name=password]', adminPassword);
+    await page.click('#login button[type=submit]');
+    await page.waitForSelector('[data-testid="admin"]:not([hidden])');
+
+    await page.fill('#invite input[name=email]', 'newcomer@demo.example');
+    await page.selectOption('#invite select[name=role]', 'athlete');
+    await page.selectOption('#invite select[name=athlete]', 'member-002');
+    await page.click('#invite button[type=submit]');
+    await expect.poll(() => page.locator('[data-testid="invite-result"]').innerText()).toMatch(/https?:\/\/\S+\?invitation=\S+/);
+    const link = /(https?:\/\/\S+\?invitation=\S+)/.exec(await page.locator('[data-testid="invite-result"]').innerText())![1]!;
+
+    await page.fill('#gateway-add input[name=id]', 'hall-1');
+    await page.click('#gateway-add button[type=submit]');
+    await expect.poll(() => page.locator('[data-testid="gateway-result"]').innerText()).toMatch(/demo\.hall-1 \/ [A-Za-z0-9_-]{43}/);
+    await expect.poll(() => page.locator('[data-testid="gateways"] tbody tr').count()).toBeGreaterThanOrEqual(1);
+    const row = page.locator('[data-testid="gateways"] tbody tr', { hasText: 'hall-1' });
+    await row.locator('button').click();
+    await expect.poll(() => row.innerText()).toContain('revoked');
+
+    // The newcomer opens the link in their own browser, chooses a password and sees their own tile.
+    const newcomer = await browser.newContext();
+    const newcomerPage = await newcomer.newPage();
+    await newcomerPage.goto(link);
+    await newcomerPage.waitForSelector('#invitation:not([hidden])');
+    expect(await newcomerPage.locator('#invitation .email').innerText()).toBe('newcomer@demo.example');
+    await newcomerPage.fill('#invitation input[name=name]', 'New Comer');
+    await newcomerPage.fill('#invitation input[name=password]', 'newcomers own password');
+    await newcomerPage.click('#invitation button[type=submit]');
+    const tiles = newcomerPage.locator('[data-testid="tile"]');
+    await expect.poll(() => tiles.count(), { timeout: 15_000 }).toBe(1);
+    expect(await tiles.first().getAttribute('data-athlete')).toBe('member-002');
+    expect(await newcomerPage.locator('[data-testid="admin"]').isVisible()).toBe(false);
+    await newcomer.close();
   });
 
   async function logIn(page: Page, role: 'coach' | 'athlete'): Promise<void> {
