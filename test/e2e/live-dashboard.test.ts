@@ -40,6 +40,9 @@ describe.skipIf(!hasChromium)('live dashboard in Chromium', () => {
     await logIn(page, 'coach');
     await expect.poll(() => page.locator('[data-testid="who"]').innerText()).toBe('Demo Coach');
     expect(await page.locator('[data-testid="admin"]').isVisible()).toBe(false);
+    // Once logged in, the forms are gone.
+    expect(await page.locator('#login').isVisible()).toBe(false);
+    expect(await page.locator('#invitation').isVisible()).toBe(false);
     const tiles = page.locator('[data-testid="tile"]');
     await expect.poll(() => tiles.count(), { timeout: 15_000 }).toBe(20);
     await expect
