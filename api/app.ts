@@ -59,6 +59,8 @@ export interface ApiAppConfig {
   LIVE_MAX_STREAMS_PER_USER?: number;
   LOGIN_ATTEMPTS_PER_MINUTE?: number;
   WRITES_PER_MINUTE?: number;
+  /** Believe X-Forwarded-* from a reverse proxy (Fastify's trustProxy): true, or its addresses. */
+  TRUST_PROXY?: boolean | string;
   /** Origins allowed to call the API from their pages (CORS, with the session cookie); none by default. */
   CORS_ORIGINS?: string[];
   /** PEM contents: with both, the API speaks HTTPS only. */
@@ -96,6 +98,7 @@ export function buildApp(config: ApiAppConfig, deps: ApiDeps): Api {
     // Dashboards poll and stream all day: one info line per request would drown the useful ones.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY ?? false,
     // Errors Fastify raises before routing (a malformed or over-long URL) get our coded answer too.
     frameworkErrors: (error, _request, reply: FastifyReply) => {
       void reply.status(400).send({ code: 'SC_ERR_VALIDATION', message: 'malformed URL' });
@@ -125,6 +128,17 @@ export function buildApp(config: ApiAppConfig, deps: ApiDeps): Api {
   app.addHook('onRequest', async (request) => {
     refuseCrossSiteWrites(request, config.CORS_ORIGINS ?? []);
     request.principal = identify(request, deps);
+  });
+
+  // Expired login sessions are deleted hourly (a hash and a user id each, but nothing is kept longer than needed).
+  let sessionCleanup: NodeJS.Timeout | null = null;
+  app.addHook('onReady', async () => {
+    deps.accounts.deleteExpiredSessions();
+    sessionCleanup = setInterval(() => deps.accounts.deleteExpiredSessions(), 3_600_000);
+    sessionCleanup.unref();
+  });
+  app.addHook('onClose', async () => {
+    if (sessionCleanup) clearInterval(sessionCleanup);
   });
 
   void app.register(async (routes: Api) => {

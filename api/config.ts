@@ -41,6 +41,15 @@ export const ApiConfig = z.object({
         : [],
     )
     .pipe(z.array(z.url({ message: 'an origin such as https://club.example' }))),
+  /**
+   * Behind a reverse proxy (nginx, a load balancer): `true`, or its addresses (comma-separated). Then
+   * X-Forwarded-For and -Proto are believed: rate limits count each client, and the cookie is Secure
+   * when the proxy speaks HTTPS.
+   */
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value === 'false' ? false : value === 'true' ? true : value)),
   /** production: refuse to start while demo accounts or default secrets exist. */
   NODE_ENV: z.string().optional(),
   LOG_LEVEL: LogLevel.default('info'),

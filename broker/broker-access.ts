@@ -32,7 +32,7 @@ const NOT_AUTHORIZED = 5;
  */
 export function enforceBrokerAccess(aedes: Aedes, options: BrokerAccessOptions): { stats: AccessStats; stop(): void } {
   const log = options.logger.child({ module: 'broker-access' });
-  const identities = new WeakMap<Client, MqttIdentity>();
+  const identities = new WeakMap<Client, { identity: MqttIdentity; connectedMs: number }>();
   const stats: AccessStats = { refusedConnections: 0, refusedPublishes: 0, refusedSubscriptions: 0, revokedDisconnects: 0 };
   const maxSubscriptions = options.maxSubscriptionsPerClient ?? 100;
 
@@ -41,13 +41,18 @@ export function enforceBrokerAccess(aedes: Aedes, options: BrokerAccessOptions):
     if (!identity) return refuseConnection(client, BAD_USERNAME_OR_PASSWORD, 'unknown user name or password', callback);
     if (!clientIdBelongsTo(identity, client.id))
       return refuseConnection(client, NOT_AUTHORIZED, `client id does not belong to ${identity.username}`, callback);
-    identities.set(client, identity);
+    // A Last Will is published later, by the broker itself (even after a restart, from Redis): check it now.
+    const will = (client as Client & { _will?: { topic: string } })._will;
+    if (will && !mayPublish(identity, will.topic)) {
+      return refuseConnection(client, NOT_AUTHORIZED, 'last will on a topic this client may not publish', callback);
+    }
+    identities.set(client, { identity, connectedMs: Date.now() });
     callback(null, true);
   };
 
   aedes.authorizePublish = (client, packet, callback) => {
-    const identity = client ? identities.get(client) : undefined;
-    // Without a client the broker itself publishes ($SYS, wills it restores): allowed.
+    const identity = client ? identities.get(client)?.identity : undefined;
+    // Without a client the broker itself publishes ($SYS, and wills, each checked when its client connected).
     if (!client || (identity && mayPublish(identity, packet.topic))) return callback(null);
     stats.refusedPublishes++;
     log.warn({ clientId: client.id, topic: packet.topic.slice(0, 200) }, 'publish refused: not this client’s topic');
@@ -55,7 +60,7 @@ export function enforceBrokerAccess(aedes: Aedes, options: BrokerAccessOptions):
   };
 
   aedes.authorizeSubscribe = (client, subscription, callback) => {
-    const identity = identities.get(client);
+    const identity = identities.get(client)?.identity;
     // aedes keeps a client's subscriptions on the client (not in its types).
     const held = Object.keys((client as Client & { subscriptions?: object }).subscriptions ?? {}).length;
     if (identity && maySubscribe(identity, subscription.topic) && held < maxSubscriptions) return callback(null, subscription);
@@ -68,16 +73,16 @@ export function enforceBrokerAccess(aedes: Aedes, options: BrokerAccessOptions):
   const revocations = setInterval(() => {
     const sinceMs = lastCheckMs;
     lastCheckMs = Date.now();
-    const revoked = new Set(options.accounts.revokedSince(sinceMs - 1000));
-    if (revoked.size === 0) return;
+    const changed = new Map(options.accounts.changedSince(sinceMs - 1000).map((account) => [account.username, account.changedMs]));
+    if (changed.size === 0) return;
     const connected = (aedes as Aedes & { clients: Record<string, Client> }).clients;
     for (const client of Object.values(connected)) {
-      const identity = identities.get(client);
-      if (identity && revoked.has(identity.username)) {
-        stats.revokedDisconnects++;
-        log.warn({ clientId: client.id, username: identity.username }, 'credentials revoked: disconnecting');
-        client.close();
-      }
+      const held = identities.get(client);
+      const changedMs = held ? changed.get(held.identity.username) : undefined;
+      if (!held || changedMs === undefined || held.connectedMs >= changedMs) continue;
+      stats.revokedDisconnects++;
+      log.warn({ clientId: client.id, username: held.identity.username }, 'credentials revoked or replaced: disconnecting');
+      client.close();
     }
   }, options.revocationCheckMs ?? 2000);
   revocations.unref();

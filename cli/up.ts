@@ -10,7 +10,7 @@ import { type EmbeddedBroker, startEmbeddedBroker } from '../broker/embedded-bro
 import { IngestConfig } from '../ingest/config.ts';
 import { IngestService } from '../ingest/ingest-service.ts';
 import { parseEnv } from '../protocol/env.ts';
-import { brokerUrlWith } from '../protocol/mqtt/access.ts';
+import { brokerUrlWith, isServiceUsername } from '../protocol/mqtt/access.ts';
 import { createRoster } from '../simulators/roster.ts';
 import { runSimulation } from '../simulators/run-simulation.ts';
 import { createMetricsRegistry } from './metrics-registry.ts';
@@ -44,7 +44,14 @@ export const UpConfig = ApiConfig.omit({ MQTT_URL: true })
       .transform((value) => value === 'true'),
   });
 export type UpConfig = z.infer<typeof UpConfig>;
-export const loadUpConfig = (env: Record<string, string | undefined>): UpConfig => parseEnv(UpConfig, env);
+export const loadUpConfig = (env: Record<string, string | undefined>): UpConfig =>
+  parseEnv(
+    UpConfig.refine((config) => isServiceUsername('ingest', config.INGEST_CLIENT_ID), {
+      message: 'up logs its ingest in under its client id, which must be sc-ingest or start with sc-ingest-',
+      path: ['INGEST_CLIENT_ID'],
+    }),
+    env,
+  );
 
 /** The gateway ids `up` gives its simulated class (credentials issued at each start). */
 const SIM_GATEWAY = 'sim-gateway';
@@ -108,9 +115,10 @@ async function startParts(
   );
   started.push(() => broker.close());
   const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
-  // Every client of the embedded broker logs in, ours too: fresh service passwords at each start.
-  const ingestUrl = brokerUrlWith(mqttUrl, stores.mqttAccounts.issueService('ingest'));
-  const liveUrl = brokerUrlWith(mqttUrl, stores.mqttAccounts.issueService('api'));
+  // Every client of the embedded broker logs in, ours too: fresh passwords at each start, under names of
+  // up's own (ingest's is its client id), so a separate process's sc-ingest or sc-api login is left alone.
+  const ingestUrl = brokerUrlWith(mqttUrl, stores.mqttAccounts.issueService('ingest', config.INGEST_CLIENT_ID));
+  const liveUrl = brokerUrlWith(mqttUrl, stores.mqttAccounts.issueService('api', 'sc-api-up'));
   const ingest = new IngestService({ ...config, MQTT_URL: ingestUrl }, { ...stores, metricsRegistry, logger });
   await ingest.start();
   started.push(() => ingest.stop());

@@ -23,6 +23,15 @@ export class PairedDevices {
   }
 
   async start(): Promise<void> {
+    const api = new URL(this.options.apiUrl);
+    if (
+      api.protocol === 'http:' &&
+      !['localhost', '127.0.0.1', '[::1]'].includes(api.hostname) &&
+      this.options.brokerUrl &&
+      new URL(this.options.brokerUrl).password
+    ) {
+      this.log.warn({ api: api.origin }, 'GATEWAY_API_URL is plain http: the gateway’s password travels unencrypted; use https');
+    }
     await this.refresh();
     this.timer = setInterval(() => void this.refresh(), this.options.refreshMs);
   }

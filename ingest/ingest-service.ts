@@ -37,6 +37,7 @@ export type IngestServiceConfig = Pick<
   Partial<Pick<IngestConfig, 'INGEST_KEEPALIVE' | 'INGEST_STALL_AFTER'>>;
 
 const DEFAULT_KEEPALIVE_S = 30;
+const DEAD_LETTER_PRUNE_EVERY_MS = 3_600_000;
 /** What the persistent session subscribes to: every club's telemetry, QoS 1. */
 const SESSION_FILTERS = [buildChannelFilter('telemetry')];
 const DEFAULT_STALL_AFTER_MS = 300_000;
@@ -66,6 +67,7 @@ export class IngestService {
   private readonly sequences = new SequenceTracker();
   private readonly watch: TelemetryWatch;
   private stallTimer: NodeJS.Timeout | null = null;
+  private pruneTimer: NodeJS.Timeout | null = null;
   private stalled = false;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -116,7 +118,12 @@ export class IngestService {
     this.hold = new AcknowledgementHold(client, () => this.hasRoom(), { keepaliveS });
     client.handleMessage = (packet, done) => this.handlePublish(packet, done);
     // Reconnect attempts fail once a second while the broker is away: one 'offline' line says it.
-    client.on('error', (error) => this.log.debug({ err: error }, 'mqtt error'));
+    client.on('error', (error) => {
+      // A CONNACK refusal (a number: 4 bad login, 5 not authorised) will not fix itself by retrying.
+      if (typeof (error as { code?: unknown }).code === 'number')
+        this.log.error({ err: error }, 'the broker refused our login: check MQTT_URL and INGEST_CLIENT_ID');
+      else this.log.debug({ err: error }, 'mqtt error');
+    });
     client.on('offline', () => this.log.warn('broker unreachable; unacknowledged messages stay with the broker'));
     client.on('close', () => {
       // A held message belongs to the connection that delivered it: the broker redelivers it on the next.
@@ -128,12 +135,16 @@ export class IngestService {
     });
     const stallAfterMs = this.config.INGEST_STALL_AFTER ?? DEFAULT_STALL_AFTER_MS;
     this.stallTimer = setInterval(() => this.checkStall(), Math.min(10_000, stallAfterMs / 2));
+    // Retention of the dead letters holds on a quiet installation too, not only when letters keep coming.
+    this.pruneTimer = setInterval(() => this.deadLetters.prune(), DEAD_LETTER_PRUNE_EVERY_MS);
+    this.pruneTimer.unref();
     this.log.info({ broker: withoutPassword(this.config.MQTT_URL), clientId: this.config.INGEST_CLIENT_ID }, 'ingest subscribed');
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.stallTimer) clearInterval(this.stallTimer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.stallTimer = null;
     this.hold?.release();
     await this.watcher?.endAsync();

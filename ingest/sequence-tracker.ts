@@ -1,5 +1,5 @@
 /** How far back a gateway's missing sequence numbers are remembered (a longer gap is counted, not listed). */
-const MAX_REMEMBERED_MISSING = 10_000;
+const MAX_REMEMBERED_MISSING = 1000;
 /** Gateways tracked at once; the one heard from least recently is forgotten first. */
 export const MAX_TRACKED_GATEWAYS = 10_000;
 

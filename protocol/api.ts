@@ -24,6 +24,9 @@ export const Device = z.object({
 export type Device = z.infer<typeof Device>;
 
 export const ClubParams = z.object({ club: ClubId });
+/** For routes that take no query string or no body: anything sent is refused rather than ignored. */
+export const NoQuery = z.object({}).strict();
+export const NoBody = z.object({}).strict().nullish();
 export const AthleteParams = z.object({ club: ClubId, athlete: AthleteId });
 
 /** Ten thousand buckets: more than any chart draws, few enough to answer in one response. */
@@ -132,7 +135,8 @@ export const InvitationCreated = z.object({
 });
 export const InvitationView = z.object({ club: ClubId, role: ClubRole, email: z.string(), expiresMs: z.number() });
 export const InvitationParams = z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{20,64}$/, 'an invitation token') });
-export const AcceptInvitation = z.object({ name: z.string().trim().min(1).max(80), password: NewPassword }).strict();
+/** A newcomer chooses a name and a password; someone who has an account accepts while logged in, with an empty body. */
+export const AcceptInvitation = z.object({ name: z.string().trim().min(1).max(80).optional(), password: NewPassword.optional() }).strict();
 
 export const GatewayParams = z.object({ club: ClubId, gateway: GatewayId });
 export const GatewayCreate = z.object({ id: GatewayId }).strict();

@@ -155,17 +155,34 @@ export class Accounts {
   }
 
   /**
-   * Uses the invitation once: the invited person gets the role (a new user with this password, or an
-   * existing one whose password is replaced). Null when the token is unknown, used or expired.
+   * Uses the invitation once. A new person becomes a user with this password and the role. A person who
+   * has an account already gets the role only when they are the one accepting (logged in as that
+   * account), and their password is never touched: an invitation must not hand someone else's account to
+   * whoever holds the link. Null when the token is unknown, used or expired; 'log-in-first' when the
+   * email has an account and the acceptor is not it.
    */
-  acceptInvitation(token: string, person: { name: string; passwordHash: string }, nowMs = Date.now()): User | null {
+  acceptInvitation(
+    token: string,
+    acceptor: { name: string; passwordHash: string } | { existingUserId: string },
+    nowMs = Date.now(),
+  ): User | null | 'log-in-first' {
     return this.db.transaction(() => {
       const invitation = this.findInvitation(token, nowMs);
       if (!invitation) return null;
-      this.db.prepare('UPDATE invitations SET accepted_ms = ? WHERE token_hash = ?').run(nowMs, hashSecret(token));
       const existing = this.findByEmail(invitation.email);
-      const user = existing ?? this.createUser({ email: invitation.email, name: person.name, passwordHash: null }, nowMs);
-      this.setPassword(user.id, person.passwordHash, nowMs);
+      if (existing && !('existingUserId' in acceptor && acceptor.existingUserId === existing.id)) return 'log-in-first';
+      if (!existing && 'existingUserId' in acceptor) return 'log-in-first';
+      this.db.prepare('UPDATE invitations SET accepted_ms = ? WHERE token_hash = ?').run(nowMs, hashSecret(token));
+      const user =
+        existing ??
+        this.createUser(
+          {
+            email: invitation.email,
+            name: (acceptor as { name: string }).name,
+            passwordHash: (acceptor as { passwordHash: string }).passwordHash,
+          },
+          nowMs,
+        );
       this.setMembership(user.id, { club: invitation.club, role: invitation.role, athlete: invitation.athlete });
       return this.getUser(user.id);
     })();

@@ -114,6 +114,9 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX mqtt_accounts_by_club ON mqtt_accounts (club_id, gateway_id);
   ALTER TABLE dead_letters ADD COLUMN club_id TEXT;
   ALTER TABLE dead_letters ADD COLUMN payload_bytes INTEGER NOT NULL DEFAULT 0;
+  UPDATE dead_letters SET payload_bytes = length(payload);
+  -- Letters kept whole before previews were bounded (a 100 MB publish once became a 100 MB row).
+  UPDATE dead_letters SET payload = substr(payload, 1, 16384) WHERE reason <> 'store_rejected' AND length(payload) > 16384;
   CREATE INDEX dead_letters_by_club ON dead_letters (club_id, id);
   CREATE TABLE audit_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

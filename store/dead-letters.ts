@@ -59,6 +59,8 @@ export class DeadLetters {
     this.counts = db.prepare('SELECT reason, COUNT(*) AS n FROM dead_letters WHERE (@club IS NULL OR club_id = @club) GROUP BY reason');
     this.pruneOld = db.prepare('DELETE FROM dead_letters WHERE received_ms < ?');
     this.pruneBeyond = db.prepare('DELETE FROM dead_letters WHERE id <= (SELECT id FROM dead_letters ORDER BY id DESC LIMIT 1 OFFSET ?)');
+    // Whatever aged out while nothing was running goes at once; ingest prunes hourly afterwards.
+    this.prune();
   }
 
   record(letter: Omit<DeadLetter, 'id' | 'club' | 'payloadBytes'> & { club?: string | null }): void {

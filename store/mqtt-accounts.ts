@@ -76,11 +76,16 @@ export class MqttAccounts {
     return identityOf(row);
   }
 
-  /** User names revoked at or after a time: the broker disconnects them. */
-  revokedSince(sinceMs: number): string[] {
-    return (this.db.prepare('SELECT username FROM mqtt_accounts WHERE revoked_ms >= ?').all(sinceMs) as { username: string }[]).map(
-      (row) => row.username,
-    );
+  /**
+   * Accounts revoked or given a new password at or after a time, with when: the broker disconnects
+   * connections made before that (a stolen password stops working even if the gateway is re-issued at once).
+   */
+  changedSince(sinceMs: number): { username: string; changedMs: number }[] {
+    return this.db
+      .prepare(
+        'SELECT username, MAX(COALESCE(revoked_ms, 0), created_ms) AS changedMs FROM mqtt_accounts WHERE revoked_ms >= ? OR created_ms >= ?',
+      )
+      .all(sinceMs, sinceMs) as { username: string; changedMs: number }[];
   }
 
   private issue(

@@ -11,6 +11,8 @@ interface DeviceReading {
 
 /** Straps nobody is paired with shown at once: enough for a class pairing at the door, not a flood. */
 export const MAX_UNPAIRED_TILES = 40;
+/** Straps one club's live state remembers at once; beyond, the one heard least recently is forgotten. */
+export const MAX_DEVICES_PER_CLUB = 2000;
 
 /**
  * What one club's straps said last, turned into tiles and into the rolling chart. Pure state: the hub
@@ -23,6 +25,7 @@ export class ClubLiveState {
   constructor(private readonly options: { staleAfterMs: number; windowMs: number; tickMs: number }) {}
 
   applySample(sample: Sample): void {
+    if (!this.readings.has(sample.device) && this.readings.size >= MAX_DEVICES_PER_CLUB) this.forgetLeastRecentDevice();
     const reading = this.readings.get(sample.device) ?? { heartRateBpm: null, contactLost: false, lastSampleMs: 0, batteryPercent: null };
     if (sample.timeMs < reading.lastSampleMs) return; // a late replay must not overwrite newer state
     if (sample.kind === 'heart_rate') {
@@ -45,6 +48,16 @@ export class ClubLiveState {
       // Members keep their line (the roster bounds them); a strap nobody wears loses it once it is all gaps.
       if (id.startsWith('device:') && values.every((value) => value === null)) delete this.chart.series[id];
     }
+  }
+
+  get devicesHeld(): number {
+    return this.readings.size;
+  }
+
+  private forgetLeastRecentDevice(): void {
+    let oldest: [string, DeviceReading] | null = null;
+    for (const entry of this.readings) if (!oldest || entry[1].lastSampleMs < oldest[1].lastSampleMs) oldest = entry;
+    if (oldest) this.readings.delete(oldest[0]);
   }
 
   /** Tiles: every member of the club (by their paired straps), then straps nobody is paired with (the most recent, at most MAX_UNPAIRED_TILES). */

@@ -1,6 +1,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { AcceptInvitation, InvitationParams, InvitationView, LoginRequest, Me, PasswordChange } from '../../protocol/api.ts';
+import {
+  AcceptInvitation,
+  InvitationParams,
+  InvitationView,
+  LoginRequest,
+  Me,
+  NoBody,
+  NoQuery,
+  PasswordChange,
+} from '../../protocol/api.ts';
 import type { User } from '../../store/accounts.ts';
 import { hashPassword, verifyPassword } from '../../store/secrets.ts';
 import type { Api, ApiDeps, ApiSettings } from '../app.ts';
@@ -26,13 +35,15 @@ export function registerAuthRoutes(app: Api, deps: ApiDeps, settings: ApiSetting
     return meOf(found);
   });
 
-  app.post('/api/v1/auth/logout', async (request, reply) => {
+  app.post('/api/v1/auth/logout', { schema: { querystring: NoQuery, body: NoBody } }, async (request, reply) => {
     if (request.principal?.kind === 'user') deps.accounts.deleteSession(request.principal.sessionToken);
     void reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.status(204).send();
   });
 
-  app.get('/api/v1/auth/me', { schema: { response: { 200: Me } } }, async (request) => meOf(requireUser(request).user));
+  app.get('/api/v1/auth/me', { schema: { querystring: NoQuery, response: { 200: Me } } }, async (request) =>
+    meOf(requireUser(request).user),
+  );
 
   app.post(
     '/api/v1/auth/password',
@@ -65,11 +76,22 @@ export function registerAuthRoutes(app: Api, deps: ApiDeps, settings: ApiSetting
     '/api/v1/invitations/:token/accept',
     { config: loginLimit, schema: { params: InvitationParams, body: AcceptInvitation, response: { 201: Me } } },
     async (request, reply) => {
-      const passwordHash = await hashPassword(request.body.password);
-      const user = deps.accounts.acceptInvitation(request.params.token, { name: request.body.name, passwordHash });
+      // Someone who has an account accepts while logged in as it: the role is added, nothing else changes.
+      const loggedIn = request.principal?.kind === 'user' ? request.principal.user : null;
+      const { name, password } = request.body;
+      if (!loggedIn && (!name || !password))
+        throw new ApiError('SC_ERR_VALIDATION', 'invalid body: name and password are required to join');
+      const acceptor = loggedIn ? { existingUserId: loggedIn.id } : { name: name!, passwordHash: await hashPassword(password!) };
+      const user = deps.accounts.acceptInvitation(request.params.token, acceptor);
+      if (user === 'log-in-first') {
+        throw new ApiError(
+          'SC_ERR_CONFLICT',
+          'this invitation is for an email that has an account: log in as it, then open the link again',
+        );
+      }
       if (!user) throw new ApiError('SC_ERR_NOT_FOUND', 'this invitation is unknown, used or expired: ask for a new one');
       deps.accounts.audit({ actor: user.id, action: 'invitation-accepted', subject: user.id });
-      startSession(request, reply, user, deps, settings);
+      if (!loggedIn) startSession(request, reply, user, deps, settings);
       return reply.status(201).send(meOf(user));
     },
   );

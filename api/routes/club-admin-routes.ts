@@ -7,6 +7,8 @@ import {
   GatewayView,
   InvitationCreated,
   InvitationRequest,
+  NoBody,
+  NoQuery,
 } from '../../protocol/api.ts';
 import type { Api, ApiDeps, ApiSettings } from '../app.ts';
 import { requireClubAccess, requireUser } from '../auth/club-access.ts';
@@ -38,7 +40,7 @@ export function registerClubAdminRoutes(app: Api, deps: ApiDeps, settings: ApiSe
 
   app.get(
     '/api/v1/clubs/:club/gateways',
-    { schema: { params: ClubParams, response: { 200: z.object({ gateways: z.array(GatewayView) }) } } },
+    { schema: { params: ClubParams, querystring: NoQuery, response: { 200: z.object({ gateways: z.array(GatewayView) }) } } },
     async (request) => {
       requireClubAccess(request, request.params.club, 'manager');
       const gateways = deps.mqttAccounts.listGateways(request.params.club);
@@ -59,11 +61,15 @@ export function registerClubAdminRoutes(app: Api, deps: ApiDeps, settings: ApiSe
     },
   );
 
-  app.delete('/api/v1/clubs/:club/gateways/:gateway', { config: writeLimit, schema: { params: GatewayParams } }, async (request, reply) => {
-    const { club, gateway } = request.params;
-    requireClubAccess(request, club, 'manager');
-    if (!deps.mqttAccounts.revokeGateway(club, gateway)) throw new ApiError('SC_ERR_NOT_FOUND', 'no live credentials for this gateway');
-    deps.accounts.audit({ actor: requireUser(request).user.id, action: 'gateway-credentials-revoked', club, subject: gateway });
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/api/v1/clubs/:club/gateways/:gateway',
+    { config: writeLimit, schema: { params: GatewayParams, querystring: NoQuery, body: NoBody } },
+    async (request, reply) => {
+      const { club, gateway } = request.params;
+      requireClubAccess(request, club, 'manager');
+      if (!deps.mqttAccounts.revokeGateway(club, gateway)) throw new ApiError('SC_ERR_NOT_FOUND', 'no live credentials for this gateway');
+      deps.accounts.audit({ actor: requireUser(request).user.id, action: 'gateway-credentials-revoked', club, subject: gateway });
+      return reply.status(204).send();
+    },
+  );
 }

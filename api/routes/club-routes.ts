@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Athlete, AthleteParams, ClubParams, Device, HistoryQuery, HistoryResponse } from '../../protocol/api.ts';
+import { Athlete, AthleteParams, ClubParams, Device, HistoryQuery, HistoryResponse, NoQuery } from '../../protocol/api.ts';
 import { AGGREGATABLE_FIELDS } from '../../store/sample-fields.ts';
 import type { Api, ApiDeps } from '../app.ts';
 import { requireAthleteAccess, requireClubAccess } from '../auth/club-access.ts';
@@ -9,7 +9,7 @@ import { ApiError } from '../errors.ts';
 export function registerClubRoutes(app: Api, deps: ApiDeps): void {
   app.get(
     '/api/v1/clubs/:club/athletes',
-    { schema: { params: ClubParams, response: { 200: z.object({ athletes: z.array(Athlete) }) } } },
+    { schema: { params: ClubParams, querystring: NoQuery, response: { 200: z.object({ athletes: z.array(Athlete) }) } } },
     async (request) => {
       const access = requireClubAccess(request, request.params.club, 'member');
       const athletes = deps.registry.listAthletes(request.params.club);
@@ -19,7 +19,7 @@ export function registerClubRoutes(app: Api, deps: ApiDeps): void {
 
   app.get(
     '/api/v1/clubs/:club/devices',
-    { schema: { params: ClubParams, response: { 200: z.object({ devices: z.array(Device) }) } } },
+    { schema: { params: ClubParams, querystring: NoQuery, response: { 200: z.object({ devices: z.array(Device) }) } } },
     async (request) => {
       // A gateway with GATEWAY_DEVICES=paired reads which straps to hold.
       const access = requireClubAccess(request, request.params.club, 'staff-or-gateway');

@@ -1,4 +1,4 @@
-import { ClubParams } from '../../protocol/api.ts';
+import { ClubParams, NoQuery } from '../../protocol/api.ts';
 import type { Api, ApiDeps, ApiSettings } from '../app.ts';
 import { requireClubAccess, requireUser } from '../auth/club-access.ts';
 import { ApiError } from '../errors.ts';
@@ -7,6 +7,8 @@ import type { LiveFrame } from '../live/live-hub.ts';
 import { SseStream } from '../live/sse-stream.ts';
 
 const HEARTBEAT_MS = 15_000;
+/** How soon a stream ends after its session did (logout, password change, removed person). */
+const SESSION_RECHECK_MS = 5000;
 
 /**
  * Server-Sent Events, one stream per open page: `snapshot` (tiles and the chart so far) at once,
@@ -18,10 +20,10 @@ const HEARTBEAT_MS = 15_000;
 export function registerLiveRoutes(app: Api, deps: ApiDeps, settings: ApiSettings): void {
   const openStreams = new Map<string, number>();
 
-  app.get('/api/v1/clubs/:club/live', { schema: { params: ClubParams } }, (request, reply) => {
+  app.get('/api/v1/clubs/:club/live', { schema: { params: ClubParams, querystring: NoQuery } }, (request, reply) => {
     const { club } = request.params;
     const access = requireClubAccess(request, club, 'member');
-    const { user } = requireUser(request);
+    const { user, sessionToken } = requireUser(request);
     const open = openStreams.get(user.id) ?? 0;
     if (open >= settings.liveMaxStreamsPerUser) {
       throw new ApiError('SC_ERR_RATE_LIMITED', `at most ${settings.liveMaxStreamsPerUser} live streams at once: close a page`);
@@ -47,9 +49,14 @@ export function registerLiveRoutes(app: Api, deps: ApiDeps, settings: ApiSetting
     );
     events.sendSnapshot();
     const heartbeat = setInterval(() => events.heartbeat(), HEARTBEAT_MS);
+    // Access was checked when the stream opened; a session that ended since must not keep it flowing.
+    const recheck = setInterval(() => {
+      if (!deps.accounts.resolveSession(sessionToken)) stream.end();
+    }, SESSION_RECHECK_MS);
     // The response closes when the client goes (the request may have closed long before: it had no body).
     stream.on('close', () => {
       clearInterval(heartbeat);
+      clearInterval(recheck);
       unsubscribe();
       const left = (openStreams.get(user.id) ?? 1) - 1;
       if (left > 0) openStreams.set(user.id, left);

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { ClubParams, DeadLetterReason } from '../../protocol/api.ts';
+import { ClubParams, DeadLetterReason, NoQuery } from '../../protocol/api.ts';
 import type { DeadLetter } from '../../store/dead-letters.ts';
 import type { Api, ApiDeps, ApiSettings } from '../app.ts';
 import { requireClubAccess, requirePlatformAdmin } from '../auth/club-access.ts';
@@ -29,7 +29,7 @@ export function registerOperationsRoutes(app: Api, deps: ApiDeps, settings: ApiS
     return { status, store: deps.timeSeries.name, ...(ingest ? { ingest } : {}) };
   });
 
-  app.get('/metrics', async (request, reply) => {
+  app.get('/metrics', { schema: { querystring: NoQuery } }, async (request, reply) => {
     if (!hasMetricsToken(request, settings.metricsToken)) requirePlatformAdmin(request);
     void reply.header('content-type', deps.metricsRegistry.contentType);
     return deps.metricsRegistry.metrics();

@@ -5,6 +5,7 @@ import { LogLevel, parseEnv } from '../../protocol/env.ts';
 import { type Command, untilSignal } from '../command.ts';
 import { createLogger } from '../logger.ts';
 import { openStores } from '../open-stores.ts';
+import { refuseUnsafeProduction } from '../production-checks.ts';
 import { listening } from '../startup-error.ts';
 import { brokerTls } from '../tls-files.ts';
 
@@ -30,6 +31,7 @@ export const brokerCommand: Command = {
     const logger = createLogger(config.LOG_LEVEL);
     const stores = await openStores(config.DATA_DIR, { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, logger);
     try {
+      refuseUnsafeProduction({ ...config, NODE_ENV: env.NODE_ENV }, stores.accounts);
       const broker = await listening('MQTT_PORT (--port) or MQTT_TLS_PORT', config.MQTT_PORT, () =>
         startEmbeddedBroker({
           port: config.MQTT_PORT,

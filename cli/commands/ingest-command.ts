@@ -4,6 +4,7 @@ import { type Command, untilSignal } from '../command.ts';
 import { createLogger } from '../logger.ts';
 import { createMetricsRegistry, serveMetrics } from '../metrics-registry.ts';
 import { openStores, STORE_ENV } from '../open-stores.ts';
+import { refuseUnsafeProduction } from '../production-checks.ts';
 
 export const ingestCommand: Command = {
   name: 'ingest',
@@ -31,6 +32,7 @@ export const ingestCommand: Command = {
     const logger = createLogger(config.LOG_LEVEL);
     const metricsRegistry = createMetricsRegistry();
     const stores = await openStores(config.DATA_DIR, config, logger);
+    refuseUnsafeProduction({ ...config, NODE_ENV: env.NODE_ENV }, stores.accounts);
     const ingest = new IngestService(config, { ...stores, metricsRegistry, logger });
     await ingest.start();
     const metricsServer = serveMetrics(metricsRegistry, config.INGEST_METRICS_PORT, () => ingest.health());

@@ -131,6 +131,62 @@ describe('logging in, sessions, invitations and gateway credentials', () => {
     expect((await login('ann@club-a.example', 'anns own password')).statusCode).toBe(200);
   });
 
+  // Repro from the review of issue 7: accepting an invitation for an existing email set that account's
+  // password, so a club admin could invite a platform admin's email and take the account over.
+  it('never hands over an existing account: its owner must be logged in to accept, and keeps their password', async () => {
+    const root = stores.accounts.createUser({
+      email: 'root@platform.example',
+      name: 'Root',
+      passwordHash: await hashPassword('roots own password'),
+      platformAdmin: true,
+    });
+    const invite = await app.inject({
+      method: 'POST',
+      url: '/api/v1/clubs/club-a/invitations',
+      headers: { cookie: adminCookie },
+      payload: { email: 'root@platform.example', role: 'coach' },
+    });
+    const { id } = invite.json();
+    const hijack = await app.inject({
+      method: 'POST',
+      url: `/api/v1/invitations/${id}/accept`,
+      payload: { name: 'Mallory', password: 'mallorys password' },
+    });
+    expect(hijack.statusCode).toBe(409);
+    expect(hijack.headers['set-cookie']).toBeUndefined();
+    expect((await login('root@platform.example', 'mallorys password')).statusCode).toBe(401);
+    const rootLogin = await login('root@platform.example', 'roots own password');
+    expect(rootLogin.statusCode).toBe(200);
+    // The owner, logged in, accepts: the role is added, nothing else changes.
+    const accepted = await app.inject({
+      method: 'POST',
+      url: `/api/v1/invitations/${id}/accept`,
+      headers: { cookie: cookieOf(rootLogin) },
+      payload: {},
+    });
+    expect(accepted.statusCode).toBe(201);
+    expect(stores.accounts.getUser(root.id)!.memberships).toEqual([{ club: 'club-a', role: 'coach', athlete: null }]);
+    expect((await login('root@platform.example', 'roots own password')).statusCode).toBe(200);
+  });
+
+  it('refuses an invitation accepted by someone logged in as another account', async () => {
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/v1/clubs/club-a/invitations',
+      headers: { cookie: adminCookie },
+      payload: { email: 'fresh@club-a.example', role: 'coach' },
+    });
+    const someoneElse = sessionCookie(stores, { membership: { club: 'club-a', role: 'coach', athlete: null } });
+    const response = await app.inject({
+      method: 'POST',
+      url: `/api/v1/invitations/${created.json().id}/accept`,
+      headers: { cookie: someoneElse },
+      payload: {},
+    });
+    expect(response.statusCode).toBe(409);
+    expect(stores.accounts.findByEmail('fresh@club-a.example')).toBeNull();
+  });
+
   it('refuses an expired invitation, a partner invited by a club admin, and an athlete invitation without its member', async () => {
     const token = stores.accounts.createInvitation({
       club: 'club-a',
@@ -246,6 +302,55 @@ describe('login attempts', () => {
     expect(statuses).toEqual([401, 401, 401, 429, 429]);
     const limited = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'x@y.example', password: 'guess' } });
     expect(limited.json()).toEqual({ code: 'SC_ERR_RATE_LIMITED', message: 'too many requests; wait a little' });
+    await app.close();
+    await stores.close();
+  });
+});
+
+describe('behind a reverse proxy that speaks HTTPS (TRUST_PROXY)', () => {
+  it('sets a Secure cookie and counts login attempts per client, not per proxy', async () => {
+    const stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    stores.accounts.createUser({ email: 'p@club.example', name: 'P', passwordHash: await hashPassword(PASSWORD) });
+    const live = new LiveHub({
+      brokerUrl: 'mqtt://127.0.0.1:1',
+      registry: stores.registry,
+      logger: testLogger,
+      staleAfterMs: 10_000,
+      windowMs: 60_000,
+    });
+    const app = buildApp(
+      { DASHBOARD_DIR: '/nonexistent', TRUST_PROXY: true, LOGIN_ATTEMPTS_PER_MINUTE: 2 },
+      { ...stores, metricsRegistry: new MetricsRegistry(), live, logger: testLogger },
+    );
+    const from = (client: string) => ({ 'x-forwarded-for': client, 'x-forwarded-proto': 'https' });
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: from('203.0.113.1'),
+      payload: { email: 'p@club.example', password: PASSWORD },
+    });
+    expect(String(ok.headers['set-cookie'])).toMatch(/; Secure/);
+    const guesses = [];
+    for (let i = 0; i < 3; i++)
+      guesses.push(
+        (
+          await app.inject({
+            method: 'POST',
+            url: '/api/v1/auth/login',
+            headers: from('198.51.100.7'),
+            payload: { email: 'p@club.example', password: 'guess' },
+          })
+        ).statusCode,
+      );
+    expect(guesses).toEqual([401, 401, 429]);
+    // Another client behind the same proxy is not held back by the guesser.
+    const other = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: from('203.0.113.9'),
+      payload: { email: 'p@club.example', password: PASSWORD },
+    });
+    expect(other.statusCode).toBe(200);
     await app.close();
     await stores.close();
   });

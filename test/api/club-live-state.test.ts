@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClubLiveState, MAX_UNPAIRED_TILES } from '../../api/live/club-live-state.ts';
+import { ClubLiveState, MAX_DEVICES_PER_CLUB, MAX_UNPAIRED_TILES } from '../../api/live/club-live-state.ts';
 import type { Athlete } from '../../protocol/api.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 18, 0, 0);
@@ -74,5 +74,14 @@ describe('club live state', () => {
     for (let tick = 1; tick <= 6; tick++) state.appendFrame(state.tiles([ann], T0 + 2000 + tick * 1000), T0 + 2000 + tick * 1000);
     state.forgetSilentDevices(T0 + 9000);
     expect(Object.keys(state.chartSnapshot().series)).toEqual(['ann']);
+  });
+
+  it('remembers a bounded number of straps however many a gateway reports', () => {
+    const state = newState();
+    for (let i = 0; i < MAX_DEVICES_PER_CLUB + 500; i++)
+      state.applySample({ device: `fake-${i}`, timeMs: T0 + i, kind: 'battery', values: { batteryPercent: 50 } });
+    state.applySample({ device: 'hrm-ann', timeMs: T0 + 10_000, kind: 'heart_rate', values: { heartRateBpm: 150 } });
+    expect(state.devicesHeld).toBe(MAX_DEVICES_PER_CLUB);
+    expect(state.tiles([ann], T0 + 10_000)[0]).toMatchObject({ heartRateBpm: 150, state: 'live' });
   });
 });

@@ -64,4 +64,16 @@ describe('live streams', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(live.clubsHeld).toBe(0);
   });
+
+  it('end within seconds of the session they were opened with (logout, password change)', async () => {
+    const cookie = sessionCookie(stores, { membership: { club: 'big', role: 'coach', athlete: null } });
+    const response = await openStream(`${baseUrl}/api/v1/clubs/big/live`, cookie);
+    expect(response.statusCode).toBe(200);
+    response.resume();
+    const ended = new Promise((resolve) => response.once('end', resolve));
+    await app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie } });
+    const started = Date.now();
+    await ended;
+    expect(Date.now() - started).toBeLessThan(8000);
+  });
 });

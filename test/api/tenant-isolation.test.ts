@@ -36,6 +36,23 @@ describe('tenant isolation over every route', () => {
   let stores: Stores;
   let app: Api;
   const cookies = {} as Record<Who, Record<string, string>>;
+  let gatewayAuthorization = '';
+  /** Who each outsider is (a role in club A, in the partner's demo club, or the platform). */
+  const MEMBERSHIPS: Record<Who, object | null> = {
+    anonymous: null,
+    'athlete A': { membership: { club: 'club-a', role: 'athlete', athlete: 'ann' } },
+    'coach A': { membership: { club: 'club-a', role: 'coach', athlete: null } },
+    'admin A': { membership: { club: 'club-a', role: 'admin', athlete: null } },
+    partner: { membership: { club: 'partner-demo', role: 'partner', athlete: null } },
+    'gateway A': null,
+    'platform admin': { platformAdmin: true },
+  };
+  /** Request headers of a new login of that person (or the gateway's credentials, or none). */
+  const freshHeaders = (who: Who): Record<string, string> => {
+    if (who === 'gateway A') return { authorization: gatewayAuthorization };
+    const person = MEMBERSHIPS[who];
+    return person ? { cookie: sessionCookie(stores, person) } : {};
+  };
 
   beforeAll(async () => {
     stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
@@ -89,14 +106,8 @@ describe('tenant isolation over every route', () => {
     const live = new LiveHub({ brokerUrl: 'mqtt://127.0.0.1:1', registry, logger: testLogger, staleAfterMs: 10_000, windowMs: 60_000 });
     app = buildApp({ DASHBOARD_DIR: '/nonexistent' }, { ...stores, metricsRegistry: new MetricsRegistry(), live, logger: testLogger });
     await app.ready();
-    const cookie = (value: string) => ({ cookie: value });
-    cookies.anonymous = {};
-    cookies['athlete A'] = cookie(sessionCookie(stores, { membership: { club: 'club-a', role: 'athlete', athlete: 'ann' } }));
-    cookies['coach A'] = cookie(sessionCookie(stores, { membership: { club: 'club-a', role: 'coach', athlete: null } }));
-    cookies['admin A'] = cookie(sessionCookie(stores, { membership: { club: 'club-a', role: 'admin', athlete: null } }));
-    cookies.partner = cookie(sessionCookie(stores, { membership: { club: 'partner-demo', role: 'partner', athlete: null } }));
-    cookies['gateway A'] = { authorization: `Basic ${Buffer.from(`${gatewayA.username}:${gatewayA.password}`).toString('base64')}` };
-    cookies['platform admin'] = cookie(sessionCookie(stores, { platformAdmin: true }));
+    gatewayAuthorization = `Basic ${Buffer.from(`${gatewayA.username}:${gatewayA.password}`).toString('base64')}`;
+    for (const who of Object.keys(MEMBERSHIPS) as Who[]) cookies[who] = freshHeaders(who);
   });
   afterAll(async () => {
     await app?.close();
@@ -147,6 +158,31 @@ describe('tenant isolation over every route', () => {
   });
 
   const OUTSIDERS: Who[] = ['anonymous', 'athlete A', 'coach A', 'admin A', 'partner', 'gateway A'];
+  /** A request to each open route, as an outsider would make it. */
+  const OPEN_REQUESTS: { url: string; method?: 'GET' | 'POST'; body?: object }[] = [
+    { url: '/health' },
+    { url: '/' },
+    { url: '/api/v1/auth/login', method: 'POST', body: { email: 'zoe@club-b.example', password: 'a guess of a password' } },
+    { url: '/api/v1/auth/logout', method: 'POST' },
+    { url: '/api/v1/auth/me' },
+    { url: '/api/v1/auth/password', method: 'POST', body: { currentPassword: 'x', newPassword: 'something long enough' } },
+    { url: `/api/v1/invitations/${'A'.repeat(43)}` },
+    { url: `/api/v1/invitations/${'A'.repeat(43)}/accept`, method: 'POST', body: { name: 'Mole', password: 'something long enough' } },
+  ];
+  it.each(OUTSIDERS.flatMap((who) => OPEN_REQUESTS.map((request) => [who, `${request.method ?? 'GET'} ${request.url}`, request] as const)))(
+    '%s gets nothing of club B from the open route %s',
+    async (who, _route, request) => {
+      // A login of its own: logging out must not end the one the other tests use.
+      const response = await app.inject({
+        method: request.method ?? 'GET',
+        url: request.url,
+        headers: freshHeaders(who),
+        ...(request.body ? { payload: request.body } : {}),
+      });
+      expect(response.statusCode).not.toBe(500); // 503 for `/`: the dashboard is not built here
+      for (const secret of CLUB_B_SECRETS) expect(response.body).not.toContain(secret);
+    },
+  );
   it.each(OUTSIDERS.flatMap((who) => ON_CLUB_B.map((request) => [who, request.route, request] as const)))(
     '%s is refused %s of club B, and sees nothing of it',
     async (who, _route, request) => {

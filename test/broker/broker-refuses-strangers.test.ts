@@ -165,6 +165,43 @@ describe.skipIf(!hasClients)('the embedded broker refuses strangers', () => {
     await waitFor(async () => (await stack.stores.timeSeries.countPoints({ club: 'club-a' })) === 2, { what: 'the next sample stored' });
   });
 
+  it('refuses a gateway whose last will would publish into another club', async () => {
+    const credentials = stack.stores.mqttAccounts.issueGateway('club-a', 'gw-w');
+    const { code, output } = await run(MOSQUITTO_PUB, [
+      ...['-h', '127.0.0.1', '-p', port, '-u', 'club-a.gw-w', '-P', credentials.password, '-i', 'club-a.gw-w'],
+      ...['--will-topic', 'sc/v1/club-b/gw-b/telemetry', '--will-payload', telemetry('gw-b'), '--will-qos', '1'],
+      ...['-t', 'sc/v1/club-a/gw-w/status', '-m', 'x'],
+    ]);
+    expect(code).not.toBe(0);
+    expect(output).toMatch(/not authori[sz]ed/i);
+  });
+
+  it('disconnects a gateway whose credentials are issued anew, however fast (a stolen password stops working)', async () => {
+    const stolen = stack.stores.mqttAccounts.issueGateway('club-a', 'gw-r');
+    const thief = run(MOSQUITTO_SUB, [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port,
+      '-u',
+      'club-a.gw-r',
+      '-P',
+      stolen.password,
+      '-i',
+      'club-a.gw-r',
+      '-t',
+      'sc/v1/club-a/+/devices',
+      '-W',
+      '20',
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    stack.stores.mqttAccounts.revokeGateway('club-a', 'gw-r');
+    stack.stores.mqttAccounts.issueGateway('club-a', 'gw-r');
+    const started = Date.now();
+    await thief;
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('disconnects a revoked gateway and refuses it afterwards', async () => {
     const listening = run(MOSQUITTO_SUB, [...asGatewayA, '-p', port, '-P', gatewayA.password, '-t', 'sc/v1/club-a/+/devices', '-W', '20']);
     await new Promise((resolve) => setTimeout(resolve, 500));
