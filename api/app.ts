@@ -24,9 +24,11 @@ import {
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { Accounts } from '../store/accounts.ts';
+import type { ClubSessions } from '../store/club-sessions.ts';
 import type { DeadLetters } from '../store/dead-letters.ts';
 import type { MqttAccounts } from '../store/mqtt-accounts.ts';
 import type { Registry } from '../store/registry.ts';
+import { RosterError } from '../store/registry.ts';
 import { StoreQueryError } from '../store/store-errors.ts';
 import type { TimeSeriesStore } from '../store/time-series-store.ts';
 import { identify } from './auth/principal.ts';
@@ -34,14 +36,18 @@ import { API_ERRORS, ApiError, type ApiErrorCode } from './errors.ts';
 import type { LiveHub } from './live/live-hub.ts';
 import { registerAuthRoutes } from './routes/auth-routes.ts';
 import { registerClubAdminRoutes } from './routes/club-admin-routes.ts';
-import { registerClubRoutes } from './routes/club-routes.ts';
+import { registerHistoryRoutes } from './routes/history-routes.ts';
 import { registerLiveRoutes } from './routes/live-routes.ts';
 import { registerOperationsRoutes } from './routes/operations-routes.ts';
+import { registerPairingRoutes } from './routes/pairing-routes.ts';
+import { ROSTER_CSV_MAX_BYTES, registerRosterRoutes } from './routes/roster-routes.ts';
+import { registerSessionRoutes } from './routes/session-routes.ts';
 
 export interface ApiDeps {
   registry: Registry;
   accounts: Accounts;
   mqttAccounts: MqttAccounts;
+  sessions: ClubSessions;
   timeSeries: TimeSeriesStore;
   deadLetters: DeadLetters;
   metricsRegistry: MetricsRegistry;
@@ -124,6 +130,8 @@ export function buildApp(config: ApiAppConfig, deps: ApiDeps): Api {
   });
   if (config.CORS_ORIGINS?.length) void app.register(fastifyCors, { origin: config.CORS_ORIGINS, credentials: true });
   void app.register(fastifyRateLimit, { global: false, errorResponseBuilder: () => new ApiError('SC_ERR_RATE_LIMITED') });
+  // Roster spreadsheets arrive as CSV text (the import route's only body).
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: ROSTER_CSV_MAX_BYTES }, (_request, body, done) => done(null, body));
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {
     refuseCrossSiteWrites(request, config.CORS_ORIGINS ?? []);
@@ -144,7 +152,10 @@ export function buildApp(config: ApiAppConfig, deps: ApiDeps): Api {
   void app.register(async (routes: Api) => {
     registerOperationsRoutes(routes, deps, settings);
     registerAuthRoutes(routes, deps, settings);
-    registerClubRoutes(routes, deps);
+    registerRosterRoutes(routes, deps, settings);
+    registerHistoryRoutes(routes, deps);
+    registerPairingRoutes(routes, deps, settings);
+    registerSessionRoutes(routes, deps, settings);
     registerClubAdminRoutes(routes, deps, settings);
     registerLiveRoutes(routes, deps, settings);
     registerDashboard(routes, config.DASHBOARD_DIR);
@@ -189,6 +200,11 @@ function replyWithCodedError(error: FastifyError, request: FastifyRequest, reply
   }
   if (error instanceof ApiError) {
     void reply.status(error.status).send({ code: error.code, message: error.message });
+    return;
+  }
+  if (error instanceof RosterError) {
+    const code = error.kind === 'conflict' ? 'SC_ERR_CONFLICT' : 'SC_ERR_NOT_FOUND';
+    void reply.status(API_ERRORS[code].status).send({ code, message: error.message });
     return;
   }
   if (error instanceof StoreQueryError) {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Accounts } from '../store/accounts.ts';
+import { ClubSessions } from '../store/club-sessions.ts';
 import { openDatabase, type SqliteDatabase } from '../store/database.ts';
 import { DeadLetters } from '../store/dead-letters.ts';
 import { InfluxTimeSeriesStore } from '../store/influx/influx-time-series-store.ts';
@@ -16,6 +17,7 @@ export interface Stores {
   registry: Registry;
   accounts: Accounts;
   mqttAccounts: MqttAccounts;
+  sessions: ClubSessions;
   timeSeries: TimeSeriesStore;
   deadLetters: DeadLetters;
   close(): Promise<void>;
@@ -43,6 +45,7 @@ export async function openStores(dataDir: string, config: StoreConfig, logger: L
       registry: new Registry(db),
       accounts: new Accounts(db),
       mqttAccounts: new MqttAccounts(db),
+      sessions: new ClubSessions(db),
       timeSeries,
       deadLetters: new DeadLetters(db),
       async close() {

@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { gatewayUsername } from '../protocol/mqtt/access.ts';
-import { buildStatusPayload, DevicesMessage, type GatewayStatus } from '../protocol/mqtt/gateway-state.ts';
+import { buildStatusPayload, type DevicesMessage, type GatewayStatus, parseDevicesMessage } from '../protocol/mqtt/gateway-state.ts';
 import { buildChannelFilter, buildDevicesTopic, buildStatusTopic, buildTelemetryTopic, parseTopic } from '../protocol/mqtt/topics.ts';
 import type { TelemetryOutbox } from './telemetry-outbox.ts';
 
@@ -107,13 +107,7 @@ export class MqttUplink {
   private onMessage(topic: string, payload: Buffer): void {
     const where = parseTopic(topic);
     if (where?.channel !== 'devices' || where.gateway === this.options.gateway) return;
-    let json: unknown;
-    try {
-      json = JSON.parse(payload.toString('utf8'));
-    } catch {
-      return; // an empty retained message (a cleared topic) or garbage from a misbehaving peer
-    }
-    const parsed = DevicesMessage.safeParse(json);
-    if (parsed.success) this.options.onPeerDevices?.(parsed.data);
+    const message = parseDevicesMessage(payload);
+    if (message) this.options.onPeerDevices?.(message);
   }
 }

@@ -1,8 +1,7 @@
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
-import { DevicesMessage } from '../protocol/mqtt/gateway-state.ts';
-import { mqttLimits } from '../protocol/mqtt/limits.ts';
+import { parseDevicesMessage } from '../protocol/mqtt/gateway-state.ts';
 import type { TelemetryMessage } from '../protocol/mqtt/telemetry.ts';
 import { buildChannelFilter, type GatewayTopic } from '../protocol/mqtt/topics.ts';
 import { validateTelemetry } from '../protocol/mqtt/validate-telemetry.ts';
@@ -273,17 +272,10 @@ export class IngestService {
 
   /** A gateway's retained devices list: does it hold wearables (and so should be sending telemetry)? */
   private observeGatewayDevices(payload: Buffer): void {
-    if (payload.byteLength > mqttLimits.maxPayloadBytes) return;
-    let json: unknown;
-    try {
-      json = JSON.parse(payload.toString('utf8'));
-    } catch {
-      return;
-    }
-    const parsed = DevicesMessage.safeParse(json);
-    if (parsed.success)
+    const message = parseDevicesMessage(payload);
+    if (message)
       this.watch.onGatewayDevices(
-        parsed.data.devices.some((device) => device.connected),
+        message.devices.some((device) => device.connected),
         this.now(),
       );
   }

@@ -7,21 +7,7 @@ import { ClubRole } from './roles.ts';
 
 // Request and response schemas of the HTTP API (api/ validates with them, tests read with them).
 
-export const Athlete = z.object({
-  id: AthleteId,
-  name: z.string().min(1).max(80),
-  restHrBpm: z.number().int().min(25).max(120),
-  maxHrBpm: z.number().int().min(100).max(230),
-  devices: z.array(DeviceId),
-});
-export type Athlete = z.infer<typeof Athlete>;
-
-export const Device = z.object({
-  id: DeviceId,
-  name: z.string().nullable(),
-  athlete: AthleteId.nullable(),
-});
-export type Device = z.infer<typeof Device>;
+export { Athlete, Device } from './roster.ts';
 
 export const ClubParams = z.object({ club: ClubId });
 /** For routes that take no query string or no body: anything sent is refused rather than ignored. */

@@ -127,6 +127,64 @@ const MIGRATIONS: readonly string[] = [
     subject TEXT
   );
   `,
+  // The roster as clubs run it: athletes with their profile and consent, devices with a profile, a label
+  // and an owner (an athlete, or the club's pool), groups, and sessions with their participants.
+  `
+  ALTER TABLE clubs ADD COLUMN max_hr_formula TEXT NOT NULL DEFAULT 'tanaka';
+  CREATE TABLE athletes (
+    club_id TEXT NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    display_name TEXT,
+    birth_year INTEGER,
+    sex TEXT CHECK (sex IN ('male', 'female')),
+    weight_kg REAL,
+    rest_hr_bpm INTEGER,
+    max_hr_bpm INTEGER,
+    consent_ms INTEGER,
+    created_ms INTEGER NOT NULL,
+    PRIMARY KEY (club_id, id)
+  ) WITHOUT ROWID;
+  INSERT INTO athletes (club_id, id, name, rest_hr_bpm, max_hr_bpm, created_ms)
+    SELECT club_id, id, name, rest_hr_bpm, max_hr_bpm, 0 FROM members;
+  DROP TABLE members;
+  ALTER TABLE devices ADD COLUMN profile TEXT NOT NULL DEFAULT 'heart_rate';
+  ALTER TABLE devices ADD COLUMN owner_athlete_id TEXT;
+  CREATE INDEX pairings_by_member ON pairings (club_id, member_id, from_ms);
+  CREATE TABLE athlete_groups (
+    club_id TEXT NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (club_id, id)
+  ) WITHOUT ROWID;
+  CREATE TABLE group_members (
+    club_id TEXT NOT NULL,
+    group_id TEXT NOT NULL,
+    athlete_id TEXT NOT NULL,
+    PRIMARY KEY (club_id, group_id, athlete_id),
+    FOREIGN KEY (club_id, group_id) REFERENCES athlete_groups(club_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (club_id, athlete_id) REFERENCES athletes(club_id, id) ON DELETE CASCADE
+  ) WITHOUT ROWID;
+  CREATE TABLE sessions (
+    club_id TEXT NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    group_id TEXT,
+    coach_user_id TEXT,
+    start_ms INTEGER NOT NULL,
+    stop_ms INTEGER,
+    PRIMARY KEY (club_id, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX sessions_by_start ON sessions (club_id, start_ms);
+  CREATE TABLE session_participants (
+    club_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    athlete_id TEXT NOT NULL,
+    joined_ms INTEGER NOT NULL,
+    PRIMARY KEY (club_id, session_id, athlete_id),
+    FOREIGN KEY (club_id, session_id) REFERENCES sessions(club_id, id) ON DELETE CASCADE
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Opens (creating and migrating when needed) the embedded database file; ':memory:' for tests. */

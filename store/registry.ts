@@ -1,7 +1,10 @@
-import type { Athlete, Device } from '../protocol/api.ts';
 import type { AthleteId, ClubId, DeviceId } from '../protocol/ids.ts';
+import type { Athlete, AthleteCreate, AthletePatch, Device, MaxHrFormula, Pairing } from '../protocol/roster.ts';
+import { estimateMaxHeartRate } from '../sport-science/max-heart-rate.ts';
 import type { SqliteDatabase } from './database.ts';
+import type { WearInterval } from './time-series-store.ts';
 
+/** The few fields the demo seed and older callers give. */
 export interface NewMember {
   id: AthleteId;
   name: string;
@@ -9,7 +12,45 @@ export interface NewMember {
   maxHrBpm: number;
 }
 
-/** Clubs, members, devices and pairings: relational, kept in SQLite whatever the time-series store. */
+/** A write the roster refuses, with a message for the API (404, 409). */
+export class RosterError extends Error {
+  constructor(
+    readonly kind: 'not-found' | 'conflict',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface AthleteRow {
+  id: string;
+  name: string;
+  display_name: string | null;
+  birth_year: number | null;
+  sex: 'male' | 'female' | null;
+  weight_kg: number | null;
+  rest_hr_bpm: number | null;
+  max_hr_bpm: number | null;
+  consent_ms: number | null;
+}
+
+const ATHLETE_COLUMNS = {
+  name: 'name',
+  displayName: 'display_name',
+  birthYear: 'birth_year',
+  sex: 'sex',
+  weightKg: 'weight_kg',
+  restHrBpm: 'rest_hr_bpm',
+  maxHrBpm: 'max_hr_bpm',
+  consentMs: 'consent_ms',
+} as const satisfies Record<keyof AthletePatch, string>;
+
+/**
+ * Clubs, athletes, devices and the pairing log: relational, kept in SQLite whatever the time-series
+ * store. The pairing log (who wore which device when) is the source of truth for whose samples are
+ * whose: history queries resolve an athlete to their wear intervals, so a pairing made late (backdated)
+ * attributes samples stored before it.
+ */
 export class Registry {
   private readonly resolve;
 
@@ -19,6 +60,8 @@ export class Registry {
        ORDER BY from_ms DESC LIMIT 1`,
     );
   }
+
+  // ---- clubs
 
   upsertClub(id: ClubId, name: string, nowMs = Date.now()): void {
     this.db
@@ -30,62 +73,265 @@ export class Registry {
     return this.db.prepare('SELECT 1 FROM clubs WHERE id = ?').get(id) !== undefined;
   }
 
-  upsertMember(club: ClubId, member: NewMember): void {
+  clubSettings(id: ClubId): { id: ClubId; name: string; maxHrFormula: MaxHrFormula } | null {
+    const row = this.db.prepare('SELECT id, name, max_hr_formula AS maxHrFormula FROM clubs WHERE id = ?').get(id);
+    return (row as { id: string; name: string; maxHrFormula: MaxHrFormula } | undefined) ?? null;
+  }
+
+  updateClub(id: ClubId, patch: { name?: string; maxHrFormula?: MaxHrFormula }): void {
+    if (patch.name !== undefined) this.db.prepare('UPDATE clubs SET name = ? WHERE id = ?').run(patch.name, id);
+    if (patch.maxHrFormula !== undefined) this.db.prepare('UPDATE clubs SET max_hr_formula = ? WHERE id = ?').run(patch.maxHrFormula, id);
+  }
+
+  // ---- athletes
+
+  /** Creates an athlete; a RosterError('conflict') when the id is taken. */
+  createAthlete(club: ClubId, athlete: AthleteCreate, nowMs = Date.now()): Athlete {
+    if (this.hasMember(club, athlete.id)) throw new RosterError('conflict', `athlete "${athlete.id}" exists already`);
     this.db
       .prepare(
-        `INSERT INTO members (club_id, id, name, rest_hr_bpm, max_hr_bpm) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (club_id, id) DO UPDATE SET name = excluded.name, rest_hr_bpm = excluded.rest_hr_bpm, max_hr_bpm = excluded.max_hr_bpm`,
+        `INSERT INTO athletes (club_id, id, name, display_name, birth_year, sex, weight_kg, rest_hr_bpm, max_hr_bpm, consent_ms, created_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(club, member.id, member.name, member.restHrBpm, member.maxHrBpm);
+      .run(
+        club,
+        athlete.id,
+        athlete.name,
+        athlete.displayName ?? null,
+        athlete.birthYear ?? null,
+        athlete.sex ?? null,
+        athlete.weightKg ?? null,
+        athlete.restHrBpm ?? null,
+        athlete.maxHrBpm ?? null,
+        athlete.consentMs ?? null,
+        nowMs,
+      );
+    return this.getAthlete(club, athlete.id, nowMs)!;
   }
 
-  upsertDevice(club: ClubId, id: DeviceId, name: string | null): void {
-    this.db
-      .prepare('INSERT INTO devices (club_id, id, name) VALUES (?, ?, ?) ON CONFLICT (club_id, id) DO UPDATE SET name = excluded.name')
-      .run(club, id, name);
+  /** Creates the athlete, or updates the fields given (a roster re-import). */
+  upsertAthlete(club: ClubId, athlete: AthleteCreate, nowMs = Date.now()): 'created' | 'updated' {
+    if (!this.hasMember(club, athlete.id)) {
+      this.createAthlete(club, athlete, nowMs);
+      return 'created';
+    }
+    const { id, ...patch } = athlete;
+    this.updateAthlete(club, id, patch, nowMs);
+    return 'updated';
   }
 
-  /** Pairs a device to a member from a time on, ending the device's previous pairing at that time. */
-  pairDevice(club: ClubId, device: DeviceId, member: AthleteId, fromMs: number): void {
-    this.db.transaction(() => {
-      if (this.resolveAthlete(club, device, fromMs) === member) return;
-      this.db.prepare('UPDATE pairings SET to_ms = ? WHERE club_id = ? AND device_id = ? AND to_ms IS NULL').run(fromMs, club, device);
+  upsertMember(club: ClubId, member: NewMember): void {
+    this.upsertAthlete(club, { id: member.id, name: member.name, restHrBpm: member.restHrBpm, maxHrBpm: member.maxHrBpm });
+  }
+
+  updateAthlete(club: ClubId, id: AthleteId, patch: AthletePatch, nowMs = Date.now()): Athlete | null {
+    const entries = Object.entries(patch).filter(([, value]) => value !== undefined) as [keyof AthletePatch, unknown][];
+    if (entries.length > 0) {
+      const assignments = entries.map(([field]) => `${ATHLETE_COLUMNS[field]} = ?`).join(', ');
       this.db
-        .prepare('INSERT INTO pairings (club_id, device_id, member_id, from_ms, to_ms) VALUES (?, ?, ?, ?, NULL)')
-        .run(club, device, member, fromMs);
+        .prepare(`UPDATE athletes SET ${assignments} WHERE club_id = ? AND id = ?`)
+        .run(...entries.map(([, value]) => value), club, id);
+    }
+    return this.getAthlete(club, id, nowMs);
+  }
+
+  /** Removes the athlete and their pairing log (their samples stay under the devices; erasure is its own operation). */
+  deleteAthlete(club: ClubId, id: AthleteId): boolean {
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM pairings WHERE club_id = ? AND member_id = ?').run(club, id);
+      this.db.prepare('UPDATE devices SET owner_athlete_id = NULL WHERE club_id = ? AND owner_athlete_id = ?').run(club, id);
+      return this.db.prepare('DELETE FROM athletes WHERE club_id = ? AND id = ?').run(club, id).changes > 0;
     })();
   }
 
-  /** Who wore this device at that time; null for a device nobody is paired with. */
+  hasMember(club: ClubId, id: AthleteId): boolean {
+    return this.db.prepare('SELECT 1 FROM athletes WHERE club_id = ? AND id = ?').get(club, id) !== undefined;
+  }
+
+  getAthlete(club: ClubId, id: AthleteId, nowMs = Date.now()): Athlete | null {
+    return this.listAthletes(club, nowMs, id)[0] ?? null;
+  }
+
+  /** Every athlete of the club (or one), with the devices they wear now and their maximum heart rate. */
+  listAthletes(club: ClubId, nowMs = Date.now(), only?: AthleteId): Athlete[] {
+    const formula = this.clubSettings(club)?.maxHrFormula ?? 'tanaka';
+    const rows = this.db
+      .prepare(`SELECT * FROM athletes WHERE club_id = ? AND (? IS NULL OR id = ?) ORDER BY name, id`)
+      .all(club, only ?? null, only ?? null) as AthleteRow[];
+    const pairings = this.db
+      .prepare('SELECT device_id, member_id FROM pairings WHERE club_id = ? AND from_ms <= ? AND (to_ms IS NULL OR to_ms > ?)')
+      .all(club, nowMs, nowMs) as { device_id: string; member_id: string }[];
+    const year = new Date(nowMs).getUTCFullYear();
+    return rows.map((row) => {
+      const estimated =
+        row.max_hr_bpm === null ? estimateMaxHeartRate(formula, row.birth_year === null ? null : year - row.birth_year) : null;
+      return {
+        id: row.id,
+        name: row.name,
+        displayName: row.display_name,
+        birthYear: row.birth_year,
+        sex: row.sex,
+        weightKg: row.weight_kg,
+        restHrBpm: row.rest_hr_bpm,
+        maxHrBpm: row.max_hr_bpm ?? estimated,
+        maxHrEstimated: estimated !== null,
+        consentMs: row.consent_ms,
+        devices: pairings.filter((pairing) => pairing.member_id === row.id).map((pairing) => pairing.device_id),
+      };
+    });
+  }
+
+  // ---- devices
+
+  /** Registers a device; an owned one is paired with its owner from now on. */
+  createDevice(
+    club: ClubId,
+    device: { id: DeviceId; profile: Device['profile']; label?: string | null; owner?: AthleteId | null },
+    nowMs = Date.now(),
+  ): Device {
+    if (this.hasDevice(club, device.id)) throw new RosterError('conflict', `device "${device.id}" exists already`);
+    if (device.owner && !this.hasMember(club, device.owner)) throw new RosterError('not-found', `no athlete "${device.owner}"`);
+    this.db.transaction(() => {
+      this.db
+        .prepare('INSERT INTO devices (club_id, id, name, profile, owner_athlete_id) VALUES (?, ?, ?, ?, ?)')
+        .run(club, device.id, device.label ?? null, device.profile, device.owner ?? null);
+      if (device.owner) this.pairDevice(club, device.id, device.owner, nowMs, nowMs);
+    })();
+    return this.getDevice(club, device.id, nowMs)!;
+  }
+
+  /** The demo seed's and older callers' way: a pool device with a label, created or relabelled. */
+  upsertDevice(club: ClubId, id: DeviceId, label: string | null): void {
+    this.db
+      .prepare('INSERT INTO devices (club_id, id, name) VALUES (?, ?, ?) ON CONFLICT (club_id, id) DO UPDATE SET name = excluded.name')
+      .run(club, id, label);
+  }
+
+  /** A new owner is paired from now on (ending the current pairing); back to the pool ends the owner's. */
+  updateDevice(
+    club: ClubId,
+    id: DeviceId,
+    patch: { profile?: Device['profile']; label?: string | null; owner?: AthleteId | null },
+    nowMs = Date.now(),
+  ): Device | null {
+    const current = this.getDevice(club, id, nowMs);
+    if (!current) return null;
+    if (patch.owner && !this.hasMember(club, patch.owner)) throw new RosterError('not-found', `no athlete "${patch.owner}"`);
+    this.db.transaction(() => {
+      if (patch.profile !== undefined)
+        this.db.prepare('UPDATE devices SET profile = ? WHERE club_id = ? AND id = ?').run(patch.profile, club, id);
+      if (patch.label !== undefined) this.db.prepare('UPDATE devices SET name = ? WHERE club_id = ? AND id = ?').run(patch.label, club, id);
+      if (patch.owner !== undefined && patch.owner !== current.owner) {
+        this.db.prepare('UPDATE devices SET owner_athlete_id = ? WHERE club_id = ? AND id = ?').run(patch.owner, club, id);
+        if (patch.owner) this.pairDevice(club, id, patch.owner, nowMs, nowMs);
+        else if (current.athlete === current.owner) this.endPairing(club, id, nowMs);
+      }
+    })();
+    return this.getDevice(club, id, nowMs);
+  }
+
+  deleteDevice(club: ClubId, id: DeviceId, nowMs = Date.now()): boolean {
+    return this.db.transaction(() => {
+      this.endPairing(club, id, nowMs);
+      return this.db.prepare('DELETE FROM devices WHERE club_id = ? AND id = ?').run(club, id).changes > 0;
+    })();
+  }
+
+  hasDevice(club: ClubId, id: DeviceId): boolean {
+    return this.db.prepare('SELECT 1 FROM devices WHERE club_id = ? AND id = ?').get(club, id) !== undefined;
+  }
+
+  getDevice(club: ClubId, id: DeviceId, nowMs = Date.now()): Device | null {
+    return this.listDevices(club, nowMs, id)[0] ?? null;
+  }
+
+  listDevices(club: ClubId, nowMs = Date.now(), only?: DeviceId): Device[] {
+    const rows = this.db
+      .prepare('SELECT id, name, profile, owner_athlete_id FROM devices WHERE club_id = ? AND (? IS NULL OR id = ?) ORDER BY id')
+      .all(club, only ?? null, only ?? null) as {
+      id: string;
+      name: string | null;
+      profile: Device['profile'];
+      owner_athlete_id: string | null;
+    }[];
+    return rows.map((row) => ({
+      id: row.id,
+      profile: row.profile,
+      label: row.name,
+      owner: row.owner_athlete_id,
+      athlete: this.resolveAthlete(club, row.id, nowMs),
+    }));
+  }
+
+  // ---- the pairing log
+
+  /**
+   * Pairs a device with an athlete from a time on, ending whoever wore it then. A time in the past (late
+   * attachment: samples sent before anyone paired the device become the athlete's) is refused when
+   * someone else wore the device in between, whose samples stay theirs; the athlete's own earlier or
+   * later pairings of it in that span merge into one.
+   */
+  pairDevice(club: ClubId, device: DeviceId, athlete: AthleteId, fromMs: number, nowMs = Date.now()): void {
+    const from = Math.min(fromMs, nowMs);
+    this.db.transaction(() => {
+      const overlapping = this.db
+        .prepare(
+          'SELECT member_id AS member, from_ms AS fromMs, to_ms AS toMs FROM pairings WHERE club_id = ? AND device_id = ? AND (to_ms IS NULL OR to_ms > ?)',
+        )
+        .all(club, device, from) as { member: string; fromMs: number; toMs: number | null }[];
+      const other = overlapping.find((pairing) => pairing.member !== athlete && pairing.fromMs < nowMs);
+      if (from < nowMs && other) throw new RosterError('conflict', `device "${device}" was worn by "${other.member}" in that time`);
+      const own = overlapping.filter((pairing) => pairing.member === athlete);
+      if (own.some((pairing) => pairing.toMs === null && pairing.fromMs <= from)) return; // already worn since then
+      this.db
+        .prepare('UPDATE pairings SET to_ms = ? WHERE club_id = ? AND device_id = ? AND to_ms IS NULL AND member_id <> ?')
+        .run(from, club, device, athlete);
+      this.db
+        .prepare('DELETE FROM pairings WHERE club_id = ? AND device_id = ? AND to_ms IS NOT NULL AND to_ms <= from_ms')
+        .run(club, device);
+      const start = Math.min(from, ...own.map((pairing) => pairing.fromMs));
+      this.db
+        .prepare('DELETE FROM pairings WHERE club_id = ? AND device_id = ? AND member_id = ? AND (to_ms IS NULL OR to_ms > ?)')
+        .run(club, device, athlete, from);
+      this.db
+        .prepare('INSERT INTO pairings (club_id, device_id, member_id, from_ms, to_ms) VALUES (?, ?, ?, ?, NULL)')
+        .run(club, device, athlete, start);
+    })();
+  }
+
+  /** Ends the device's current pairing; false when nobody wore it. */
+  endPairing(club: ClubId, device: DeviceId, atMs = Date.now()): boolean {
+    return (
+      this.db.prepare('UPDATE pairings SET to_ms = ? WHERE club_id = ? AND device_id = ? AND to_ms IS NULL').run(atMs, club, device)
+        .changes > 0
+    );
+  }
+
+  /** Who wore this device at that time; null for a device nobody was paired with. */
   resolveAthlete(club: ClubId, device: DeviceId, atMs: number): AthleteId | null {
     const row = this.resolve.get(club, device, atMs, atMs) as { member_id: string } | undefined;
     return row?.member_id ?? null;
   }
 
-  listAthletes(club: ClubId, nowMs = Date.now()): Athlete[] {
-    const members = this.db
-      .prepare('SELECT id, name, rest_hr_bpm AS restHrBpm, max_hr_bpm AS maxHrBpm FROM members WHERE club_id = ? ORDER BY name, id')
-      .all(club) as Omit<Athlete, 'devices'>[];
-    const pairings = this.db
-      .prepare('SELECT device_id, member_id FROM pairings WHERE club_id = ? AND from_ms <= ? AND (to_ms IS NULL OR to_ms > ?)')
-      .all(club, nowMs, nowMs) as { device_id: string; member_id: string }[];
-    return members.map((member) => ({
-      ...member,
-      devices: pairings.filter((p) => p.member_id === member.id).map((p) => p.device_id),
-    }));
-  }
-
-  hasMember(club: ClubId, id: AthleteId): boolean {
-    return this.db.prepare('SELECT 1 FROM members WHERE club_id = ? AND id = ?').get(club, id) !== undefined;
-  }
-
-  listDevices(club: ClubId, nowMs = Date.now()): Device[] {
+  /** Pairings that overlap a time range, oldest first: the loaner log. */
+  pairingLog(club: ClubId, fromMs: number, toMs: number): Pairing[] {
     return this.db
-      .prepare('SELECT id, name FROM devices WHERE club_id = ? ORDER BY id')
-      .all(club)
-      .map((row) => {
-        const { id, name } = row as { id: string; name: string | null };
-        return { id, name, athlete: this.resolveAthlete(club, id, nowMs) };
-      });
+      .prepare(
+        `SELECT device_id || '@' || from_ms AS id, device_id AS device, member_id AS athlete, from_ms AS fromMs, to_ms AS toMs FROM pairings
+         WHERE club_id = ? AND from_ms < ? AND (to_ms IS NULL OR to_ms > ?) ORDER BY from_ms, device_id`,
+      )
+      .all(club, toMs, fromMs) as Pairing[];
+  }
+
+  /** The devices an athlete wore within a time range, each clipped to it: how history finds their samples. */
+  wearIntervals(club: ClubId, athlete: AthleteId, fromMs: number, toMs: number): WearInterval[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT device_id AS device, from_ms AS fromMs, to_ms AS toMs FROM pairings
+           WHERE club_id = ? AND member_id = ? AND from_ms < ? AND (to_ms IS NULL OR to_ms > ?) ORDER BY from_ms`,
+        )
+        .all(club, athlete, toMs, fromMs) as { device: string; fromMs: number; toMs: number | null }[]
+    ).map((wear) => ({ device: wear.device, fromMs: Math.max(fromMs, wear.fromMs), toMs: Math.min(toMs, wear.toMs ?? toMs) }));
   }
 }

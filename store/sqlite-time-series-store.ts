@@ -1,12 +1,14 @@
 import type { SqliteDatabase } from './database.ts';
 import {
   type AggregatedSeries,
-  type BucketAggregate,
+  type BucketSums,
+  mergeBuckets,
   type PointFilter,
   type RangeQuery,
   type StoredPoint,
   type TimeSeriesStore,
   toDenseSeries,
+  wearWithin,
 } from './time-series-store.ts';
 
 /** The embedded default: samples in the club's SQLite file, aggregated by SQLite itself. */
@@ -23,11 +25,12 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
        VALUES (@club, @device, @kind, @timeMs, @athlete, @fields)
        ON CONFLICT (club_id, device_id, kind, time_ms) DO UPDATE SET athlete_id = excluded.athlete_id, fields = excluded.fields`,
     );
+    // One wear interval at a time (a device and when the athlete wore it); the buckets add up after.
     this.aggregate = db.prepare(
       `SELECT (time_ms / CAST(@bucketMs AS INTEGER)) * CAST(@bucketMs AS INTEGER) AS t,
-              AVG(v) AS mean, MIN(v) AS min, MAX(v) AS max, COUNT(v) AS count
+              SUM(v) AS sum, MIN(v) AS min, MAX(v) AS max, COUNT(v) AS count
        FROM (SELECT time_ms, json_extract(fields, @path) AS v FROM samples
-             WHERE club_id = @club AND athlete_id = @athlete AND kind = @kind
+             WHERE club_id = @club AND device_id = @device AND kind = @kind
                AND time_ms >= @fromMs AND time_ms < @toMs)
        WHERE v IS NOT NULL
        GROUP BY t ORDER BY t`,
@@ -43,8 +46,17 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
   }
 
   async queryRange(query: RangeQuery): Promise<AggregatedSeries> {
-    const rows = this.aggregate.all({ ...query, path: `$.${query.field}` }) as ({ t: number } & BucketAggregate)[];
-    return toDenseSeries(query, new Map(rows.map((row) => [row.t, row])));
+    const parts = wearWithin(query).flatMap((wear) => {
+      const rows = this.aggregate.all({
+        club: query.club,
+        kind: query.kind,
+        bucketMs: query.bucketMs,
+        path: `$.${query.field}`,
+        ...wear,
+      }) as ({ t: number } & BucketSums)[];
+      return rows.map((row) => [row.t, row] as const);
+    });
+    return toDenseSeries(query, mergeBuckets(parts));
   }
 
   async countPoints(filter: PointFilter): Promise<number> {
@@ -52,6 +64,8 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
     if (filter.athlete) clauses.push('athlete_id = @athlete');
     if (filter.device) clauses.push('device_id = @device');
     if (filter.kind) clauses.push('kind = @kind');
+    if (filter.fromMs !== undefined) clauses.push('time_ms >= @fromMs');
+    if (filter.toMs !== undefined) clauses.push('time_ms < @toMs');
     const row = this.db.prepare(`SELECT COUNT(*) AS n FROM samples WHERE ${clauses.join(' AND ')}`).get(filter) as { n: number };
     return row.n;
   }

@@ -15,9 +15,21 @@ export interface StoredPoint {
   fields: Record<string, number | string>;
 }
 
+/** A device worn by one athlete over a time range (from the pairing log). */
+export interface WearInterval {
+  device: DeviceId;
+  fromMs: number;
+  toMs: number;
+}
+
+/**
+ * One athlete's samples of one field, aggregated: whose samples they are comes from the pairing log as
+ * wear intervals (the device, and when the athlete wore it), not from what ingest knew when it stored
+ * them, so a pairing made late attributes earlier samples too.
+ */
 export interface RangeQuery {
   club: ClubId;
-  athlete: AthleteId;
+  wear: readonly WearInterval[];
   kind: SampleKind;
   field: string;
   fromMs: number;
@@ -41,6 +53,9 @@ export interface PointFilter {
   athlete?: AthleteId;
   device?: DeviceId;
   kind?: SampleKind;
+  /** Time range [fromMs, toMs), epoch ms. */
+  fromMs?: number;
+  toMs?: number;
 }
 
 export interface TimeSeriesStore {
@@ -60,6 +75,43 @@ export interface BucketAggregate {
   min: number | null;
   max: number | null;
   count: number | null;
+}
+
+/** A bucket's sums, which add up across wear intervals (a mean does not). */
+export interface BucketSums {
+  sum: number;
+  count: number;
+  min: number;
+  max: number;
+}
+
+/** Adds up the buckets of several wear intervals into one mean, min, max and count per bucket start. */
+export function mergeBuckets(parts: Iterable<readonly [number, BucketSums]>): Map<number, BucketAggregate> {
+  const totals = new Map<number, BucketSums>();
+  for (const [start, bucket] of parts) {
+    const total = totals.get(start);
+    if (!total) totals.set(start, { ...bucket });
+    else
+      totals.set(start, {
+        sum: total.sum + bucket.sum,
+        count: total.count + bucket.count,
+        min: Math.min(total.min, bucket.min),
+        max: Math.max(total.max, bucket.max),
+      });
+  }
+  return new Map(
+    [...totals].map(([start, total]) => [
+      start,
+      { mean: total.count ? total.sum / total.count : null, min: total.min, max: total.max, count: total.count },
+    ]),
+  );
+}
+
+/** Wear intervals clipped to the query's range, the empty ones dropped. */
+export function wearWithin(query: Pick<RangeQuery, 'wear' | 'fromMs' | 'toMs'>): WearInterval[] {
+  return query.wear
+    .map((wear) => ({ device: wear.device, fromMs: Math.max(wear.fromMs, query.fromMs), toMs: Math.min(wear.toMs, query.toMs) }))
+    .filter((wear) => wear.toMs > wear.fromMs);
 }
 
 /**

@@ -1,12 +1,22 @@
 import type { Athlete, LiveAthlete, LiveChart } from '../../protocol/api.ts';
 import type { Sample } from '../../protocol/mqtt/telemetry.ts';
-import { percentOfMax, zoneForPercent } from '../sport-science/heart-rate-zones.ts';
+import type { NearbyDevice } from '../../protocol/roster.ts';
+import { percentOfMax, zoneForPercent } from '../../sport-science/heart-rate-zones.ts';
 
 interface DeviceReading {
   heartRateBpm: number | null;
   contactLost: boolean;
+  /** The first sample of this stretch of activity (since the state last forgot the device). */
+  firstSampleMs: number;
   lastSampleMs: number;
   batteryPercent: number | null;
+}
+
+/** What the club's gateways say they hear: signal strength and battery of each device, from their devices lists. */
+interface HeardDevice {
+  rssiDbm: number | null;
+  batteryPercent: number | null;
+  lastSeenMs: number;
 }
 
 /** Straps nobody is paired with shown at once: enough for a class pairing at the door, not a flood. */
@@ -20,13 +30,20 @@ export const MAX_DEVICES_PER_CLUB = 2000;
  */
 export class ClubLiveState {
   private readonly readings = new Map<string, DeviceReading>();
+  private readonly heard = new Map<string, HeardDevice>();
   private readonly chart: LiveChart = { t: [], series: {} };
 
   constructor(private readonly options: { staleAfterMs: number; windowMs: number; tickMs: number }) {}
 
   applySample(sample: Sample): void {
     if (!this.readings.has(sample.device) && this.readings.size >= MAX_DEVICES_PER_CLUB) this.forgetLeastRecentDevice();
-    const reading = this.readings.get(sample.device) ?? { heartRateBpm: null, contactLost: false, lastSampleMs: 0, batteryPercent: null };
+    const reading = this.readings.get(sample.device) ?? {
+      heartRateBpm: null,
+      contactLost: false,
+      firstSampleMs: sample.timeMs,
+      lastSampleMs: 0,
+      batteryPercent: null,
+    };
     if (sample.timeMs < reading.lastSampleMs) return; // a late replay must not overwrite newer state
     if (sample.kind === 'heart_rate') {
       reading.contactLost = sample.values.sensorContact === 'not-detected';
@@ -44,10 +61,53 @@ export class ClubLiveState {
    */
   forgetSilentDevices(nowMs: number): void {
     for (const [device, reading] of this.readings) if (nowMs - reading.lastSampleMs > this.options.windowMs) this.readings.delete(device);
+    for (const [device, heard] of this.heard) if (nowMs - heard.lastSeenMs > this.options.windowMs) this.heard.delete(device);
     for (const [id, values] of Object.entries(this.chart.series)) {
       // Members keep their line (the roster bounds them); a strap nobody wears loses it once it is all gaps.
       if (id.startsWith('device:') && values.every((value) => value === null)) delete this.chart.series[id];
     }
+  }
+
+  /** A gateway's devices list: what it hears, how well, and their batteries (bounded like the readings). */
+  applyGatewayDevices(devices: readonly { id: string; rssiDbm?: number; batteryPercent?: number; lastSeenMs: number }[]): void {
+    for (const device of devices) {
+      const known = this.heard.get(device.id);
+      if (known && known.lastSeenMs > device.lastSeenMs) continue; // another gateway heard it more recently
+      if (!known && this.heard.size >= MAX_DEVICES_PER_CLUB) continue;
+      this.heard.set(device.id, {
+        rssiDbm: device.rssiDbm ?? null,
+        batteryPercent: device.batteryPercent ?? null,
+        lastSeenMs: device.lastSeenMs,
+      });
+    }
+  }
+
+  /**
+   * Devices heard recently that nobody wears (the walk-in pairing screen): their heart rate now, signal,
+   * battery, and since when they have been sending unpaired (where a late pairing can start).
+   */
+  nearby(worn: ReadonlySet<string>, registered: ReadonlySet<string>, nowMs: number): NearbyDevice[] {
+    const ids = new Set([...this.readings.keys(), ...this.heard.keys()]);
+    const devices: NearbyDevice[] = [];
+    for (const id of ids) {
+      if (worn.has(id)) continue;
+      const reading = this.readings.get(id);
+      const heard = this.heard.get(id);
+      const lastSeenMs = Math.max(reading?.lastSampleMs ?? 0, heard?.lastSeenMs ?? 0);
+      if (nowMs - lastSeenMs > this.options.staleAfterMs) continue;
+      const live = reading && !reading.contactLost && nowMs - reading.lastSampleMs <= this.options.staleAfterMs;
+      devices.push({
+        id,
+        heartRateBpm: live ? reading.heartRateBpm : null,
+        rssiDbm: heard?.rssiDbm ?? null,
+        batteryPercent: reading?.batteryPercent ?? heard?.batteryPercent ?? null,
+        lastSeenMs,
+        unpairedSinceMs: reading?.firstSampleMs ?? null,
+        known: registered.has(id),
+      });
+    }
+    // Strongest signal first: the strap on the person standing at the screen.
+    return devices.sort((a, b) => (b.rssiDbm ?? -200) - (a.rssiDbm ?? -200) || a.id.localeCompare(b.id)).slice(0, 100);
   }
 
   get devicesHeld(): number {
@@ -65,7 +125,7 @@ export class ClubLiveState {
     const pairedDevices = new Set(athletes.flatMap((athlete) => athlete.devices));
     const tiles = athletes.map((athlete) => {
       const device = this.mostRecentDevice(athlete.devices);
-      return this.tile(athlete.id, athlete.name, device, true, athlete.maxHrBpm, nowMs);
+      return this.tile(athlete.id, athlete.displayName ?? athlete.name, device, true, athlete.maxHrBpm, nowMs);
     });
     const unpaired = [...this.readings.entries()]
       .filter(([device]) => !pairedDevices.has(device))

@@ -1,8 +1,10 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Athlete, LiveChart, LiveUpdate } from '../../protocol/api.ts';
-import { buildChannelFilter } from '../../protocol/mqtt/topics.ts';
+import { parseDevicesMessage } from '../../protocol/mqtt/gateway-state.ts';
+import { buildChannelFilter, parseTopic } from '../../protocol/mqtt/topics.ts';
 import { validateTelemetry } from '../../protocol/mqtt/validate-telemetry.ts';
+import type { NearbyDevice } from '../../protocol/roster.ts';
 import type { Registry } from '../../store/registry.ts';
 import { ClubLiveState } from './club-live-state.ts';
 
@@ -50,13 +52,16 @@ export class LiveHub {
       reconnectPeriod: 1000,
     });
     this.client = client;
-    client.on('message', (topic, payload) => this.onTelemetry(topic, payload));
+    client.on('message', (topic, payload) => this.onMessage(topic, payload));
     // Reconnect attempts fail once a second while the broker is away; the live view just pauses.
     client.on('error', (error) => this.log.debug({ err: error }, 'mqtt error'));
     client.on('offline', () => this.log.warn('broker unreachable; the live view pauses until it returns'));
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () =>
-        client.subscribe(buildChannelFilter('telemetry'), { qos: 0 }, (error) => (error ? reject(error) : resolve())),
+        // Telemetry for the tiles; the gateways' devices lists for signal strengths on the pairing screen.
+        client.subscribe([buildChannelFilter('telemetry'), buildChannelFilter('devices')], { qos: 0 }, (error) =>
+          error ? reject(error) : resolve(),
+        ),
       );
     });
     this.timer = setInterval(() => this.tick(Date.now()), this.tickMs);
@@ -90,12 +95,27 @@ export class LiveHub {
     };
   }
 
-  private onTelemetry(topic: string, payload: Buffer): void {
+  /** Devices heard that nobody wears, for the walk-in pairing screen (api/routes/roster-routes.ts). */
+  nearby(club: string, worn: ReadonlySet<string>, registered: ReadonlySet<string>): NearbyDevice[] {
+    return this.clubs.get(club)?.nearby(worn, registered, Date.now()) ?? [];
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    const where = parseTopic(topic);
+    if (where?.channel === 'devices') {
+      this.onDevices(where.club, payload);
+      return;
+    }
     // Invalid messages are ingest's to dead-letter; the live view simply does not show them.
     const validation = validateTelemetry(topic, payload, Date.now());
     if (!validation.ok) return;
     const state = this.stateOf(validation.topic.club);
     for (const sample of validation.message.samples) state.applySample(sample);
+  }
+
+  private onDevices(club: string, payload: Buffer): void {
+    const message = parseDevicesMessage(payload);
+    if (message) this.stateOf(club).applyGatewayDevices(message.devices);
   }
 
   private tick(nowMs: number): void {

@@ -41,3 +41,17 @@ export const DevicesMessage = z
   })
   .strict();
 export type DevicesMessage = z.infer<typeof DevicesMessage>;
+
+/**
+ * A devices message as it arrives, or null: too large, not JSON (an empty retained message clears the
+ * topic), or out of contract. Every reader of the devices topics goes through it.
+ */
+export function parseDevicesMessage(payload: Uint8Array): DevicesMessage | null {
+  if (payload.byteLength > mqttLimits.maxPayloadBytes) return null;
+  try {
+    const parsed = DevicesMessage.safeParse(JSON.parse(Buffer.from(payload).toString('utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}

@@ -4,11 +4,13 @@ import { SAMPLE_KINDS, type SampleKind } from '../../protocol/mqtt/telemetry.ts'
 import { isRetryableStatus, parseRetryAfterMs, StoreQueryError, StoreWriteError } from '../store-errors.ts';
 import {
   type AggregatedSeries,
+  mergeBuckets,
   type PointFilter,
   type RangeQuery,
   type StoredPoint,
   type TimeSeriesStore,
   toDenseSeries,
+  wearWithin,
 } from '../time-series-store.ts';
 import { type InfluxOptions, queryDatabaseOf } from './influx-options.ts';
 import { quoteIdentifier, tagConditions } from './influxql.ts';
@@ -70,30 +72,33 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
 
   async queryRange(query: RangeQuery): Promise<AggregatedSeries> {
     const field = quoteIdentifier(query.field);
-    const where = [
-      ...tagConditions({ club: query.club, athlete: query.athlete }),
-      `time >= ${Math.trunc(query.fromMs)}ms`,
-      `time < ${Math.trunc(query.toMs)}ms`,
-    ];
-    // Aggregation happens in the server; fill(none) returns only buckets with data, gaps become null below.
-    const influxql =
-      `SELECT mean(${field}), min(${field}), max(${field}), count(${field}) FROM ${quoteIdentifier(query.kind)} ` +
-      `WHERE ${where.join(' AND ')} GROUP BY time(${Math.trunc(query.bucketMs)}ms) fill(none)`;
-    const rows = (await this.query(influxql))[0]?.values ?? [];
-    return toDenseSeries(
-      query,
-      new Map(
-        rows.map(([t, mean, min, max, count]) => [
-          t as number,
-          { mean: mean ?? null, min: min ?? null, max: max ?? null, count: count ?? null },
-        ]),
-      ),
+    // InfluxQL cannot OR time ranges: one query per wear interval, their buckets added up after.
+    const parts = await Promise.all(
+      wearWithin(query).map(async (wear) => {
+        const where = [
+          ...tagConditions({ club: query.club, device: wear.device }),
+          `time >= ${Math.trunc(wear.fromMs)}ms`,
+          `time < ${Math.trunc(wear.toMs)}ms`,
+        ];
+        // Aggregation happens in the server; fill(none) returns only buckets with data, gaps become null below.
+        const influxql =
+          `SELECT sum(${field}), count(${field}), min(${field}), max(${field}) FROM ${quoteIdentifier(query.kind)} ` +
+          `WHERE ${where.join(' AND ')} GROUP BY time(${Math.trunc(query.bucketMs)}ms) fill(none)`;
+        const rows = (await this.query(influxql))[0]?.values ?? [];
+        return rows.map(
+          ([t, sum, count, min, max]) =>
+            [t as number, { sum: sum ?? 0, count: count ?? 0, min: min ?? Number.NaN, max: max ?? Number.NaN }] as const,
+        );
+      }),
     );
+    return toDenseSeries(query, mergeBuckets(parts.flat()));
   }
 
   async countPoints(filter: PointFilter): Promise<number> {
     const kinds: readonly SampleKind[] = filter.kind ? [filter.kind] : SAMPLE_KINDS;
     const where = tagConditions({ club: filter.club, athlete: filter.athlete, device: filter.device });
+    if (filter.fromMs !== undefined) where.push(`time >= ${Math.trunc(filter.fromMs)}ms`);
+    if (filter.toMs !== undefined) where.push(`time < ${Math.trunc(filter.toMs)}ms`);
     const influxql = `SELECT sum(${quoteIdentifier(SAMPLE_COUNT_FIELD)}) FROM ${kinds.map(quoteIdentifier).join(', ')} WHERE ${where.join(' AND ')}`;
     const series = await this.query(influxql);
     return series.reduce((total, one) => total + Number(one.values[0]?.[1] ?? 0), 0);

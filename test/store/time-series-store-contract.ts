@@ -10,7 +10,13 @@ const hr = (timeMs: number, bpm: number, athlete: string | null = 'ann', device 
   timeMs,
   fields: { heartRateBpm: bpm, rrIntervalsMs: '800,810.5' },
 });
-const hrQuery = { club: 'demo', athlete: 'ann', kind: 'heart_rate' as const, field: 'heartRateBpm' };
+/** Ann wore hrm-1 all along. */
+const hrQuery = {
+  club: 'demo',
+  wear: [{ device: 'hrm-1', fromMs: 0, toMs: Date.UTC(2100, 0, 1) }],
+  kind: 'heart_rate' as const,
+  field: 'heartRateBpm',
+};
 
 /**
  * What every time-series store must do, run against each implementation: same writes, same queries,
@@ -65,6 +71,8 @@ export function describeTimeSeriesStoreContract(name: string, newStore: () => Pr
       expect(await store.countPoints({ club: 'demo', athlete: 'ann' })).toBe(2);
       expect(await store.countPoints({ club: 'demo', kind: 'heart_rate' })).toBe(2);
       expect(await store.countPoints({ club: 'other' })).toBe(1);
+      expect(await store.countPoints({ club: 'demo', device: 'hrm-1', fromMs: T0, toMs: T0 + 1 })).toBe(2);
+      expect(await store.countPoints({ club: 'demo', device: 'hrm-1', fromMs: T0 + 1, toMs: T0 + 60_000 })).toBe(0);
     });
 
     it('counts a heart-rate point without skin contact (no heartRateBpm) and leaves it out of the average', async () => {
@@ -84,6 +92,30 @@ export function describeTimeSeriesStoreContract(name: string, newStore: () => Pr
       expect(await store.countPoints({ club: 'demo' })).toBe(2);
       const series = await store.queryRange({ ...hrQuery, fromMs: T0, toMs: T0 + 1000, bucketMs: 1000 });
       expect(series.mean).toEqual([null]);
+    });
+
+    it('finds an athlete’s samples by the devices they wore and when, whatever ingest knew when it stored them', async () => {
+      const store = await newStore();
+      await store.writePoints([
+        // Before anyone paired the belt: stored under the device only.
+        hr(T0, 100, null, 'belt-7'),
+        hr(T0 + 1000, 110, null, 'belt-7'),
+        // Then Ann's own strap; then the belt again, worn by Bob.
+        hr(T0 + 2000, 120, 'ann', 'hrm-1'),
+        hr(T0 + 3000, 200, 'bob', 'belt-7'),
+      ]);
+      // Ann's wear: the belt until T0 + 2000 (paired late, from T0), then her strap.
+      const wear = [
+        { device: 'belt-7', fromMs: T0, toMs: T0 + 2000 },
+        { device: 'hrm-1', fromMs: T0 + 2000, toMs: T0 + 60_000 },
+      ];
+      const series = await store.queryRange({ ...hrQuery, wear, fromMs: T0, toMs: T0 + 10_000, bucketMs: 10_000 });
+      expect(series.mean).toEqual([110]);
+      expect(series.count).toEqual([3]);
+      expect(series.min).toEqual([100]);
+      expect(series.max).toEqual([120]);
+      const none = await store.queryRange({ ...hrQuery, wear: [], fromMs: T0, toMs: T0 + 10_000, bucketMs: 10_000 });
+      expect(none.count).toEqual([0]);
     });
   });
 }

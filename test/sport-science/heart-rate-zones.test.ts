@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { percentOfMax, zoneForPercent } from '../../api/sport-science/heart-rate-zones.ts';
+import { percentOfMax, zoneForPercent } from '../../sport-science/heart-rate-zones.ts';
 
 describe('heart-rate zones', () => {
   it.each([

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { ClubParams, NoBody, NoQuery } from '../../protocol/api.ts';
+import { DeviceId } from '../../protocol/ids.ts';
+import { NearbyDevice, Pairing, PairingCreate, PairingLogQuery } from '../../protocol/roster.ts';
+import type { Api, ApiDeps, ApiSettings } from '../app.ts';
+import { requireClubAccess, requireUser } from '../auth/club-access.ts';
+import { ApiError } from '../errors.ts';
+
+/**
+ * The three ways a wearable gets its wearer at the club, all run by staff: an athlete's own strap (a
+ * device with an owner is paired whenever it shows up), a pool belt at check-in (pick the belt, then the
+ * athlete), and a walk-in (the nearby devices nobody wears, with their heart rate, so the athlete
+ * recognises theirs; pairing one the club does not know registers it as the athlete's own).
+ */
+export function registerPairingRoutes(app: Api, deps: ApiDeps, settings: ApiSettings): void {
+  const writeLimit = { rateLimit: { max: settings.writesPerMinute, timeWindow: 60_000 } };
+
+  app.get(
+    '/api/v1/clubs/:club/pairings',
+    { schema: { params: ClubParams, querystring: PairingLogQuery, response: { 200: z.object({ pairings: z.array(Pairing) }) } } },
+    async (request) => {
+      requireClubAccess(request, request.params.club, 'staff');
+      return { pairings: deps.registry.pairingLog(request.params.club, request.query.fromMs, request.query.toMs) };
+    },
+  );
+
+  app.post(
+    '/api/v1/clubs/:club/pairings',
+    { config: writeLimit, schema: { params: ClubParams, body: PairingCreate, response: { 201: Pairing } } },
+    async (request, reply) => {
+      const { club } = request.params;
+      requireClubAccess(request, club, 'staff');
+      const { device, athlete, fromMs } = request.body;
+      if (!deps.registry.hasMember(club, athlete)) throw new ApiError('SC_ERR_NOT_FOUND', `no athlete "${athlete}"`);
+      const nowMs = Date.now();
+      if (fromMs !== undefined && fromMs > nowMs)
+        throw new ApiError('SC_ERR_VALIDATION', 'fromMs is in the future: a pairing starts now or earlier');
+      // A walk-in's strap the club does not know yet becomes theirs: paired again whenever it shows up.
+      if (!deps.registry.hasDevice(club, device))
+        deps.registry.createDevice(club, { id: device, profile: 'heart_rate', owner: athlete }, nowMs);
+      deps.registry.pairDevice(club, device, athlete, fromMs ?? nowMs, nowMs);
+      deps.accounts.audit({ actor: requireUser(request).user.id, action: 'device-paired', club, subject: `${device} → ${athlete}` });
+      const pairing = deps.registry.pairingLog(club, nowMs, nowMs + 1).find((candidate) => candidate.device === device);
+      return reply.status(201).send(pairing!);
+    },
+  );
+
+  app.delete(
+    '/api/v1/clubs/:club/pairings/:device',
+    { config: writeLimit, schema: { params: ClubParams.extend({ device: DeviceId }), querystring: NoQuery, body: NoBody } },
+    async (request, reply) => {
+      const { club, device } = request.params;
+      requireClubAccess(request, club, 'staff');
+      if (!deps.registry.endPairing(club, device)) throw new ApiError('SC_ERR_NOT_FOUND', 'nobody wears this device');
+      deps.accounts.audit({ actor: requireUser(request).user.id, action: 'pairing-ended', club, subject: device });
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
+    '/api/v1/clubs/:club/nearby-devices',
+    { schema: { params: ClubParams, querystring: NoQuery, response: { 200: z.object({ devices: z.array(NearbyDevice) }) } } },
+    async (request) => {
+      const { club } = request.params;
+      requireClubAccess(request, club, 'staff');
+      const devices = deps.registry.listDevices(club);
+      const worn = new Set(devices.filter((device) => device.athlete !== null).map((device) => device.id));
+      return { devices: deps.live.nearby(club, worn, new Set(devices.map((device) => device.id))) };
+    },
+  );
+}

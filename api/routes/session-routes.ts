@@ -1,0 +1,179 @@
+import { z } from 'zod';
+import { ClubParams, NoBody, NoQuery } from '../../protocol/api.ts';
+import { Group, GroupCreate, GroupId, GroupPatch, Session, SessionId, SessionPatch, SessionStart } from '../../protocol/roster.ts';
+import type { Api, ApiDeps, ApiSettings } from '../app.ts';
+import { requireClubAccess, requireUser } from '../auth/club-access.ts';
+import { ApiError } from '../errors.ts';
+
+const GroupParams = ClubParams.extend({ group: GroupId });
+const SessionParams = ClubParams.extend({ session: SessionId });
+
+/**
+ * Who took part in a time range: athletes who wore a device that sent samples in it, each from the
+ * moment they had it on. A session's participants while it runs, frozen when it stops.
+ */
+async function participantsOf(deps: ApiDeps, club: string, fromMs: number, toMs: number): Promise<Session['participants']> {
+  const joined = new Map<string, number>();
+  for (const pairing of deps.registry.pairingLog(club, fromMs, toMs)) {
+    const start = Math.max(fromMs, pairing.fromMs);
+    const end = Math.min(toMs, pairing.toMs ?? toMs);
+    if (end <= start || start >= (joined.get(pairing.athlete) ?? Number.POSITIVE_INFINITY)) continue;
+    if ((await deps.timeSeries.countPoints({ club, device: pairing.device, fromMs: start, toMs: end })) > 0)
+      joined.set(pairing.athlete, start);
+  }
+  return [...joined]
+    .map(([athlete, joinedMs]) => ({ athlete, joinedMs }))
+    .sort((a, b) => a.joinedMs - b.joinedMs || a.athlete.localeCompare(b.athlete));
+}
+
+/** Groups (classes, teams) and sessions: staff run them; an athlete sees the sessions they took part in. */
+export function registerSessionRoutes(app: Api, deps: ApiDeps, settings: ApiSettings): void {
+  const writeLimit = { rateLimit: { max: settings.writesPerMinute, timeWindow: 60_000 } };
+  const audit = (request: Parameters<typeof requireUser>[0], action: string, club: string, subject: string) =>
+    deps.accounts.audit({ actor: requireUser(request).user.id, action, club, subject });
+  /** A session as shown: a running one with who is taking part so far. */
+  const withParticipants = async (club: string, session: Session): Promise<Session> =>
+    session.stopMs === null ? { ...session, participants: await participantsOf(deps, club, session.startMs, Date.now() + 1) } : session;
+
+  // ---- groups
+
+  app.get(
+    '/api/v1/clubs/:club/groups',
+    { schema: { params: ClubParams, querystring: NoQuery, response: { 200: z.object({ groups: z.array(Group) }) } } },
+    async (request) => {
+      requireClubAccess(request, request.params.club, 'staff');
+      return { groups: deps.sessions.listGroups(request.params.club) };
+    },
+  );
+
+  app.post(
+    '/api/v1/clubs/:club/groups',
+    { config: writeLimit, schema: { params: ClubParams, body: GroupCreate, response: { 201: Group } } },
+    async (request, reply) => {
+      requireClubAccess(request, request.params.club, 'staff');
+      const group = deps.sessions.createGroup(request.params.club, request.body);
+      audit(request, 'group-created', request.params.club, group.id);
+      return reply.status(201).send(group);
+    },
+  );
+
+  app.get(
+    '/api/v1/clubs/:club/groups/:group',
+    { schema: { params: GroupParams, querystring: NoQuery, response: { 200: Group } } },
+    async (request) => {
+      requireClubAccess(request, request.params.club, 'staff');
+      return deps.sessions.getGroup(request.params.club, request.params.group) ?? notFound('no such group');
+    },
+  );
+
+  app.patch(
+    '/api/v1/clubs/:club/groups/:group',
+    { config: writeLimit, schema: { params: GroupParams, body: GroupPatch, response: { 200: Group } } },
+    async (request) => {
+      requireClubAccess(request, request.params.club, 'staff');
+      const group = deps.sessions.updateGroup(request.params.club, request.params.group, request.body) ?? notFound('no such group');
+      audit(request, 'group-updated', request.params.club, group.id);
+      return group;
+    },
+  );
+
+  app.delete(
+    '/api/v1/clubs/:club/groups/:group',
+    { config: writeLimit, schema: { params: GroupParams, querystring: NoQuery, body: NoBody } },
+    async (request, reply) => {
+      requireClubAccess(request, request.params.club, 'staff');
+      if (!deps.sessions.deleteGroup(request.params.club, request.params.group)) notFound('no such group');
+      audit(request, 'group-removed', request.params.club, request.params.group);
+      return reply.status(204).send();
+    },
+  );
+
+  // ---- sessions
+
+  app.get(
+    '/api/v1/clubs/:club/sessions',
+    { schema: { params: ClubParams, querystring: NoQuery, response: { 200: z.object({ sessions: z.array(Session) }) } } },
+    async (request) => {
+      const access = requireClubAccess(request, request.params.club, 'member');
+      const sessions = deps.sessions.listSessions(request.params.club);
+      if (access.staff) return { sessions };
+      // An athlete sees the sessions they took part in (the stopped ones: a running one is the coach's to show).
+      return { sessions: sessions.filter((session) => session.participants.some((participant) => participant.athlete === access.athlete)) };
+    },
+  );
+
+  app.post(
+    '/api/v1/clubs/:club/sessions',
+    { config: writeLimit, schema: { params: ClubParams, body: SessionStart, response: { 201: Session } } },
+    async (request, reply) => {
+      const { club } = request.params;
+      requireClubAccess(request, club, 'staff');
+      const session = deps.sessions.startSession(club, {
+        title: request.body.title,
+        group: request.body.group ?? null,
+        coach: requireUser(request).user.id,
+      });
+      audit(request, 'session-started', club, session.id);
+      return reply.status(201).send(session);
+    },
+  );
+
+  app.get(
+    '/api/v1/clubs/:club/sessions/:session',
+    { schema: { params: SessionParams, querystring: NoQuery, response: { 200: Session } } },
+    async (request) => {
+      const { club, session: id } = request.params;
+      const access = requireClubAccess(request, club, 'member');
+      const session = deps.sessions.getSession(club, id);
+      if (!session || (!access.staff && !session.participants.some((participant) => participant.athlete === access.athlete)))
+        notFound('no such session');
+      return withParticipants(club, session!);
+    },
+  );
+
+  app.patch(
+    '/api/v1/clubs/:club/sessions/:session',
+    { config: writeLimit, schema: { params: SessionParams, body: SessionPatch, response: { 200: Session } } },
+    async (request) => {
+      const { club, session: id } = request.params;
+      requireClubAccess(request, club, 'staff');
+      const session = deps.sessions.renameSession(club, id, request.body.title) ?? notFound('no such session');
+      return withParticipants(club, session);
+    },
+  );
+
+  app.delete(
+    '/api/v1/clubs/:club/sessions/:session',
+    { config: writeLimit, schema: { params: SessionParams, querystring: NoQuery, body: NoBody } },
+    async (request, reply) => {
+      const { club, session } = request.params;
+      requireClubAccess(request, club, 'manager');
+      if (!deps.sessions.deleteSession(club, session)) notFound('no such session');
+      audit(request, 'session-removed', club, session);
+      return reply.status(204).send();
+    },
+  );
+
+  // Stopping freezes who took part and the time range, and gives the pool belts back to the pool.
+  app.post(
+    '/api/v1/clubs/:club/sessions/:session/stop',
+    { config: writeLimit, schema: { params: SessionParams, querystring: NoQuery, body: NoBody, response: { 200: Session } } },
+    async (request) => {
+      const { club, session: id } = request.params;
+      requireClubAccess(request, club, 'staff');
+      const session = deps.sessions.getSession(club, id) ?? notFound('no such session');
+      if (session.stopMs !== null) throw new ApiError('SC_ERR_CONFLICT', 'this session has stopped already');
+      const nowMs = Date.now();
+      const participants = await participantsOf(deps, club, session.startMs, nowMs + 1);
+      deps.sessions.stopSession(club, id, participants, nowMs);
+      for (const device of deps.registry.listDevices(club, nowMs))
+        if (device.owner === null && device.athlete !== null) deps.registry.endPairing(club, device.id, nowMs);
+      audit(request, 'session-stopped', club, id);
+      return deps.sessions.getSession(club, id)!;
+    },
+  );
+}
+
+function notFound(message: string): never {
+  throw new ApiError('SC_ERR_NOT_FOUND', message);
+}
