@@ -5,6 +5,7 @@ import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -17,12 +18,15 @@ import Fastify, {
 } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
+import { NoQuery } from '../protocol/api.ts';
+import { decodeRosterFile } from '../protocol/roster-csv.ts';
 import type { Accounts } from '../store/accounts.ts';
 import type { ClubSessions } from '../store/club-sessions.ts';
 import type { DeadLetters } from '../store/dead-letters.ts';
@@ -131,11 +135,29 @@ export function buildApp(config: ApiAppConfig, deps: ApiDeps): Api {
   if (config.CORS_ORIGINS?.length) void app.register(fastifyCors, { origin: config.CORS_ORIGINS, credentials: true });
   void app.register(fastifyRateLimit, { global: false, errorResponseBuilder: () => new ApiError('SC_ERR_RATE_LIMITED') });
   // Roster spreadsheets arrive as CSV text (the import route's only body).
-  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: ROSTER_CSV_MAX_BYTES }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('text/csv', { parseAs: 'buffer', bodyLimit: ROSTER_CSV_MAX_BYTES }, (_request, body, done) => {
+    try {
+      done(null, decodeRosterFile(body as Buffer));
+    } catch (error) {
+      done(new ApiError('SC_ERR_VALIDATION', (error as Error).message), undefined);
+    }
+  });
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {
     refuseCrossSiteWrites(request, config.CORS_ORIGINS ?? []);
     request.principal = identify(request, deps);
+  });
+  // A platform admin reaches every club, including ones that do not exist: those are 404, not a write that
+  // fails deep in the store. (Everyone else has no access to a club that does not exist, hence 404 too.)
+  app.addHook('preHandler', async (request) => {
+    const club = (request.params as { club?: unknown } | undefined)?.club;
+    if (
+      typeof club === 'string' &&
+      request.principal?.kind === 'user' &&
+      request.principal.user.platformAdmin &&
+      !deps.registry.hasClub(club)
+    )
+      throw new ApiError('SC_ERR_NOT_FOUND', 'no such club');
   });
 
   // Expired login sessions are deleted hourly (a hash and a user id each, but nothing is kept longer than needed).
@@ -149,7 +171,20 @@ export function buildApp(config: ApiAppConfig, deps: ApiDeps): Api {
     if (sessionCleanup) clearInterval(sessionCleanup);
   });
 
+  // The OpenAPI document, generated from the same zod schemas that validate each request and answer.
+  void app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Sport Connect API', version: '1', description: 'See docs/http-api.md for roles, errors and examples.' },
+      components: {
+        securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'sc_session' }, gateway: { type: 'http', scheme: 'basic' } },
+      },
+      security: [{ session: [] }],
+    },
+    transform: jsonSchemaTransform,
+    hideUntagged: false,
+  });
   void app.register(async (routes: Api) => {
+    routes.get('/api/docs', { schema: { hide: true, querystring: NoQuery } }, async () => app.swagger());
     registerOperationsRoutes(routes, deps, settings);
     registerAuthRoutes(routes, deps, settings);
     registerRosterRoutes(routes, deps, settings);
@@ -235,12 +270,12 @@ function replyWithCodedError(error: FastifyError, request: FastifyRequest, reply
 function registerDashboard(app: Api, dashboardDir: string): void {
   const root = resolve(dashboardDir);
   if (!existsSync(root)) {
-    app.get('/', async () => {
+    app.get('/', { schema: { hide: true } }, async () => {
       throw new ApiError('SC_ERR_DASHBOARD_NOT_BUILT');
     });
     return;
   }
-  void app.register(fastifyStatic, { root, index: 'index.html' });
+  void app.register(fastifyStatic, { root, index: 'index.html', schemaHide: true });
   // Browsers ask for /favicon.ico whatever the page says; answer with the dashboard's icon.
-  app.get('/favicon.ico', (_request, reply) => reply.type('image/svg+xml').sendFile('favicon.svg'));
+  app.get('/favicon.ico', { schema: { hide: true } }, (_request, reply) => reply.type('image/svg+xml').sendFile('favicon.svg'));
 }

@@ -2,6 +2,7 @@ import { ConfigError } from '../protocol/env.ts';
 import { type Command, helpOf, parseCommandLine } from './command.ts';
 import { clubCommand, mosquittoConfigCommand, serviceCommand, userCommand } from './commands/account-commands.ts';
 import { apiCommand } from './commands/api-command.ts';
+import { athletesCommand } from './commands/athletes-command.ts';
 import { brokerCommand } from './commands/broker-command.ts';
 import { decodeCommand, UsageError } from './commands/decode-command.ts';
 import { gatewayCommand } from './commands/gateway-command.ts';
@@ -19,6 +20,7 @@ const COMMANDS: Command[] = [
   simulateCommand,
   decodeCommand,
   clubCommand,
+  athletesCommand,
   userCommand,
   serviceCommand,
   mosquittoConfigCommand,

@@ -21,16 +21,31 @@ export const RosterImportResult = z.object({ created: z.number(), updated: z.num
 export type RosterImportResult = z.infer<typeof RosterImportResult>;
 
 export interface ParsedRoster {
-  rows: { line: number; athlete: AthleteCreate }[];
+  /** consentUndated: the cell said "yes" without a date, so an athlete who consented before keeps that date. */
+  rows: { line: number; athlete: AthleteCreate; consentUndated: boolean }[];
   errors: { line: number; reason: string }[];
 }
+
+/**
+ * The bytes of a roster file as text, or an error saying how to save it: spreadsheets in many locales
+ * save CSV as Windows-1252 unless told "CSV UTF-8", which would turn every accent into garbage.
+ */
+export function decodeRosterFile(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new RosterFileError('the file is not UTF-8: save it from the spreadsheet as "CSV UTF-8"');
+  }
+}
+
+export class RosterFileError extends Error {}
 
 /**
  * Reads a roster spreadsheet saved as CSV: UTF-8 (a byte-order mark is fine), a header row, fields
  * separated by commas (or semicolons, as spreadsheets in many European locales save), quoted fields
  * with "" for a quote and line breaks inside. Each row is checked like an API request; a bad row is
  * reported with its line number and reason, and the good ones still import. Empty cells leave a field
- * as it is on re-import.
+ * as it is on re-import; "no" in the consent column withdraws consent.
  */
 export function parseRosterCsv(text: string): ParsedRoster {
   const records = readCsvRecords(text.replace(/^\uFEFF/, ''));
@@ -72,7 +87,7 @@ export function parseRosterCsv(text: string): ParsedRoster {
       continue;
     }
     seen.set(athlete.id, record.line);
-    result.rows.push({ line: record.line, athlete });
+    result.rows.push({ line: record.line, athlete, consentUndated: isYes(cells.consent ?? '') });
   }
   return result;
 }
@@ -97,10 +112,13 @@ function toAthlete(cells: Record<string, string>): AthleteCreate | string {
   return parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'row')}: ${issue.message}`).join('; ');
 }
 
-function consentOf(value: string | undefined): number | undefined | 'invalid' {
+const isYes = (value: string) => /^(yes|y|true|1|oui|ja|si|sí)$/i.test(value);
+
+/** A consent cell: empty leaves it as it is, "no" withdraws it, "yes" or a date gives it. */
+function consentOf(value: string | undefined): number | null | undefined | 'invalid' {
   if (!value) return undefined;
-  if (/^(yes|y|true|1|oui|ja|si|sí)$/i.test(value)) return Date.now();
-  if (/^(no|n|false|0|non|nein)$/i.test(value)) return undefined;
+  if (isYes(value)) return Date.now();
+  if (/^(no|n|false|0|non|nein)$/i.test(value)) return null;
   const date = Date.parse(value);
   return Number.isNaN(date) ? 'invalid' : date;
 }

@@ -1,15 +1,12 @@
-import { z } from 'zod';
+import type { MaxHrFormula } from '../protocol/roster.ts';
 
 /**
  * Estimates of the maximum heart rate from age, for athletes who have not had theirs measured. A club
- * chooses one; the estimate is shown as such. Sources (docs/metrics.md): Tanaka, Monahan & Seals 2001
+ * chooses one; the estimate is shown as such. Sources: Tanaka, Monahan & Seals 2001
  * (208 − 0.7 × age, from a meta-analysis of 351 studies); Fox, Naughton & Haskell 1971 (220 − age, the
  * classic, which overestimates for the young and underestimates past 40); Gellish et al. 2007
  * (207 − 0.7 × age, a longitudinal study).
  */
-export const MaxHrFormula = z.enum(['tanaka', 'fox', 'gellish']);
-export type MaxHrFormula = z.infer<typeof MaxHrFormula>;
-
 const FORMULAS: Record<MaxHrFormula, (ageYears: number) => number> = {
   tanaka: (age) => 208 - 0.7 * age,
   fox: (age) => 220 - age,

@@ -120,6 +120,26 @@ export class Registry {
     return 'updated';
   }
 
+  /**
+   * A roster import in one transaction (a few thousand rows commit at once, and a crash leaves none half
+   * written). An undated "yes" keeps the date of a consent given before.
+   */
+  importAthletes(
+    club: ClubId,
+    rows: readonly { athlete: AthleteCreate; consentUndated: boolean }[],
+    nowMs = Date.now(),
+  ): { created: number; updated: number } {
+    return this.db.transaction(() => {
+      let created = 0;
+      for (const { athlete, consentUndated } of rows) {
+        const earlierConsent = consentUndated ? this.getAthlete(club, athlete.id, nowMs)?.consentMs : null;
+        const row = earlierConsent != null ? { ...athlete, consentMs: earlierConsent } : athlete;
+        if (this.upsertAthlete(club, row, nowMs) === 'created') created++;
+      }
+      return { created, updated: rows.length - created };
+    })();
+  }
+
   upsertMember(club: ClubId, member: NewMember): void {
     this.upsertAthlete(club, { id: member.id, name: member.name, restHrBpm: member.restHrBpm, maxHrBpm: member.maxHrBpm });
   }

@@ -117,12 +117,7 @@ export function registerRosterRoutes(app: Api, deps: ApiDeps, settings: ApiSetti
       requireClubAccess(request, club, 'staff');
       if (typeof request.body !== 'string') throw new ApiError('SC_ERR_UNSUPPORTED_MEDIA_TYPE', 'send the roster as text/csv');
       const { rows, errors } = parseRosterCsv(request.body);
-      let created = 0;
-      let updated = 0;
-      for (const row of rows) {
-        if (deps.registry.upsertAthlete(club, row.athlete) === 'created') created++;
-        else updated++;
-      }
+      const { created, updated } = deps.registry.importAthletes(club, rows);
       audit(request, 'athletes-imported', club, `${created} created, ${updated} updated, ${errors.length} refused`);
       return { created, updated, errors };
     },

@@ -17,7 +17,7 @@ import { UsageError } from './decode-command.ts';
 
 const RegistryConfig = z.object({ DATA_DIR: z.string().min(1).default('./data'), LOG_LEVEL: LogLevel.default('warn') });
 
-async function withStores<T>(env: Record<string, string | undefined>, work: (stores: Stores) => Promise<T> | T): Promise<T> {
+export async function withStores<T>(env: Record<string, string | undefined>, work: (stores: Stores) => Promise<T> | T): Promise<T> {
   const config = parseEnv(RegistryConfig, env);
   const stores = await openStores(config.DATA_DIR, { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, createLogger(config.LOG_LEVEL));
   try {

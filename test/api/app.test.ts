@@ -45,9 +45,25 @@ describe('HTTP API', () => {
 
   it('lists a club’s members with their paired straps, and its devices with who wears them', async () => {
     const athletes = await asCoach('/api/v1/clubs/demo/athletes');
-    expect(athletes.json()).toEqual({ athletes: [{ id: 'ann', name: 'Ann', restHrBpm: 50, maxHrBpm: 190, devices: ['hrm-1'] }] });
+    expect(athletes.json()).toEqual({
+      athletes: [
+        {
+          id: 'ann',
+          name: 'Ann',
+          displayName: null,
+          birthYear: null,
+          sex: null,
+          weightKg: null,
+          restHrBpm: 50,
+          maxHrBpm: 190,
+          maxHrEstimated: false,
+          consentMs: null,
+          devices: ['hrm-1'],
+        },
+      ],
+    });
     const devices = await asCoach('/api/v1/clubs/demo/devices');
-    expect(devices.json()).toEqual({ devices: [{ id: 'hrm-1', name: 'strap', athlete: 'ann' }] });
+    expect(devices.json()).toEqual({ devices: [{ id: 'hrm-1', profile: 'heart_rate', label: 'strap', owner: null, athlete: 'ann' }] });
   });
 
   it('answers a member’s history as columns of one-minute buckets', async () => {

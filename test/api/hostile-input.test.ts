@@ -34,11 +34,69 @@ const hostileBody = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.object({ maxDepth: 2 }),
   fc.record({ email: hostileText, password: hostileText, role: hostileText, id: hostileText, name: hostileText }),
+  fc.record({
+    device: hostileText,
+    athlete: fc.oneof(hostileText, fc.constant('ann')),
+    fromMs: fc.oneof(fc.double(), fc.integer()),
+    name: hostileText,
+    birthYear: fc.oneof(fc.integer(), fc.double(), hostileText),
+    maxHrBpm: fc.oneof(fc.integer(), fc.double(), fc.constant(null)),
+    weightKg: fc.oneof(fc.double(), hostileText),
+    owner: fc.oneof(hostileText, fc.constant(null)),
+    profile: hostileText,
+    title: hostileText,
+    athletes: fc.array(hostileText, { maxLength: 3 }),
+  }),
+  // A roster upload: CSV text with hostile cells.
+  fc.array(fc.array(hostileText, { maxLength: 5 }), { maxLength: 4 }).map((rows) => rows.map((row) => row.join(',')).join('\n')),
 );
 
+const REGISTRY_TABLES = [
+  'users',
+  'memberships',
+  'invitations',
+  'mqtt_accounts',
+  'login_sessions',
+  'clubs',
+  'athletes',
+  'devices',
+  'pairings',
+  'athlete_groups',
+  'group_members',
+  'sessions',
+  'session_participants',
+  'audit_log',
+];
+
 /** Routes with their path built from hostile parameters. */
-const ROUTES: { method: 'GET' | 'POST' | 'DELETE'; path: (a: string, b: string) => string; body?: boolean }[] = [
+const ROUTES: { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: (a: string, b: string) => string; body?: boolean }[] = [
+  { method: 'GET', path: (a) => `/api/v1/clubs/${a}` },
+  { method: 'PATCH', path: (a) => `/api/v1/clubs/${a}`, body: true },
   { method: 'GET', path: (a) => `/api/v1/clubs/${a}/athletes` },
+  { method: 'POST', path: (a) => `/api/v1/clubs/${a}/athletes`, body: true },
+  { method: 'POST', path: (a) => `/api/v1/clubs/${a}/athletes/import`, body: true },
+  { method: 'GET', path: (a, b) => `/api/v1/clubs/${a}/athletes/${b}` },
+  { method: 'PATCH', path: (a, b) => `/api/v1/clubs/${a}/athletes/${b}`, body: true },
+  { method: 'DELETE', path: (a, b) => `/api/v1/clubs/${a}/athletes/${b}` },
+  { method: 'POST', path: (a) => `/api/v1/clubs/${a}/devices`, body: true },
+  { method: 'GET', path: (a, b) => `/api/v1/clubs/${a}/devices/${b}` },
+  { method: 'PATCH', path: (a, b) => `/api/v1/clubs/${a}/devices/${b}`, body: true },
+  { method: 'DELETE', path: (a, b) => `/api/v1/clubs/${a}/devices/${b}` },
+  { method: 'GET', path: (a) => `/api/v1/clubs/${a}/pairings` },
+  { method: 'POST', path: (a) => `/api/v1/clubs/${a}/pairings`, body: true },
+  { method: 'DELETE', path: (a, b) => `/api/v1/clubs/${a}/pairings/${b}` },
+  { method: 'GET', path: (a) => `/api/v1/clubs/${a}/nearby-devices` },
+  { method: 'GET', path: (a) => `/api/v1/clubs/${a}/groups` },
+  { method: 'POST', path: (a) => `/api/v1/clubs/${a}/groups`, body: true },
+  { method: 'GET', path: (a, b) => `/api/v1/clubs/${a}/groups/${b}` },
+  { method: 'PATCH', path: (a, b) => `/api/v1/clubs/${a}/groups/${b}`, body: true },
+  { method: 'DELETE', path: (a, b) => `/api/v1/clubs/${a}/groups/${b}` },
+  { method: 'GET', path: (a) => `/api/v1/clubs/${a}/sessions` },
+  { method: 'POST', path: (a) => `/api/v1/clubs/${a}/sessions`, body: true },
+  { method: 'GET', path: (a, b) => `/api/v1/clubs/${a}/sessions/${b}` },
+  { method: 'PATCH', path: (a, b) => `/api/v1/clubs/${a}/sessions/${b}`, body: true },
+  { method: 'DELETE', path: (a, b) => `/api/v1/clubs/${a}/sessions/${b}` },
+  { method: 'POST', path: (a, b) => `/api/v1/clubs/${a}/sessions/${b}/stop`, body: true },
   { method: 'GET', path: (a) => `/api/v1/clubs/${a}/devices` },
   { method: 'GET', path: (a, b) => `/api/v1/clubs/${a}/athletes/${b}/history` },
   { method: 'GET', path: (a) => `/api/v1/clubs/${a}/dead-letters` },
@@ -86,11 +144,7 @@ describe('hostile input at every route', () => {
 
   /** Everything the routes could write, whole (an update shows as well as an insert). */
   const registryContent = () =>
-    JSON.stringify(
-      ['users', 'memberships', 'invitations', 'mqtt_accounts', 'login_sessions', 'clubs', 'members', 'audit_log'].map((table) =>
-        stores.db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2, 3`).all(),
-      ),
-    );
+    JSON.stringify(REGISTRY_TABLES.map((table) => stores.db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2, 3`).all()));
 
   it.each(ROUTES.map((route) => [`${route.method} ${route.path(':a', ':b')}`, route] as const))(
     '%s answers 4xx JSON, never 500, and writes nothing when it refuses',
@@ -110,7 +164,7 @@ describe('hostile input at every route', () => {
               method: route.method,
               url: route.path(encodeURIComponent(a), encodeURIComponent(b)),
               query,
-              headers: { cookie },
+              headers: { cookie, ...(typeof body === 'string' ? { 'content-type': 'text/csv' } : {}) },
               ...(route.body ? { payload: body as object } : {}),
             });
             expect(response.statusCode).toBeLessThan(500);

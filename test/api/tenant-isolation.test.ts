@@ -12,7 +12,7 @@ import { testLogger } from '../helpers/silent-logger.ts';
 
 const T0 = Date.UTC(2026, 10, 1, 18, 0, 0);
 /** Strings that only club B's data contains: none may appear in an answer to someone outside it. */
-const CLUB_B_SECRETS = ['Zoe', 'zoe', 'hrm-b', 'gw-b', 'sc/v1/club-b'];
+const CLUB_B_SECRETS = ['Zoe', 'zoe', 'hrm-b', 'gw-b', 'sc/v1/club-b', 'intervals'];
 
 type Who = 'anonymous' | 'athlete A' | 'coach A' | 'admin A' | 'partner' | 'gateway A' | 'platform admin';
 
@@ -37,6 +37,16 @@ describe('tenant isolation over every route', () => {
   let app: Api;
   const cookies = {} as Record<Who, Record<string, string>>;
   let gatewayAuthorization = '';
+  let clubBSession = '';
+  /** Every row of club B in the roster tables, to compare after the refusals. */
+  const clubBContent = () =>
+    Object.fromEntries(
+      ['clubs', 'athletes', 'devices', 'pairings', 'athlete_groups', 'group_members', 'sessions', 'session_participants'].map((table) => [
+        table,
+        stores.db.prepare(`SELECT * FROM ${table} WHERE ${table === 'clubs' ? 'id' : 'club_id'} = 'club-b' ORDER BY 1, 2, 3`).all(),
+      ]),
+    );
+  let clubBBefore: ReturnType<typeof clubBContent>;
   /** Who each outsider is (a role in club A, in the partner's demo club, or the platform). */
   const MEMBERSHIPS: Record<Who, object | null> = {
     anonymous: null,
@@ -101,6 +111,9 @@ describe('tenant isolation over every route', () => {
       detail: 'Zoe',
       payload: Buffer.from('zoe'),
     });
+    stores.sessions.createGroup('club-b', { id: 'zoes', name: 'Zoe’s group', athletes: ['zoe'] });
+    clubBSession = stores.sessions.startSession('club-b', { title: 'Zoe’s intervals', group: 'zoes', coach: null }, T0).id;
+    clubBBefore = clubBContent();
     stores.mqttAccounts.issueGateway('club-b', 'gw-b');
     const gatewayA = stores.mqttAccounts.issueGateway('club-a', 'gw-a');
     const live = new LiveHub({ brokerUrl: 'mqtt://127.0.0.1:1', registry, logger: testLogger, staleAfterMs: 10_000, windowMs: 60_000 });
@@ -115,7 +128,14 @@ describe('tenant isolation over every route', () => {
   });
 
   /** Every route touching club B (and the platform-wide ones), with a valid request body where it takes one. */
-  const ON_CLUB_B: { route: string; url: string; method?: 'GET' | 'POST' | 'DELETE'; body?: object }[] = [
+  const ON_CLUB_B: {
+    route: string;
+    /** A function where the id is only known once the data is set up. */
+    url: string | (() => string);
+    method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+    body?: object;
+    csv?: string;
+  }[] = [
     { route: 'GET /api/v1/clubs/:club/athletes', url: '/api/v1/clubs/club-b/athletes' },
     { route: 'GET /api/v1/clubs/:club/devices', url: '/api/v1/clubs/club-b/devices' },
     {
@@ -135,6 +155,66 @@ describe('tenant isolation over every route', () => {
     },
     { route: 'GET /api/v1/dead-letters', url: '/api/v1/dead-letters' },
     { route: 'GET /metrics', url: '/metrics' },
+    { route: 'GET /api/v1/clubs/:club', url: '/api/v1/clubs/club-b' },
+    { route: 'PATCH /api/v1/clubs/:club', url: '/api/v1/clubs/club-b', method: 'PATCH', body: { name: 'Taken' } },
+    {
+      route: 'POST /api/v1/clubs/:club/athletes',
+      url: '/api/v1/clubs/club-b/athletes',
+      method: 'POST',
+      body: { id: 'mole', name: 'Mole' },
+    },
+    {
+      route: 'POST /api/v1/clubs/:club/athletes/import',
+      url: '/api/v1/clubs/club-b/athletes/import',
+      method: 'POST',
+      csv: 'id,name\nmole,Mole\nzoe,Renamed\n',
+    },
+    { route: 'GET /api/v1/clubs/:club/athletes/:athlete', url: '/api/v1/clubs/club-b/athletes/zoe' },
+    {
+      route: 'PATCH /api/v1/clubs/:club/athletes/:athlete',
+      url: '/api/v1/clubs/club-b/athletes/zoe',
+      method: 'PATCH',
+      body: { maxHrBpm: 150 },
+    },
+    { route: 'DELETE /api/v1/clubs/:club/athletes/:athlete', url: '/api/v1/clubs/club-b/athletes/zoe', method: 'DELETE' },
+    { route: 'POST /api/v1/clubs/:club/devices', url: '/api/v1/clubs/club-b/devices', method: 'POST', body: { id: 'hrm-mole' } },
+    { route: 'GET /api/v1/clubs/:club/devices/:device', url: '/api/v1/clubs/club-b/devices/hrm-b' },
+    {
+      route: 'PATCH /api/v1/clubs/:club/devices/:device',
+      url: '/api/v1/clubs/club-b/devices/hrm-b',
+      method: 'PATCH',
+      body: { owner: null },
+    },
+    { route: 'DELETE /api/v1/clubs/:club/devices/:device', url: '/api/v1/clubs/club-b/devices/hrm-b', method: 'DELETE' },
+    { route: 'GET /api/v1/clubs/:club/pairings', url: `/api/v1/clubs/club-b/pairings?fromMs=0&toMs=${T0 + 60_000}` },
+    {
+      route: 'POST /api/v1/clubs/:club/pairings',
+      url: '/api/v1/clubs/club-b/pairings',
+      method: 'POST',
+      body: { device: 'hrm-b', athlete: 'zoe', fromMs: 0 },
+    },
+    { route: 'DELETE /api/v1/clubs/:club/pairings/:device', url: '/api/v1/clubs/club-b/pairings/hrm-b', method: 'DELETE' },
+    { route: 'GET /api/v1/clubs/:club/nearby-devices', url: '/api/v1/clubs/club-b/nearby-devices' },
+    { route: 'GET /api/v1/clubs/:club/groups', url: '/api/v1/clubs/club-b/groups' },
+    { route: 'POST /api/v1/clubs/:club/groups', url: '/api/v1/clubs/club-b/groups', method: 'POST', body: { id: 'moles', name: 'Moles' } },
+    { route: 'GET /api/v1/clubs/:club/groups/:group', url: '/api/v1/clubs/club-b/groups/zoes' },
+    { route: 'PATCH /api/v1/clubs/:club/groups/:group', url: '/api/v1/clubs/club-b/groups/zoes', method: 'PATCH', body: { athletes: [] } },
+    { route: 'DELETE /api/v1/clubs/:club/groups/:group', url: '/api/v1/clubs/club-b/groups/zoes', method: 'DELETE' },
+    { route: 'GET /api/v1/clubs/:club/sessions', url: '/api/v1/clubs/club-b/sessions' },
+    { route: 'POST /api/v1/clubs/:club/sessions', url: '/api/v1/clubs/club-b/sessions', method: 'POST', body: { title: 'Mole hour' } },
+    { route: 'GET /api/v1/clubs/:club/sessions/:session', url: () => `/api/v1/clubs/club-b/sessions/${clubBSession}` },
+    {
+      route: 'PATCH /api/v1/clubs/:club/sessions/:session',
+      url: () => `/api/v1/clubs/club-b/sessions/${clubBSession}`,
+      method: 'PATCH',
+      body: { title: 'Taken' },
+    },
+    { route: 'DELETE /api/v1/clubs/:club/sessions/:session', url: () => `/api/v1/clubs/club-b/sessions/${clubBSession}`, method: 'DELETE' },
+    {
+      route: 'POST /api/v1/clubs/:club/sessions/:session/stop',
+      url: () => `/api/v1/clubs/club-b/sessions/${clubBSession}/stop`,
+      method: 'POST',
+    },
   ];
   /** Routes open to anyone by design, and why nothing of a club is in them. */
   const OPEN_ROUTES = {
@@ -142,6 +222,7 @@ describe('tenant isolation over every route', () => {
     'GET /favicon.ico': 'the icon',
     'GET /*': 'the dashboard’s files',
     'GET /': 'the dashboard, or how to build it',
+    'GET /api/docs': 'the OpenAPI document: routes and schemas, no data',
     'POST /api/v1/auth/login': 'answers a person their own account only',
     'POST /api/v1/auth/logout': 'ends the caller’s own session',
     'GET /api/v1/auth/me': 'the caller’s own account (401 without one)',
@@ -162,6 +243,7 @@ describe('tenant isolation over every route', () => {
   const OPEN_REQUESTS: { url: string; method?: 'GET' | 'POST'; body?: object }[] = [
     { url: '/health' },
     { url: '/' },
+    { url: '/api/docs' },
     { url: '/api/v1/auth/login', method: 'POST', body: { email: 'zoe@club-b.example', password: 'a guess of a password' } },
     { url: '/api/v1/auth/logout', method: 'POST' },
     { url: '/api/v1/auth/me' },
@@ -188,9 +270,9 @@ describe('tenant isolation over every route', () => {
     async (who, _route, request) => {
       const response = await app.inject({
         method: request.method ?? 'GET',
-        url: request.url,
-        headers: cookies[who],
-        ...(request.body ? { payload: request.body } : {}),
+        url: typeof request.url === 'string' ? request.url : request.url(),
+        headers: { ...cookies[who], ...(request.csv ? { 'content-type': 'text/csv' } : {}) },
+        ...(request.body ? { payload: request.body } : request.csv ? { payload: request.csv } : {}),
       });
       expect([401, 403, 404]).toContain(response.statusCode);
       expect(response.json()).toMatchObject({ code: expect.stringMatching(/^SC_ERR_/), message: expect.any(String) });
@@ -200,6 +282,10 @@ describe('tenant isolation over every route', () => {
 
   it('still has club B’s gateway credentials after every refused revocation', () => {
     expect(stores.mqttAccounts.listGateways('club-b')).toEqual([expect.objectContaining({ gateway: 'gw-b', revokedMs: null })]);
+  });
+
+  it('still has club B’s roster, pairings, groups and sessions, unchanged, after every refused write', () => {
+    expect(clubBContent()).toEqual(clubBBefore);
   });
 
   it('lets a platform admin read club B (the refusals above are about who asks, not a broken route)', async () => {
