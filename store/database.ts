@@ -6,7 +6,7 @@ export type SqliteDatabase = Database.Database;
 
 // One schema for the embedded file: registry, samples, the ingest queue and dead letters. Versioned
 // with PRAGMA user_version so a newer build can migrate an older club's file in place.
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE clubs (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_ms INTEGER NOT NULL);
   CREATE TABLE members (

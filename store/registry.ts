@@ -34,6 +34,8 @@ interface AthleteRow {
   consent_ms: number | null;
 }
 
+const NAME_ORDER = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
+
 const ATHLETE_COLUMNS = {
   name: 'name',
   displayName: 'display_name',
@@ -176,8 +178,10 @@ export class Registry {
   listAthletes(club: ClubId, nowMs = Date.now(), only?: AthleteId): Athlete[] {
     const formula = this.clubSettings(club)?.maxHrFormula ?? 'tanaka';
     const rows = this.db
-      .prepare(`SELECT * FROM athletes WHERE club_id = ? AND (? IS NULL OR id = ?) ORDER BY name, id`)
+      .prepare(`SELECT * FROM athletes WHERE club_id = ? AND (? IS NULL OR id = ?)`)
       .all(club, only ?? null, only ?? null) as AthleteRow[];
+    // Sorted as people read names (Élodie among the Es), not by code point.
+    rows.sort((a, b) => NAME_ORDER.compare(a.name, b.name) || NAME_ORDER.compare(a.id, b.id));
     const pairings = this.db
       .prepare('SELECT device_id, member_id FROM pairings WHERE club_id = ? AND from_ms <= ? AND (to_ms IS NULL OR to_ms > ?)')
       .all(club, nowMs, nowMs) as { device_id: string; member_id: string }[];

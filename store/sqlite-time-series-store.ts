@@ -60,14 +60,11 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
   }
 
   async countPoints(filter: PointFilter): Promise<number> {
-    const clauses = ['club_id = @club'];
-    if (filter.athlete) clauses.push('athlete_id = @athlete');
-    if (filter.device) clauses.push('device_id = @device');
-    if (filter.kind) clauses.push('kind = @kind');
-    if (filter.fromMs !== undefined) clauses.push('time_ms >= @fromMs');
-    if (filter.toMs !== undefined) clauses.push('time_ms < @toMs');
-    const row = this.db.prepare(`SELECT COUNT(*) AS n FROM samples WHERE ${clauses.join(' AND ')}`).get(filter) as { n: number };
-    return row.n;
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM samples WHERE ${whereOf(filter)}`).get(filter) as { n: number }).n;
+  }
+
+  async firstPointMs(filter: PointFilter): Promise<number | null> {
+    return (this.db.prepare(`SELECT MIN(time_ms) AS t FROM samples WHERE ${whereOf(filter)}`).get(filter) as { t: number | null }).t;
   }
 
   async deleteAthlete(club: string, athlete: string): Promise<void> {
@@ -75,4 +72,15 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/** The SQL condition of a point filter (named parameters from the filter itself). */
+function whereOf(filter: PointFilter): string {
+  const clauses = ['club_id = @club'];
+  if (filter.athlete) clauses.push('athlete_id = @athlete');
+  if (filter.device) clauses.push('device_id = @device');
+  if (filter.kind) clauses.push('kind = @kind');
+  if (filter.fromMs !== undefined) clauses.push('time_ms >= @fromMs');
+  if (filter.toMs !== undefined) clauses.push('time_ms < @toMs');
+  return clauses.join(' AND ');
 }

@@ -64,6 +64,8 @@ export interface TimeSeriesStore {
   writePoints(points: readonly StoredPoint[]): Promise<void>;
   queryRange(query: RangeQuery): Promise<AggregatedSeries>;
   countPoints(filter: PointFilter): Promise<number>;
+  /** When the first point matching the filter was taken (a session's late joiner), or null for none. */
+  firstPointMs(filter: PointFilter): Promise<number | null>;
   /** GDPR erasure: every point of one athlete of one club. */
   deleteAthlete(club: ClubId, athlete: AthleteId): Promise<void>;
   close(): Promise<void>;

@@ -65,7 +65,21 @@ export function registerPairingRoutes(app: Api, deps: ApiDeps, settings: ApiSett
       requireClubAccess(request, club, 'staff');
       const devices = deps.registry.listDevices(club);
       const worn = new Set(devices.filter((device) => device.athlete !== null).map((device) => device.id));
-      return { devices: deps.live.nearby(club, worn, new Set(devices.map((device) => device.id))) };
+      const nowMs = Date.now();
+      const nearby = deps.live.nearby(club, worn, new Set(devices.map((device) => device.id)));
+      // Samples from before a belt's last wearer took it off stay theirs: a late pairing can start only after.
+      const lastTakenOff = new Map<string, number>();
+      const since = Math.min(nowMs, ...nearby.map((device) => device.unpairedSinceMs ?? nowMs));
+      for (const pairing of deps.registry.pairingLog(club, since, nowMs + 1))
+        if (pairing.toMs !== null) lastTakenOff.set(pairing.device, Math.max(pairing.toMs, lastTakenOff.get(pairing.device) ?? 0));
+      return {
+        devices: nearby.map((device) => {
+          const takenOff = lastTakenOff.get(device.id);
+          return device.unpairedSinceMs !== null && takenOff !== undefined && takenOff > device.unpairedSinceMs
+            ? { ...device, unpairedSinceMs: takenOff }
+            : device;
+        }),
+      };
     },
   );
 }

@@ -9,17 +9,18 @@ const GroupParams = ClubParams.extend({ group: GroupId });
 const SessionParams = ClubParams.extend({ session: SessionId });
 
 /**
- * Who took part in a time range: athletes who wore a device that sent samples in it, each from the
- * moment they had it on. A session's participants while it runs, frozen when it stops.
+ * Who took part in a time range: athletes who wore a device that sent samples in it, each joining with
+ * their first sample (a late joiner shows as such). A session's participants while it runs, frozen when
+ * it stops.
  */
 async function participantsOf(deps: ApiDeps, club: string, fromMs: number, toMs: number): Promise<Session['participants']> {
   const joined = new Map<string, number>();
   for (const pairing of deps.registry.pairingLog(club, fromMs, toMs)) {
     const start = Math.max(fromMs, pairing.fromMs);
-    const end = Math.min(toMs, pairing.toMs ?? toMs);
-    if (end <= start || start >= (joined.get(pairing.athlete) ?? Number.POSITIVE_INFINITY)) continue;
-    if ((await deps.timeSeries.countPoints({ club, device: pairing.device, fromMs: start, toMs: end })) > 0)
-      joined.set(pairing.athlete, start);
+    const end = Math.min(toMs, pairing.toMs ?? toMs, joined.get(pairing.athlete) ?? Number.POSITIVE_INFINITY);
+    if (end <= start) continue;
+    const first = await deps.timeSeries.firstPointMs({ club, device: pairing.device, fromMs: start, toMs: end });
+    if (first !== null) joined.set(pairing.athlete, first);
   }
   return [...joined]
     .map(([athlete, joinedMs]) => ({ athlete, joinedMs }))

@@ -95,13 +95,15 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
   }
 
   async countPoints(filter: PointFilter): Promise<number> {
-    const kinds: readonly SampleKind[] = filter.kind ? [filter.kind] : SAMPLE_KINDS;
-    const where = tagConditions({ club: filter.club, athlete: filter.athlete, device: filter.device });
-    if (filter.fromMs !== undefined) where.push(`time >= ${Math.trunc(filter.fromMs)}ms`);
-    if (filter.toMs !== undefined) where.push(`time < ${Math.trunc(filter.toMs)}ms`);
-    const influxql = `SELECT sum(${quoteIdentifier(SAMPLE_COUNT_FIELD)}) FROM ${kinds.map(quoteIdentifier).join(', ')} WHERE ${where.join(' AND ')}`;
-    const series = await this.query(influxql);
+    const series = await this.query(`SELECT sum(${quoteIdentifier(SAMPLE_COUNT_FIELD)}) ${fromWhereOf(filter)}`);
     return series.reduce((total, one) => total + Number(one.values[0]?.[1] ?? 0), 0);
+  }
+
+  async firstPointMs(filter: PointFilter): Promise<number | null> {
+    // first() answers the time of the earliest point, one series per measurement (kind).
+    const series = await this.query(`SELECT first(${quoteIdentifier(SAMPLE_COUNT_FIELD)}) ${fromWhereOf(filter)}`);
+    const times = series.map((one) => Number(one.values[0]?.[0])).filter((time) => Number.isFinite(time));
+    return times.length > 0 ? Math.min(...times) : null;
   }
 
   /** GDPR erasure: DROP SERIES on 1.x, the delete API on 2.x. */
@@ -253,4 +255,13 @@ function toInfluxPoint(stored: StoredPoint): Point {
     else point.stringField(name, value);
   }
   return point;
+}
+
+/** The FROM and WHERE of a point filter: its kinds as measurements, its tags, its time range. */
+function fromWhereOf(filter: PointFilter): string {
+  const kinds: readonly SampleKind[] = filter.kind ? [filter.kind] : SAMPLE_KINDS;
+  const where = tagConditions({ club: filter.club, athlete: filter.athlete, device: filter.device });
+  if (filter.fromMs !== undefined) where.push(`time >= ${Math.trunc(filter.fromMs)}ms`);
+  if (filter.toMs !== undefined) where.push(`time < ${Math.trunc(filter.toMs)}ms`);
+  return `FROM ${kinds.map(quoteIdentifier).join(', ')} WHERE ${where.join(' AND ')}`;
 }

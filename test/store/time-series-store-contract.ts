@@ -75,6 +75,20 @@ export function describeTimeSeriesStoreContract(name: string, newStore: () => Pr
       expect(await store.countPoints({ club: 'demo', device: 'hrm-1', fromMs: T0 + 1, toMs: T0 + 60_000 })).toBe(0);
     });
 
+    it('tells when a device’s first point in a range was taken, across kinds (a session’s late joiner)', async () => {
+      const store = await newStore();
+      await store.writePoints([
+        { club: 'demo', device: 'hrm-1', athlete: null, kind: 'battery', timeMs: T0 + 4000, fields: { batteryPercent: 50 } },
+        hr(T0 + 7000, 120, null, 'hrm-1'),
+        hr(T0 + 2000, 110, null, 'hrm-2'),
+        { ...hr(T0 + 1000, 100, null, 'hrm-1'), club: 'other' },
+      ]);
+      expect(await store.firstPointMs({ club: 'demo', device: 'hrm-1', fromMs: T0, toMs: T0 + 60_000 })).toBe(T0 + 4000);
+      expect(await store.firstPointMs({ club: 'demo', device: 'hrm-1', fromMs: T0 + 5000, toMs: T0 + 60_000 })).toBe(T0 + 7000);
+      expect(await store.firstPointMs({ club: 'demo', device: 'hrm-1', fromMs: T0 + 8000, toMs: T0 + 60_000 })).toBeNull();
+      expect(await store.firstPointMs({ club: 'demo', device: 'hrm-3', fromMs: T0, toMs: T0 + 60_000 })).toBeNull();
+    });
+
     it('counts a heart-rate point without skin contact (no heartRateBpm) and leaves it out of the average', async () => {
       const store = await newStore();
       await store.writePoints([hr(T0, 100), { ...hr(T0 + 1000, 0), fields: { contact: 0 } }, hr(T0 + 2000, 110)]);
