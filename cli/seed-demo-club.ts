@@ -23,9 +23,9 @@ export function seedDemoClub(stores: Pick<Stores, 'registry' | 'accounts'>, memb
   registry.upsertClub(DEMO_CLUB, 'Demo Club');
   for (const member of members) {
     registry.upsertMember(DEMO_CLUB, { id: member.id, name: member.name, restHrBpm: member.restHrBpm, maxHrBpm: member.maxHrBpm });
-    registry.upsertDevice(DEMO_CLUB, member.deviceId, `HRM of ${member.name}`);
-    // Paired from the epoch: a simulation that backfills the past finds its samples attributed too.
-    registry.pairDevice(DEMO_CLUB, member.deviceId, member.id, 0);
+    // Each member's own strap, paired from the epoch: a simulation that backfills the past finds its samples attributed too.
+    if (!registry.hasDevice(DEMO_CLUB, member.deviceId))
+      registry.createDevice(DEMO_CLUB, { id: member.deviceId, profile: 'heart_rate', label: `HRM of ${member.name}`, owner: member.id }, 0);
   }
   return createDemoAccounts(stores, members[0]!);
 }

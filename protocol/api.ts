@@ -48,6 +48,7 @@ export const HistoryResponse = z.object({
   max: z.array(z.number().nullable()),
   count: z.array(z.number()),
 });
+export type HistoryResponse = z.infer<typeof HistoryResponse>;
 
 export const HeartRateZone = z.number().int().min(0).max(5);
 

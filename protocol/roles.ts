@@ -1,15 +1,8 @@
 import { z } from 'zod';
+import { CLUB_ROLES } from './role-sets.ts';
 
-/**
- * Roles a person holds in one club. An athlete is a member (sees only themselves); a coach runs the
- * club's sessions and sees its members; an admin also manages its people and gateways; a partner is a
- * sports-tech start-up, whose access is its own demo club, as its admin. Platform admins (a flag on the
- * user, not a club role) run the installation.
- */
-export const ClubRole = z.enum(['admin', 'coach', 'athlete', 'partner']);
+export { MANAGER_ROLES, STAFF_ROLES } from './role-sets.ts';
+
+/** A person's role in one club (protocol/role-sets.ts says what each may do). */
+export const ClubRole = z.enum(CLUB_ROLES);
 export type ClubRole = z.infer<typeof ClubRole>;
-
-/** Roles that see every member of their club and its live view. */
-export const STAFF_ROLES: readonly ClubRole[] = ['admin', 'coach', 'partner'];
-/** Roles that manage their club's people, invitations and gateway credentials. */
-export const MANAGER_ROLES: readonly ClubRole[] = ['admin', 'partner'];

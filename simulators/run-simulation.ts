@@ -99,9 +99,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       if (tickMs - lastDevicesMs >= DEVICES_EVERY_MS) {
         lastDevicesMs = tickMs;
         await gateway.publishDevices(
-          simulatedClass.athletes.map((athlete) => ({
+          simulatedClass.athletes.map((athlete, index) => ({
             id: athlete.member.deviceId,
             name: `HRM ${athlete.member.name}`,
+            // Spread over a room: near the gateway to its far end (the walk-in screen sorts by it).
+            rssiDbm: -42 - ((index * 7) % 48),
             batteryPercent: Math.floor(athlete.batteryPercent),
             connected: true,
             lastSeenMs: tickMs,

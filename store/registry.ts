@@ -224,13 +224,6 @@ export class Registry {
     return this.getDevice(club, device.id, nowMs)!;
   }
 
-  /** The demo seed's and older callers' way: a pool device with a label, created or relabelled. */
-  upsertDevice(club: ClubId, id: DeviceId, label: string | null): void {
-    this.db
-      .prepare('INSERT INTO devices (club_id, id, name) VALUES (?, ?, ?) ON CONFLICT (club_id, id) DO UPDATE SET name = excluded.name')
-      .run(club, id, label);
-  }
-
   /** A new owner is paired from now on (ending the current pairing); back to the pool ends the owner's. */
   updateDevice(
     club: ClubId,

@@ -1,10 +1,9 @@
-import type { Me } from '../../protocol/api.ts';
+import type { Page } from './pages.ts';
 import { apiGet, apiSend } from './session.ts';
 
 // What a club's admins (and a partner in its demo club) manage from the page: invitations and gateway
 // credentials. The API decides who may; the page only hides what the person cannot use.
 
-const section = document.querySelector<HTMLElement>('#admin')!;
 const inviteForm = document.querySelector<HTMLFormElement>('#invite')!;
 const inviteResult = document.querySelector<HTMLElement>('#invite-result')!;
 const gatewayForm = document.querySelector<HTMLFormElement>('#gateway-add')!;
@@ -18,17 +17,11 @@ interface GatewayView {
   revokedMs: number | null;
 }
 
-export function managesClub(me: Me, club: string): boolean {
-  return (
-    me.user.platformAdmin ||
-    me.memberships.some((membership) => membership.club === club && (membership.role === 'admin' || membership.role === 'partner'))
-  );
-}
+export const adminPage: Page = {
+  open: (context) => showAdmin(context.base),
+};
 
-export async function showAdmin(me: Me, club: string): Promise<void> {
-  section.hidden = !managesClub(me, club);
-  if (section.hidden) return;
-  const base = `/api/v1/clubs/${encodeURIComponent(club)}`;
+async function showAdmin(base: string): Promise<void> {
   const { athletes } = await apiGet<{ athletes: { id: string; name: string }[] }>(`${base}/athletes`);
   const memberSelect = inviteForm.querySelector<HTMLSelectElement>('select[name=athlete]')!;
   memberSelect.replaceChildren(

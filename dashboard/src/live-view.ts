@@ -64,6 +64,7 @@ function renderTile(tile: LiveAthlete): void {
 }
 
 function renderTiles(update: LiveUpdate): void {
+  for (const listener of updateListeners) listener(update);
   for (const tile of update.athletes) renderTile(tile);
   const live = update.athletes.filter((tile) => tile.state === 'live').length;
   summary.textContent = `${live}/${update.athletes.length} live · ${new Date(update.serverTimeMs).toLocaleTimeString()}`;
@@ -116,13 +117,19 @@ function appendFrame(message: Frame): void {
 }
 
 let source: EventSource | null = null;
+const updateListeners = new Set<(update: LiveUpdate) => void>();
+
+/** Calls back with every update of the club's live stream (the sessions page shows who is live); returns the unsubscribe. */
+export function onLiveUpdate(listener: (update: LiveUpdate) => void): () => void {
+  updateListeners.add(listener);
+  return () => updateListeners.delete(listener);
+}
 
 /** Shows one club's live view (replacing any other). */
 export function showLive(club: string): void {
   source?.close();
   tilesElement.replaceChildren();
   tileElements.clear();
-  document.querySelector<HTMLElement>('#live')!.hidden = false;
   source = new EventSource(`/api/v1/clubs/${encodeURIComponent(club)}/live`);
   source.addEventListener('open', () => connection.classList.add('open'));
   source.addEventListener('error', () => connection.classList.remove('open'));

@@ -1,10 +1,16 @@
 import './styles.css';
 import type { Me } from '../../protocol/api.ts';
-import { showAdmin } from './admin-view.ts';
+import { adminPage } from './admin-view.ts';
+import { historyPage } from './history-view.ts';
 import { showLive } from './live-view.ts';
+import { contextOf, showPages } from './pages.ts';
+import { pairingPage } from './pairing-view.ts';
+import { rosterPage } from './roster-view.ts';
 import { acceptInvitation, logIn, logOut, readInvitation, whoAmI } from './session.ts';
+import { sessionsPage } from './sessions-view.ts';
 
-// The page: log in (or accept an invitation), then the live view of one of the person's clubs.
+// The page: log in (or accept an invitation), then one of the person's clubs: its live view, and for
+// staff its sessions, pairing and roster pages.
 
 const loginForm = document.querySelector<HTMLFormElement>('#login')!;
 const invitationForm = document.querySelector<HTMLFormElement>('#invitation')!;
@@ -40,7 +46,14 @@ function enter(me: Me): void {
   const watch = (club: string) => {
     clubName.textContent = `· ${club}`;
     showLive(club);
-    void showAdmin(me, club);
+    showPages(contextOf(me, club), {
+      live: { open: () => undefined },
+      sessions: sessionsPage,
+      pairing: pairingPage,
+      roster: rosterPage,
+      history: historyPage,
+      admin: adminPage,
+    });
   };
   clubSelect.onchange = () => watch(clubSelect.value);
   watch(clubs[0]!);

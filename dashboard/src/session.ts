@@ -29,19 +29,26 @@ export async function acceptInvitation(token: string, name: string, password: st
 const post = <T>(url: string, body: unknown): Promise<T> => apiSend<T>('POST', url, body);
 
 /** A write to the API; rejects with the API's message. */
-export async function apiSend<T = unknown>(method: 'POST' | 'DELETE', url: string, body?: unknown): Promise<T> {
-  const response = await fetch(url, {
-    method,
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
+export async function apiSend<T = unknown>(method: 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown): Promise<T> {
+  return answerOf<T>(
+    await fetch(url, {
+      method,
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    }),
+  );
+}
+
+/** A file sent as it is (a roster spreadsheet): its bytes, so the API can tell UTF-8 from what is not. */
+export async function apiUpload<T>(url: string, file: Blob, contentType: string): Promise<T> {
+  return answerOf<T>(await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body: file }));
+}
+
+async function answerOf<T>(response: Response): Promise<T> {
   const answer = response.status === 204 ? ({} as T) : ((await response.json()) as T & { message?: string });
   if (!response.ok) throw new Error((answer as { message?: string }).message ?? `failed (${response.status})`);
   return answer;
 }
 
 export async function apiGet<T>(url: string): Promise<T> {
-  const response = await fetch(url);
-  const answer = (await response.json()) as T & { message?: string };
-  if (!response.ok) throw new Error(answer.message ?? `failed (${response.status})`);
-  return answer;
+  return answerOf<T>(await fetch(url));
 }

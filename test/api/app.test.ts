@@ -20,7 +20,7 @@ describe('HTTP API', () => {
     const stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
     stores.registry.upsertClub('demo', 'Demo');
     stores.registry.upsertMember('demo', { id: 'ann', name: 'Ann', restHrBpm: 50, maxHrBpm: 190 });
-    stores.registry.upsertDevice('demo', 'hrm-1', 'strap');
+    stores.registry.createDevice('demo', { id: 'hrm-1', profile: 'heart_rate', label: 'strap' });
     stores.registry.pairDevice('demo', 'hrm-1', 'ann', 0);
     await stores.timeSeries.writePoints(
       [0, 1, 2, 3].map((s) => ({

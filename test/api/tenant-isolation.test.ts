@@ -81,8 +81,7 @@ describe('tenant isolation over every route', () => {
       ['club-a', 'hrm-bob', 'bob'],
       ['club-b', 'hrm-b', 'zoe'],
     ] as const) {
-      registry.upsertDevice(club, device, null);
-      registry.pairDevice(club, device, member, 0);
+      registry.createDevice(club, { id: device, profile: 'heart_rate', owner: member }, 0);
     }
     await stores.timeSeries.writePoints(
       [0, 1, 2].flatMap((s) => [

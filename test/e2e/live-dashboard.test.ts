@@ -107,6 +107,7 @@ describe.skipIf(!hasChromium)('live dashboard in Chromium', () => {
     await page.fill('#login input[name=email]', 'admin@demo.example');
     await page.fill('#login input[name=password]', adminPassword);
     await page.click('#login button[type=submit]');
+    await page.click('#pages button[data-page="admin"]');
     await page.waitForSelector('[data-testid="admin"]:not([hidden])');
 
     await page.fill('#invite input[name=email]', 'newcomer@demo.example');

@@ -20,8 +20,7 @@ describe('a gateway told to hold only paired devices', () => {
       ['sim-hrm-001', 'ann'],
       ['sim-hrm-002', 'bob'],
     ] as const) {
-      registry.upsertDevice(DEMO_CLUB, device, null);
-      registry.pairDevice(DEMO_CLUB, device, member, 0);
+      registry.createDevice(DEMO_CLUB, { id: device, profile: 'heart_rate', owner: member }, 0);
     }
     const scenario = await startScenario({
       // Logged in as gateway gw-1 of the demo club: the API knows it by the same credentials.

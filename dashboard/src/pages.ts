@@ -1,0 +1,69 @@
+import type { Me } from '../../protocol/api.ts';
+import { MANAGER_ROLES, STAFF_ROLES } from '../../protocol/role-sets.ts';
+
+// The page's sections and the tabs between them. Which tabs a person sees follows their role in the club;
+// the API decides what they may actually do.
+
+/** Who is looking at which club. */
+export interface ClubContext {
+  club: string;
+  /** `/api/v1/clubs/{club}`. */
+  base: string;
+  me: Me;
+  staff: boolean;
+  manager: boolean;
+  /** The athlete the person is, in this club. */
+  athlete: string | null;
+}
+
+export interface Page {
+  /** Shows its data (again); polling pages start polling. */
+  open(context: ClubContext): Promise<void> | void;
+  /** Stops what open started. */
+  close?(): void;
+}
+
+export function contextOf(me: Me, club: string): ClubContext {
+  const membership = me.memberships.find((candidate) => candidate.club === club);
+  return {
+    club,
+    base: `/api/v1/clubs/${encodeURIComponent(club)}`,
+    me,
+    staff: me.user.platformAdmin || (membership !== undefined && STAFF_ROLES.includes(membership.role)),
+    manager: me.user.platformAdmin || (membership !== undefined && MANAGER_ROLES.includes(membership.role)),
+    athlete: membership?.role === 'athlete' ? membership.athlete : null,
+  };
+}
+
+const nav = document.querySelector<HTMLElement>('#pages')!;
+let current: { id: string; page: Page } | null = null;
+let context: ClubContext | null = null;
+
+/** The tabs of one person in one club; opens the page in the address (#sessions), or the live view. */
+export function showPages(club: ClubContext, pages: Record<string, Page>): void {
+  context = club;
+  nav.hidden = false;
+  for (const tab of nav.querySelectorAll<HTMLButtonElement>('button[data-page]')) {
+    tab.hidden = (tab.dataset.staff !== undefined && !club.staff) || (tab.dataset.manager !== undefined && !club.manager);
+    tab.onclick = () => {
+      location.hash = tab.dataset.page!;
+    };
+  }
+  const openFromAddress = () => {
+    const asked = location.hash.slice(1);
+    const tab = nav.querySelector<HTMLButtonElement>(`button[data-page="${CSS.escape(asked)}"]`);
+    open(tab && !tab.hidden && pages[asked] ? asked : 'live', pages);
+  };
+  window.onhashchange = openFromAddress;
+  current?.page.close?.();
+  current = null;
+  openFromAddress();
+}
+
+function open(id: string, pages: Record<string, Page>): void {
+  current?.page.close?.();
+  for (const section of document.querySelectorAll<HTMLElement>('main > .page, main > #live')) section.hidden = section.id !== id;
+  for (const tab of nav.querySelectorAll<HTMLButtonElement>('button[data-page]')) tab.classList.toggle('active', tab.dataset.page === id);
+  current = { id, page: pages[id]! };
+  void current.page.open(context!);
+}
