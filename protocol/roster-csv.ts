@@ -106,7 +106,7 @@ function toAthlete(cells: Record<string, string>): AthleteCreate | string {
     maxHrBpm: number(cells.max_hr_bpm),
     consentMs: consentOf(cells.consent),
   };
-  if (candidate.consentMs === 'invalid') return `consent "${cells.consent}": yes, no, or the date it was given (2026-09-01)`;
+  if (candidate.consentMs === 'invalid') return `consent "${cells.consent}": yes, no, or the date it was given as YYYY-MM-DD (2026-09-01)`;
   const parsed = AthleteCreate.safeParse(Object.fromEntries(Object.entries(candidate).filter(([, value]) => value !== undefined)));
   if (parsed.success) return parsed.data;
   return parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'row')}: ${issue.message}`).join('; ');
@@ -119,8 +119,11 @@ function consentOf(value: string | undefined): number | null | undefined | 'inva
   if (!value) return undefined;
   if (isYes(value)) return Date.now();
   if (/^(no|n|false|0|non|nein)$/i.test(value)) return null;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? 'invalid' : date;
+  // Only YYYY-MM-DD: 01/09/2026 is the 1st of September in Europe and the 9th of January in the US.
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return 'invalid';
+  const date = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+  return new Date(date).toISOString().startsWith(value) ? date : 'invalid';
 }
 
 /** RFC 4180 records with the line each starts on; the delimiter is read from the header line. */

@@ -91,8 +91,9 @@ export const Session = z.object({
   id: SessionId,
   title: Name,
   group: GroupId.nullable(),
-  /** The coach (a user id) who runs it. */
+  /** The coach (a user id) who runs it, and their name. */
   coach: z.string().nullable(),
+  coachName: z.string().nullable(),
   startMs: z.number(),
   /** null while it runs; stopping it freezes its participants and time range for the report. */
   stopMs: z.number().nullable(),
@@ -100,7 +101,16 @@ export const Session = z.object({
 });
 export type Session = z.infer<typeof Session>;
 export const SessionStart = z.object({ title: Name, group: GroupId.nullable().optional() }).strict();
-export const SessionPatch = z.object({ title: Name }).strict();
+export const SessionPatch = z.object({ title: Name, group: GroupId.nullable() }).partial().strict();
+/** A page of a club's sessions, newest first: the next page starts before the last one's startMs. */
+export const SessionListQuery = z
+  .object({
+    beforeMs: z.coerce.number().int().min(0).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
+/** The loaner log over at most this long a range (a month of a club's check-ins). */
+export const PAIRING_LOG_MAX_RANGE_MS = 31 * 86_400_000;
 
 export const Pairing = z.object({
   /** "{device}@{fromMs}": a pairing is one device worn from one moment. */
@@ -125,7 +135,11 @@ export const PairingCreate = z
 export const PairingLogQuery = z
   .object({ fromMs: z.coerce.number().int().min(0), toMs: z.coerce.number().int().min(0) })
   .strict()
-  .refine((query) => query.toMs > query.fromMs, { message: 'toMs must be after fromMs', path: ['toMs'] });
+  .refine((query) => query.toMs > query.fromMs, { message: 'toMs must be after fromMs', path: ['toMs'] })
+  .refine((query) => query.toMs - query.fromMs <= PAIRING_LOG_MAX_RANGE_MS, {
+    message: 'at most 31 days at a time',
+    path: ['toMs'],
+  });
 
 /** A device the gateways hear that nobody wears: for the walk-in pairing screen. */
 export const NearbyDevice = z.object({

@@ -4,11 +4,15 @@ import type { Group, Session } from '../protocol/roster.ts';
 import type { SqliteDatabase } from './database.ts';
 import { RosterError } from './registry.ts';
 
+/** A session with the name of its coach (who may have left: then only the id). */
+const SESSION_SELECT = 'SELECT s.*, u.name AS coach_name FROM sessions s LEFT JOIN users u ON u.id = s.coach_user_id';
+
 interface SessionRow {
   id: string;
   title: string;
   group_id: string | null;
   coach_user_id: string | null;
+  coach_name: string | null;
   start_ms: number;
   stop_ms: number | null;
 }
@@ -79,6 +83,7 @@ export class ClubSessions {
   /** Starts a session now. */
   startSession(club: ClubId, session: { title: string; group: string | null; coach: string | null }, nowMs = Date.now()): Session {
     if (session.group && !this.getGroup(club, session.group)) throw new RosterError('not-found', `no group "${session.group}"`);
+    if (this.runningSession(club)) throw new RosterError('conflict', 'a session is running already: stop it first');
     const id = `s_${randomBytes(9).toString('base64url')}`;
     this.db
       .prepare('INSERT INTO sessions (club_id, id, title, group_id, coach_user_id, start_ms, stop_ms) VALUES (?, ?, ?, ?, ?, ?, NULL)')
@@ -104,8 +109,34 @@ export class ClubSessions {
     })();
   }
 
-  renameSession(club: ClubId, id: string, title: string): Session | null {
-    this.db.prepare('UPDATE sessions SET title = ? WHERE club_id = ? AND id = ?').run(title, club, id);
+  /** A participant added to a stopped session (late attachment); an earlier joining time wins. */
+  addParticipant(club: ClubId, session: string, athlete: AthleteId, joinedMs: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO session_participants (club_id, session_id, athlete_id, joined_ms) VALUES (?, ?, ?, ?)
+         ON CONFLICT (club_id, session_id, athlete_id) DO UPDATE SET joined_ms = MIN(joined_ms, excluded.joined_ms)`,
+      )
+      .run(club, session, athlete, joinedMs);
+  }
+
+  /** Stopped sessions that overlap a time range. */
+  stoppedSessionsOverlapping(club: ClubId, fromMs: number, toMs: number): Session[] {
+    const rows = this.db
+      .prepare(`${SESSION_SELECT} WHERE s.club_id = ? AND s.stop_ms IS NOT NULL AND s.start_ms < ? AND s.stop_ms > ? ORDER BY s.start_ms`)
+      .all(club, toMs, fromMs) as SessionRow[];
+    return rows.map((row) => this.toSession(club, row));
+  }
+
+  /** The session running now, if any (a club runs one at a time: stopping it hands the pool belts back). */
+  runningSession(club: ClubId): Session | null {
+    const row = this.db.prepare(`${SESSION_SELECT} WHERE s.club_id = ? AND s.stop_ms IS NULL`).get(club) as SessionRow | undefined;
+    return row ? this.toSession(club, row) : null;
+  }
+
+  updateSession(club: ClubId, id: string, patch: { title?: string; group?: string | null }): Session | null {
+    if (patch.group && !this.getGroup(club, patch.group)) throw new RosterError('not-found', `no group "${patch.group}"`);
+    if (patch.title !== undefined) this.db.prepare('UPDATE sessions SET title = ? WHERE club_id = ? AND id = ?').run(patch.title, club, id);
+    if (patch.group !== undefined) this.db.prepare('UPDATE sessions SET group_id = ? WHERE club_id = ? AND id = ?').run(patch.group, club, id);
     return this.getSession(club, id);
   }
 
@@ -114,15 +145,15 @@ export class ClubSessions {
   }
 
   getSession(club: ClubId, id: string): Session | null {
-    const row = this.db.prepare('SELECT * FROM sessions WHERE club_id = ? AND id = ?').get(club, id) as SessionRow | undefined;
+    const row = this.db.prepare(`${SESSION_SELECT} WHERE s.club_id = ? AND s.id = ?`).get(club, id) as SessionRow | undefined;
     return row ? this.toSession(club, row) : null;
   }
 
-  /** The club's sessions, newest first. */
-  listSessions(club: ClubId, limit = 100): Session[] {
+  /** The club's sessions, newest first, a page at a time (those that started before beforeMs). */
+  listSessions(club: ClubId, page: { limit?: number; beforeMs?: number } = {}): Session[] {
     const rows = this.db
-      .prepare('SELECT * FROM sessions WHERE club_id = ? ORDER BY start_ms DESC LIMIT ?')
-      .all(club, limit) as SessionRow[];
+      .prepare(`${SESSION_SELECT} WHERE s.club_id = ? AND s.start_ms < ? ORDER BY s.start_ms DESC LIMIT ?`)
+      .all(club, page.beforeMs ?? Number.MAX_SAFE_INTEGER, page.limit ?? 100) as SessionRow[];
     return rows.map((row) => this.toSession(club, row));
   }
 
@@ -137,6 +168,7 @@ export class ClubSessions {
       title: row.title,
       group: row.group_id,
       coach: row.coach_user_id,
+      coachName: row.coach_name,
       startMs: row.start_ms,
       stopMs: row.stop_ms,
       participants,

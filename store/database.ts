@@ -150,6 +150,10 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE members;
   ALTER TABLE devices ADD COLUMN profile TEXT NOT NULL DEFAULT 'heart_rate';
   ALTER TABLE devices ADD COLUMN owner_athlete_id TEXT;
+  -- Before the roster, a device was its wearer's own strap: the member it is paired with now owns it.
+  UPDATE devices SET owner_athlete_id = (
+    SELECT member_id FROM pairings p WHERE p.club_id = devices.club_id AND p.device_id = devices.id AND p.to_ms IS NULL
+    ORDER BY p.from_ms DESC LIMIT 1);
   CREATE INDEX pairings_by_member ON pairings (club_id, member_id, from_ms);
   CREATE TABLE athlete_groups (
     club_id TEXT NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,

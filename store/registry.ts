@@ -90,6 +90,10 @@ export class Registry {
   /** Creates an athlete; a RosterError('conflict') when the id is taken. */
   createAthlete(club: ClubId, athlete: AthleteCreate, nowMs = Date.now()): Athlete {
     if (this.hasMember(club, athlete.id)) throw new RosterError('conflict', `athlete "${athlete.id}" exists already`);
+    // The pairing log of a removed athlete stays (those samples are still theirs): a new person under the
+    // same id would inherit their history.
+    if (this.db.prepare('SELECT 1 FROM pairings WHERE club_id = ? AND member_id = ? LIMIT 1').get(club, athlete.id))
+      throw new RosterError('conflict', `id "${athlete.id}" belonged to an athlete removed earlier: choose another`);
     this.db
       .prepare(
         `INSERT INTO athletes (club_id, id, name, display_name, birth_year, sex, weight_kg, rest_hr_bpm, max_hr_bpm, consent_ms, created_ms)
@@ -157,13 +161,27 @@ export class Registry {
     return this.getAthlete(club, id, nowMs);
   }
 
-  /** Removes the athlete and their pairing log (their samples stay under the devices; erasure is its own operation). */
-  deleteAthlete(club: ClubId, id: AthleteId): boolean {
+  /**
+   * Removes the athlete from the roster: what they wear now ends, their own devices go to the pool, and
+   * the logins and invitations that were them lose this club. Their pairing log stays, closed: the
+   * samples are still theirs (nobody can claim them by backdating a pairing, and their id is not given
+   * to someone else); erasing those is its own operation.
+   */
+  deleteAthlete(club: ClubId, id: AthleteId, nowMs = Date.now()): boolean {
     return this.db.transaction(() => {
-      this.db.prepare('DELETE FROM pairings WHERE club_id = ? AND member_id = ?').run(club, id);
+      if (!this.hasMember(club, id)) return false;
+      this.db.prepare('UPDATE pairings SET to_ms = ? WHERE club_id = ? AND member_id = ? AND to_ms IS NULL').run(nowMs, club, id);
+      this.db.prepare('DELETE FROM pairings WHERE club_id = ? AND member_id = ? AND to_ms <= from_ms').run(club, id);
       this.db.prepare('UPDATE devices SET owner_athlete_id = NULL WHERE club_id = ? AND owner_athlete_id = ?').run(club, id);
+      this.db.prepare("DELETE FROM memberships WHERE club_id = ? AND role = 'athlete' AND athlete_id = ?").run(club, id);
+      this.db.prepare('DELETE FROM invitations WHERE club_id = ? AND athlete_id = ? AND accepted_ms IS NULL').run(club, id);
       return this.db.prepare('DELETE FROM athletes WHERE club_id = ? AND id = ?').run(club, id).changes > 0;
     })();
+  }
+
+  /** Runs several registry writes as one: all of them or none. */
+  atomically<T>(work: () => T): T {
+    return this.db.transaction(work)();
   }
 
   hasMember(club: ClubId, id: AthleteId): boolean {
@@ -296,8 +314,10 @@ export class Registry {
           'SELECT member_id AS member, from_ms AS fromMs, to_ms AS toMs FROM pairings WHERE club_id = ? AND device_id = ? AND (to_ms IS NULL OR to_ms > ?)',
         )
         .all(club, device, from) as { member: string; fromMs: number; toMs: number | null }[];
-      const other = overlapping.find((pairing) => pairing.member !== athlete && pairing.fromMs < nowMs);
+      const other = overlapping.find((pairing) => pairing.member !== athlete);
       if (from < nowMs && other) throw new RosterError('conflict', `device "${device}" was worn by "${other.member}" in that time`);
+      // Someone else put it on this very millisecond: a hand-over now would erase their pairing.
+      if (other && other.fromMs >= from) throw new RosterError('conflict', `device "${device}" was just paired with "${other.member}"`);
       const own = overlapping.filter((pairing) => pairing.member === athlete);
       if (own.some((pairing) => pairing.toMs === null && pairing.fromMs <= from)) return; // already worn since then
       this.db
@@ -316,12 +336,21 @@ export class Registry {
     })();
   }
 
-  /** Ends the device's current pairing; false when nobody wore it. */
+  /** Ends the device's current pairing at a time (one that started after it is left alone); false when nobody wore it. */
   endPairing(club: ClubId, device: DeviceId, atMs = Date.now()): boolean {
     return (
-      this.db.prepare('UPDATE pairings SET to_ms = ? WHERE club_id = ? AND device_id = ? AND to_ms IS NULL').run(atMs, club, device)
-        .changes > 0
+      this.db
+        .prepare('UPDATE pairings SET to_ms = ? WHERE club_id = ? AND device_id = ? AND to_ms IS NULL AND from_ms < ?')
+        .run(atMs, club, device, atMs).changes > 0
     );
+  }
+
+  /** When the device was last taken off (the end of its latest pairing), or null. */
+  lastTakenOffMs(club: ClubId, device: DeviceId): number | null {
+    const row = this.db.prepare('SELECT MAX(to_ms) AS t FROM pairings WHERE club_id = ? AND device_id = ?').get(club, device) as {
+      t: number | null;
+    };
+    return row.t;
   }
 
   /** Who wore this device at that time; null for a device nobody was paired with. */

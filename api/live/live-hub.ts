@@ -95,7 +95,7 @@ export class LiveHub {
     };
   }
 
-  /** Devices heard that nobody wears, for the walk-in pairing screen (api/routes/roster-routes.ts). */
+  /** Devices heard that nobody wears, for the walk-in pairing screen (api/routes/pairing-routes.ts). */
   nearby(club: string, worn: ReadonlySet<string>, registered: ReadonlySet<string>): NearbyDevice[] {
     return this.clubs.get(club)?.nearby(worn, registered, Date.now()) ?? [];
   }

@@ -4,6 +4,9 @@ import type { Api, ApiDeps } from '../app.ts';
 import { requireAthleteAccess, requireClubAccess } from '../auth/club-access.ts';
 import { ApiError } from '../errors.ts';
 
+/** Pairings one history query gathers (each is a query of its own on InfluxDB). */
+const MAX_WEAR_INTERVALS = 2000;
+
 /** One member's history: staff see anyone in their club, an athlete sees themselves. */
 export function registerHistoryRoutes(app: Api, deps: ApiDeps): void {
   app.get(
@@ -23,6 +26,8 @@ export function registerHistoryRoutes(app: Api, deps: ApiDeps): void {
       }
       // Whose samples they are comes from the pairing log: a pairing made late attributes earlier samples too.
       const wear = deps.registry.wearIntervals(club, athlete, fromMs, toMs);
+      if (wear.length > MAX_WEAR_INTERVALS)
+        throw new ApiError('SC_ERR_VALIDATION', `${wear.length} pairings in that range: ask for ${MAX_WEAR_INTERVALS} at most (a shorter range)`);
       const series = await deps.timeSeries.queryRange({ club, wear, kind, field, fromMs, toMs, bucketMs: bucket });
       return { athlete, kind, field, ...series };
     },

@@ -5,6 +5,7 @@ import { NearbyDevice, Pairing, PairingCreate, PairingLogQuery } from '../../pro
 import type { Api, ApiDeps, ApiSettings } from '../app.ts';
 import { requireClubAccess, requireUser } from '../auth/club-access.ts';
 import { ApiError } from '../errors.ts';
+import { joinStoppedSessions } from './session-participants.ts';
 
 /**
  * The three ways a wearable gets its wearer at the club, all run by staff: an athlete's own strap (a
@@ -12,6 +13,9 @@ import { ApiError } from '../errors.ts';
  * athlete), and a walk-in (the nearby devices nobody wears, with their heart rate, so the athlete
  * recognises theirs; pairing one the club does not know registers it as the athlete's own).
  */
+/** How far back a late pairing may attach samples: the day's sessions, not an old history. */
+export const MAX_BACKDATE_MS = 24 * 3_600_000;
+
 export function registerPairingRoutes(app: Api, deps: ApiDeps, settings: ApiSettings): void {
   const writeLimit = { rateLimit: { max: settings.writesPerMinute, timeWindow: 60_000 } };
 
@@ -35,11 +39,20 @@ export function registerPairingRoutes(app: Api, deps: ApiDeps, settings: ApiSett
       const nowMs = Date.now();
       if (fromMs !== undefined && fromMs > nowMs)
         throw new ApiError('SC_ERR_VALIDATION', 'fromMs is in the future: a pairing starts now or earlier');
-      // A walk-in's strap the club does not know yet becomes theirs: paired again whenever it shows up.
-      if (!deps.registry.hasDevice(club, device))
-        deps.registry.createDevice(club, { id: device, profile: 'heart_rate', owner: athlete }, nowMs);
-      deps.registry.pairDevice(club, device, athlete, fromMs ?? nowMs, nowMs);
+      if (fromMs !== undefined && fromMs < nowMs - MAX_BACKDATE_MS)
+        throw new ApiError('SC_ERR_VALIDATION', 'fromMs is more than a day ago: late attachment covers the day’s sessions');
+      const owner = deps.registry.getDevice(club, device, nowMs)?.owner;
+      if (owner && owner !== athlete)
+        throw new ApiError('SC_ERR_CONFLICT', `device "${device}" is "${owner}"’s own: give it to the pool or to them on the roster first`);
+      deps.registry.atomically(() => {
+        // A walk-in's strap the club does not know yet becomes theirs: paired again whenever it shows up.
+        if (!deps.registry.hasDevice(club, device))
+          deps.registry.createDevice(club, { id: device, profile: 'heart_rate', owner: athlete }, fromMs ?? nowMs);
+        deps.registry.pairDevice(club, device, athlete, fromMs ?? nowMs, nowMs);
+      });
       deps.accounts.audit({ actor: requireUser(request).user.id, action: 'device-paired', club, subject: `${device} → ${athlete}` });
+      // Samples attached from before now join the athlete to the sessions that stopped meanwhile.
+      if (fromMs !== undefined) await joinStoppedSessions(deps, club, { device, athlete, fromMs, toMs: nowMs });
       const pairing = deps.registry.pairingLog(club, nowMs, nowMs + 1).find((candidate) => candidate.device === device);
       return reply.status(201).send(pairing!);
     },
@@ -51,6 +64,9 @@ export function registerPairingRoutes(app: Api, deps: ApiDeps, settings: ApiSett
     async (request, reply) => {
       const { club, device } = request.params;
       requireClubAccess(request, club, 'staff');
+      const owner = deps.registry.getDevice(club, device)?.owner;
+      if (owner)
+        throw new ApiError('SC_ERR_CONFLICT', `device "${device}" is "${owner}"’s own, worn whenever it shows up: give it to the pool on the roster`);
       if (!deps.registry.endPairing(club, device)) throw new ApiError('SC_ERR_NOT_FOUND', 'nobody wears this device');
       deps.accounts.audit({ actor: requireUser(request).user.id, action: 'pairing-ended', club, subject: device });
       return reply.status(204).send();
@@ -67,17 +83,13 @@ export function registerPairingRoutes(app: Api, deps: ApiDeps, settings: ApiSett
       const worn = new Set(devices.filter((device) => device.athlete !== null).map((device) => device.id));
       const nowMs = Date.now();
       const nearby = deps.live.nearby(club, worn, new Set(devices.map((device) => device.id)));
-      // Samples from before a belt's last wearer took it off stay theirs: a late pairing can start only after.
-      const lastTakenOff = new Map<string, number>();
-      const since = Math.min(nowMs, ...nearby.map((device) => device.unpairedSinceMs ?? nowMs));
-      for (const pairing of deps.registry.pairingLog(club, since, nowMs + 1))
-        if (pairing.toMs !== null) lastTakenOff.set(pairing.device, Math.max(pairing.toMs, lastTakenOff.get(pairing.device) ?? 0));
+      // Samples from before a belt's last wearer took it off stay theirs, and late attachment reaches back a
+      // day at most: an offer to attach starts after both.
       return {
         devices: nearby.map((device) => {
-          const takenOff = lastTakenOff.get(device.id);
-          return device.unpairedSinceMs !== null && takenOff !== undefined && takenOff > device.unpairedSinceMs
-            ? { ...device, unpairedSinceMs: takenOff }
-            : device;
+          if (device.unpairedSinceMs === null) return device;
+          const takenOff = device.known ? (deps.registry.lastTakenOffMs(club, device.id) ?? 0) : 0;
+          return { ...device, unpairedSinceMs: Math.max(device.unpairedSinceMs, takenOff, nowMs - MAX_BACKDATE_MS) };
         }),
       };
     },

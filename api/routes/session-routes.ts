@@ -1,31 +1,23 @@
 import { z } from 'zod';
 import { ClubParams, NoBody, NoQuery } from '../../protocol/api.ts';
-import { Group, GroupCreate, GroupId, GroupPatch, Session, SessionId, SessionPatch, SessionStart } from '../../protocol/roster.ts';
+import {
+  Group,
+  GroupCreate,
+  GroupId,
+  GroupPatch,
+  Session,
+  SessionId,
+  SessionListQuery,
+  SessionPatch,
+  SessionStart,
+} from '../../protocol/roster.ts';
 import type { Api, ApiDeps, ApiSettings } from '../app.ts';
 import { requireClubAccess, requireUser } from '../auth/club-access.ts';
 import { ApiError } from '../errors.ts';
+import { participantsOf } from './session-participants.ts';
 
 const GroupParams = ClubParams.extend({ group: GroupId });
 const SessionParams = ClubParams.extend({ session: SessionId });
-
-/**
- * Who took part in a time range: athletes who wore a device that sent samples in it, each joining with
- * their first sample (a late joiner shows as such). A session's participants while it runs, frozen when
- * it stops.
- */
-async function participantsOf(deps: ApiDeps, club: string, fromMs: number, toMs: number): Promise<Session['participants']> {
-  const joined = new Map<string, number>();
-  for (const pairing of deps.registry.pairingLog(club, fromMs, toMs)) {
-    const start = Math.max(fromMs, pairing.fromMs);
-    const end = Math.min(toMs, pairing.toMs ?? toMs, joined.get(pairing.athlete) ?? Number.POSITIVE_INFINITY);
-    if (end <= start) continue;
-    const first = await deps.timeSeries.firstPointMs({ club, device: pairing.device, fromMs: start, toMs: end });
-    if (first !== null) joined.set(pairing.athlete, first);
-  }
-  return [...joined]
-    .map(([athlete, joinedMs]) => ({ athlete, joinedMs }))
-    .sort((a, b) => a.joinedMs - b.joinedMs || a.athlete.localeCompare(b.athlete));
-}
 
 /** Groups (classes, teams) and sessions: staff run them; an athlete sees the sessions they took part in. */
 export function registerSessionRoutes(app: Api, deps: ApiDeps, settings: ApiSettings): void {
@@ -93,10 +85,10 @@ export function registerSessionRoutes(app: Api, deps: ApiDeps, settings: ApiSett
 
   app.get(
     '/api/v1/clubs/:club/sessions',
-    { schema: { params: ClubParams, querystring: NoQuery, response: { 200: z.object({ sessions: z.array(Session) }) } } },
+    { schema: { params: ClubParams, querystring: SessionListQuery, response: { 200: z.object({ sessions: z.array(Session) }) } } },
     async (request) => {
       const access = requireClubAccess(request, request.params.club, 'member');
-      const sessions = deps.sessions.listSessions(request.params.club);
+      const sessions = deps.sessions.listSessions(request.params.club, request.query);
       if (access.staff) return { sessions };
       // An athlete sees the sessions they took part in (the stopped ones: a running one is the coach's to show).
       return { sessions: sessions.filter((session) => session.participants.some((participant) => participant.athlete === access.athlete)) };
@@ -138,7 +130,8 @@ export function registerSessionRoutes(app: Api, deps: ApiDeps, settings: ApiSett
     async (request) => {
       const { club, session: id } = request.params;
       requireClubAccess(request, club, 'staff');
-      const session = deps.sessions.renameSession(club, id, request.body.title) ?? notFound('no such session');
+      const session = deps.sessions.updateSession(club, id, request.body) ?? notFound('no such session');
+      audit(request, 'session-updated', club, id);
       return withParticipants(club, session);
     },
   );
@@ -163,10 +156,12 @@ export function registerSessionRoutes(app: Api, deps: ApiDeps, settings: ApiSett
       const { club, session: id } = request.params;
       requireClubAccess(request, club, 'staff');
       const session = deps.sessions.getSession(club, id) ?? notFound('no such session');
-      if (session.stopMs !== null) throw new ApiError('SC_ERR_CONFLICT', 'this session has stopped already');
+      const stoppedAlready = () => new ApiError('SC_ERR_CONFLICT', 'this session has stopped already');
+      if (session.stopMs !== null) throw stoppedAlready();
+      const participants = await participantsOf(deps, club, session.startMs, Date.now() + 1);
+      // The stop time is taken after the store answered: a check-in meanwhile belongs to the next session.
       const nowMs = Date.now();
-      const participants = await participantsOf(deps, club, session.startMs, nowMs + 1);
-      deps.sessions.stopSession(club, id, participants, nowMs);
+      if (!deps.sessions.stopSession(club, id, participants, nowMs)) throw stoppedAlready();
       for (const device of deps.registry.listDevices(club, nowMs))
         if (device.owner === null && device.athlete !== null) deps.registry.endPairing(club, device.id, nowMs);
       audit(request, 'session-stopped', club, id);

@@ -86,12 +86,15 @@ async function renderRoster(context: ClubContext): Promise<void> {
         from === undefined || from === 0 ? null : clockTime(from),
       ]);
       row.dataset.device = device.id;
-      row.insertCell().append(
-        button(device.owner === null ? 'Hand back' : 'Unpair', async () => {
-          await report(() => apiSend('DELETE', `${context.base}/pairings/${encodeURIComponent(device.id)}`));
-          await refresh();
-        }),
-      );
+      // An athlete's own strap stays theirs (the roster page gives it to someone else or to the pool).
+      if (device.owner !== null) row.insertCell().textContent = 'own strap';
+      else
+        row.insertCell().append(
+          button('Hand back', async () => {
+            await report(() => apiSend('DELETE', `${context.base}/pairings/${encodeURIComponent(device.id)}`));
+            await refresh();
+          }),
+        );
       return row;
     }),
   );

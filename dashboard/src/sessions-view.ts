@@ -74,6 +74,7 @@ async function render(context: ClubContext): Promise<void> {
     running.dataset.session = session.id;
     running.querySelector('.title')!.textContent = session.title;
     running.querySelector('.meta')!.textContent = [
+      session.coachName,
       session.group ? (groupNames.get(session.group) ?? session.group) : null,
       `since ${clockTime(session.startMs)}`,
       duration(Date.now() - session.startMs),
@@ -101,6 +102,7 @@ async function render(context: ClubContext): Promise<void> {
       .map((session) => {
         const row = rowOf([
           session.title,
+          session.coachName,
           session.group ? (groupNames.get(session.group) ?? session.group) : null,
           dateTime(session.startMs),
           duration(session.stopMs! - session.startMs),

@@ -72,9 +72,12 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
 
   async queryRange(query: RangeQuery): Promise<AggregatedSeries> {
     const field = quoteIdentifier(query.field);
-    // InfluxQL cannot OR time ranges: one query per wear interval, their buckets added up after.
-    const parts = await Promise.all(
-      wearWithin(query).map(async (wear) => {
+    // InfluxQL cannot OR time ranges: one query per wear interval (a few at a time, so a long history of
+    // pool-belt sessions does not flood the server), their buckets added up after.
+    const parts = await mapConcurrently(
+      wearWithin(query),
+      QUERIES_IN_FLIGHT,
+      async (wear) => {
         const where = [
           ...tagConditions({ club: query.club, device: wear.device }),
           `time >= ${Math.trunc(wear.fromMs)}ms`,
@@ -89,7 +92,7 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
           ([t, sum, count, min, max]) =>
             [t as number, { sum: sum ?? 0, count: count ?? 0, min: min ?? Number.NaN, max: max ?? Number.NaN }] as const,
         );
-      }),
+      },
     );
     return toDenseSeries(query, mergeBuckets(parts.flat()));
   }
@@ -264,4 +267,21 @@ function fromWhereOf(filter: PointFilter): string {
   if (filter.fromMs !== undefined) where.push(`time >= ${Math.trunc(filter.fromMs)}ms`);
   if (filter.toMs !== undefined) where.push(`time < ${Math.trunc(filter.toMs)}ms`);
   return `FROM ${kinds.map(quoteIdentifier).join(', ')} WHERE ${where.join(' AND ')}`;
+}
+
+/** Wear intervals queried at once for one history. */
+const QUERIES_IN_FLIGHT = 4;
+
+/** fn over every item, at most `limit` at a time, results in the items' order. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }

@@ -7,6 +7,7 @@ import { openStores, type Stores } from '../../cli/open-stores.ts';
 import type { DevicesMessage } from '../../protocol/mqtt/gateway-state.ts';
 import type { TelemetryMessage } from '../../protocol/mqtt/telemetry.ts';
 import { buildDevicesTopic, buildTelemetryTopic } from '../../protocol/mqtt/topics.ts';
+import type { NearbyDevice } from '../../protocol/roster.ts';
 import type { StoredPoint } from '../../store/time-series-store.ts';
 import { useEmbeddedBroker } from '../helpers/emulated-gateway.ts';
 import { sessionCookie } from '../helpers/sessions.ts';
@@ -28,7 +29,7 @@ describe('pairing and session routes', () => {
   const as = {} as Record<'admin' | 'coach' | 'ann' | 'bob' | 'cleo' | 'otherClubCoach', string>;
   const call = (who: keyof typeof as, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
     app.inject({ method, url: `/api/v1/clubs/riverside${url}`, headers: { cookie: as[who] }, ...(payload ? { payload } : {}) });
-  /** Heart-rate samples as ingest stores them: under the device, with no athlete (the pairing log says whose). */
+  /** Heart-rate samples stored under the device (ingest also tags the wearer at arrival; history reads the pairing log, not the tag). */
   const stored = (device: string, times: number[], bpm = 120) =>
     stores.timeSeries.writePoints(
       times.map(
@@ -96,7 +97,10 @@ describe('pairing and session routes', () => {
       await gatewayHears('hrm-bob', 110, -40); // Bob's own strap: worn, so not offered
       const nearby = await waitFor(async () => {
         const devices = (await call('coach', 'GET', '/nearby-devices')).json().devices;
-        return devices.length >= 2 ? devices : null;
+        // Both messages of both devices have arrived (the devices list and the telemetry travel separately).
+        const complete =
+          devices.length >= 2 && devices.every((device: NearbyDevice) => device.rssiDbm !== null && device.heartRateBpm !== null);
+        return complete ? devices : null;
       });
       expect(nearby).toEqual([
         expect.objectContaining({ id: WALK_IN, heartRateBpm: 97, rssiDbm: -48, known: false, unpairedSinceMs: expect.any(Number) }),
@@ -143,10 +147,31 @@ describe('pairing and session routes', () => {
       expect(overAnn.json().message).toMatch(/worn by "ann"/);
     });
 
+    it('leave an athlete’s own strap theirs, and attach samples of the day only', async () => {
+      const taken = await call('coach', 'POST', '/pairings', { device: 'hrm-bob', athlete: 'ann' });
+      expect(taken.statusCode).toBe(409);
+      expect(taken.json().message).toMatch(/"bob"’s own/);
+      expect((await call('coach', 'DELETE', '/pairings/hrm-bob')).statusCode).toBe(409);
+      expect(stores.registry.getDevice('riverside', 'hrm-bob')!.athlete).toBe('bob');
+      const longAgo = await call('coach', 'POST', '/pairings', { device: 'belt-2', athlete: 'ann', fromMs: Date.now() - 25 * 3_600_000 });
+      expect(longAgo.statusCode).toBe(400);
+      expect(longAgo.json().message).toMatch(/more than a day ago/);
+    });
+
+    it('register a walk-in’s strap only when the pairing itself is accepted', async () => {
+      // A strap removed from the roster, whose log still says Bob wore it an hour ago.
+      stores.registry.createDevice('riverside', { id: 'old-strap', profile: 'heart_rate' }, Date.now() - 3_600_000);
+      stores.registry.pairDevice('riverside', 'old-strap', 'bob', Date.now() - 3_600_000);
+      stores.registry.deleteDevice('riverside', 'old-strap');
+      const claim = await call('coach', 'POST', '/pairings', { device: 'old-strap', athlete: 'cleo', fromMs: Date.now() - 7_200_000 });
+      expect(claim.statusCode).toBe(409);
+      expect(stores.registry.hasDevice('riverside', 'old-strap')).toBe(false);
+    });
+
     it('are staff’s to hand out', async () => {
       expect((await call('ann', 'POST', '/pairings', { device: 'belt-2', athlete: 'ann' })).statusCode).toBe(403);
       expect((await call('otherClubCoach', 'POST', '/pairings', { device: 'belt-2', athlete: 'ann' })).statusCode).toBe(404);
-      expect((await call('ann', 'GET', `/pairings?fromMs=0&toMs=${Date.now()}`)).statusCode).toBe(403);
+      expect((await call('ann', 'GET', `/pairings?fromMs=${Date.now() - 3_600_000}&toMs=${Date.now()}`)).statusCode).toBe(403);
       expect((await call('ann', 'DELETE', '/pairings/belt-1')).statusCode).toBe(403);
       expect(stores.registry.getDevice('riverside', 'belt-2')!.athlete).toBeNull();
     });
@@ -164,6 +189,7 @@ describe('pairing and session routes', () => {
       ]);
       expect(belt1[0].toMs).toBeLessThanOrEqual(belt1[1].fromMs);
       expect((await call('coach', 'GET', '/pairings?fromMs=10&toMs=5')).statusCode).toBe(400);
+      expect((await call('coach', 'GET', `/pairings?fromMs=0&toMs=${Date.now()}`)).json().message).toMatch(/31 days/);
       await call('coach', 'DELETE', '/pairings/belt-1');
     });
   });
@@ -197,6 +223,11 @@ describe('pairing and session routes', () => {
       expect(response.json()).toMatchObject({ title: 'Tuesday intervals', group: 'masters', stopMs: null, participants: [] });
       expect(response.json().startMs).toBeGreaterThanOrEqual(before);
       expect(response.json().coach).toEqual(expect.any(String));
+      expect(response.json().coachName).toMatch(/^Person \d+$/);
+      // One at a time: stopping a session hands every pool belt back.
+      const second = await call('coach', 'POST', '/sessions', { title: 'Another one' });
+      expect(second.statusCode).toBe(409);
+      expect(second.json().message).toMatch(/running already/);
       expect((await call('coach', 'POST', '/sessions', { title: 'x', group: 'nope' })).statusCode).toBe(404);
       expect((await call('ann', 'POST', '/sessions', { title: 'My own' })).statusCode).toBe(403);
     });
@@ -241,7 +272,31 @@ describe('pairing and session routes', () => {
       expect((await call('otherClubCoach', 'GET', `/sessions/${session}`)).statusCode).toBe(404);
     });
 
-    it('are renamed by staff and deleted by the club’s admin', async () => {
+    it('gain a walk-in whose strap was paired after the stop, with what it sent during the session', async () => {
+      const { startMs, stopMs } = (await call('coach', 'GET', `/sessions/${session}`)).json();
+      await stored('C0:FF:EE:00:00:02', [startMs + 20]);
+      const paired = await call('coach', 'POST', '/pairings', { device: 'C0:FF:EE:00:00:02', athlete: 'cleo', fromMs: startMs });
+      expect(paired.statusCode).toBe(201);
+      const after = (await call('coach', 'GET', `/sessions/${session}`)).json();
+      expect(after.stopMs).toBe(stopMs);
+      expect(after.participants).toContainEqual({ athlete: 'cleo', joinedMs: startMs + 20 });
+      expect((await call('cleo', 'GET', `/sessions/${session}`)).statusCode).toBe(200);
+    });
+
+    it('are listed a page at a time, newest first', async () => {
+      const next = (await call('coach', 'POST', '/sessions', { title: 'Thursday easy' })).json();
+      expect((await call('coach', 'POST', `/sessions/${next.id}/stop`)).statusCode).toBe(200);
+      const first = (await call('coach', 'GET', '/sessions?limit=1')).json().sessions;
+      expect(first.map((one: { id: string }) => one.id)).toEqual([next.id]);
+      const rest = (await call('coach', 'GET', `/sessions?limit=10&beforeMs=${first[0].startMs}`)).json().sessions;
+      expect(rest.map((one: { id: string }) => one.id)).toEqual([session]);
+      expect((await call('coach', 'GET', '/sessions?limit=100000')).statusCode).toBe(400);
+      expect((await call('admin', 'DELETE', `/sessions/${next.id}`)).statusCode).toBe(204);
+    });
+
+    it('are renamed and regrouped by staff, and deleted by the club’s admin', async () => {
+      expect((await call('coach', 'PATCH', `/sessions/${session}`, { group: null })).json().group).toBeNull();
+      expect((await call('coach', 'PATCH', `/sessions/${session}`, { group: 'nope' })).statusCode).toBe(404);
       const renamed = await call('coach', 'PATCH', `/sessions/${session}`, { title: 'Tuesday 4×8 min' });
       expect(renamed.json().title).toBe('Tuesday 4×8 min');
       expect((await call('ann', 'PATCH', `/sessions/${session}`, { title: 'Mine now' })).statusCode).toBe(403);

@@ -154,8 +154,13 @@ describe('roster routes', () => {
     it('are removed by the club’s admin only, with their pairings, while their samples stay under the device', async () => {
       await call('coach', 'POST', '/athletes', { id: 'gus', name: 'Gus' });
       await call('coach', 'POST', '/devices', { id: 'hrm-gus', owner: 'gus' });
+      const gusLogin = sessionCookie(stores, { membership: { club: 'riverside', role: 'athlete', athlete: 'gus' } });
       expect((await call('coach', 'DELETE', '/athletes/gus')).statusCode).toBe(403);
       expect((await call('admin', 'DELETE', '/athletes/gus')).statusCode).toBe(204);
+      // The login that was Gus loses the club: nobody later given the id "gus" would be theirs to read.
+      const asGus = await app.inject({ url: '/api/v1/clubs/riverside/athletes', headers: { cookie: gusLogin } });
+      expect(asGus.statusCode).toBe(404);
+      expect((await call('coach', 'POST', '/athletes', { id: 'gus', name: 'New Gus' })).statusCode).toBe(409);
       expect((await call('admin', 'GET', '/athletes/gus')).statusCode).toBe(404);
       expect((await call('admin', 'DELETE', '/athletes/gus')).statusCode).toBe(404);
       expect((await call('coach', 'GET', '/devices/hrm-gus')).json()).toMatchObject({ owner: null, athlete: null });

@@ -185,7 +185,7 @@ describe('tenant isolation over every route', () => {
       body: { owner: null },
     },
     { route: 'DELETE /api/v1/clubs/:club/devices/:device', url: '/api/v1/clubs/club-b/devices/hrm-b', method: 'DELETE' },
-    { route: 'GET /api/v1/clubs/:club/pairings', url: `/api/v1/clubs/club-b/pairings?fromMs=0&toMs=${T0 + 60_000}` },
+    { route: 'GET /api/v1/clubs/:club/pairings', url: `/api/v1/clubs/club-b/pairings?fromMs=${T0}&toMs=${T0 + 60_000}` },
     {
       route: 'POST /api/v1/clubs/:club/pairings',
       url: '/api/v1/clubs/club-b/pairings',

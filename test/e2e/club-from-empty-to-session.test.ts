@@ -195,7 +195,7 @@ describe.skipIf(!hasChromium)('a club from empty to a running session, in Chromi
     });
     expect(beforePairing).toBeGreaterThan(0);
     // Up to a few seconds ago, so both counts see the same stored samples.
-    const untilMs = Date.now() - 3000;
+    const untilMs = Date.now() - 5000;
     const history = await page.evaluate(
       async ([fromMs, toMs]) => {
         const response = await fetch(`/api/v1/clubs/harbour/athletes/ines/history?fromMs=${fromMs}&toMs=${toMs}&bucket=1h`);

@@ -16,6 +16,13 @@ describe('a roster spreadsheet saved as CSV', () => {
     expect(rows[0]!.athlete).toEqual({ id: 'ann', name: 'Ann', maxHrBpm: 185 });
   });
 
+  it('takes consent as yes, no, or a date written YYYY-MM-DD, never a date that reads differently across countries', () => {
+    const { rows, errors } = parseRosterCsv('id,name,consent\na,A,2026-09-01\nb,B,no\nc,C,01/09/2026\nd,D,2026-02-30\n');
+    expect(rows.map((row) => row.athlete.consentMs)).toEqual([Date.UTC(2026, 8, 1), null]);
+    expect(errors.map((error) => error.line)).toEqual([4, 5]);
+    expect(errors[0]!.reason).toMatch(/YYYY-MM-DD/);
+  });
+
   it('says what is wrong with an empty file or one without a header it knows', () => {
     expect(parseRosterCsv('').errors).toEqual([{ line: 1, reason: expect.stringMatching(/empty/) }]);
     expect(parseRosterCsv('name\nAnn\n').errors).toEqual([{ line: 1, reason: expect.stringMatching(/id and name are required/) }]);

@@ -52,6 +52,27 @@ describe('the pairing log', () => {
     expect(log()).toEqual([{ device: 'belt-1', athlete: 'ann', fromMs: T0, toMs: null }]);
   });
 
+  it('refuses a hand-over in the very millisecond someone else put the device on', () => {
+    registry.pairDevice('club', 'belt-1', 'ann', T0, T0);
+    expect(() => registry.pairDevice('club', 'belt-1', 'bob', T0, T0)).toThrow(/just paired with "ann"/);
+    expect(log()).toEqual([{ device: 'belt-1', athlete: 'ann', fromMs: T0, toMs: null }]);
+  });
+
+  it('ends a pairing at a stop time without touching one that began after it', () => {
+    registry.pairDevice('club', 'belt-1', 'ann', T0 + MINUTE, T0 + MINUTE);
+    expect(registry.endPairing('club', 'belt-1', T0)).toBe(false);
+    expect(log()).toEqual([{ device: 'belt-1', athlete: 'ann', fromMs: T0 + MINUTE, toMs: null }]);
+  });
+
+  it('keeps a removed athlete’s wear closed in the log: nobody claims those samples, and the id is not reused', () => {
+    registry.pairDevice('club', 'belt-1', 'ann', T0, T0);
+    expect(registry.deleteAthlete('club', 'ann', T0 + 10 * MINUTE)).toBe(true);
+    expect(log()).toEqual([{ device: 'belt-1', athlete: 'ann', fromMs: T0, toMs: T0 + 10 * MINUTE }]);
+    expect(() => registry.pairDevice('club', 'belt-1', 'bob', T0 + 5 * MINUTE, T0 + 20 * MINUTE)).toThrow(/worn by "ann"/);
+    expect(() => registry.createAthlete('club', { id: 'ann', name: 'Another Ann' })).toThrow(/removed earlier/);
+    expect(registry.deleteAthlete('club', 'ann')).toBe(false);
+  });
+
   it('gives each athlete their wear intervals clipped to the range asked', () => {
     registry.pairDevice('club', 'belt-1', 'ann', T0, T0);
     registry.pairDevice('club', 'belt-1', 'bob', T0 + 30 * MINUTE, T0 + 30 * MINUTE);
@@ -72,7 +93,7 @@ describe('a club’s file from before the roster (schema 3)', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('keeps its members, devices and pairings, as athletes with measured maxima', () => {
+  it('keeps its members, devices and pairings: athletes with measured maxima, each strap its wearer’s own', () => {
     const file = join(dir, 'sport-connect.db');
     const old = new Database(file);
     for (const migration of MIGRATIONS.slice(0, 3)) old.exec(migration);
@@ -82,6 +103,7 @@ describe('a club’s file from before the roster (schema 3)', () => {
       .prepare('INSERT INTO members (club_id, id, name, rest_hr_bpm, max_hr_bpm) VALUES (?, ?, ?, ?, ?)')
       .run('club', 'ann', 'Ann', 50, 190);
     old.prepare('INSERT INTO devices (club_id, id, name) VALUES (?, ?, ?)').run('club', 'hrm-1', 'Strap 1');
+    old.prepare('INSERT INTO devices (club_id, id, name) VALUES (?, ?, ?)').run('club', 'spare', null);
     old
       .prepare('INSERT INTO pairings (club_id, device_id, member_id, from_ms, to_ms) VALUES (?, ?, ?, ?, NULL)')
       .run('club', 'hrm-1', 'ann', T0);
@@ -107,9 +129,10 @@ describe('a club’s file from before the roster (schema 3)', () => {
         id: 'hrm-1',
         profile: 'heart_rate',
         label: 'Strap 1',
-        owner: null,
+        owner: 'ann',
         athlete: 'ann',
       });
+      expect(registry.getDevice('club', 'spare', T0 + 1)).toMatchObject({ owner: null, athlete: null }); // worn by nobody: the pool's
       expect(registry.clubSettings('club')).toEqual({ id: 'club', name: 'Club', maxHrFormula: 'tanaka' });
       expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     } finally {
