@@ -136,7 +136,8 @@ export class ClubSessions {
   updateSession(club: ClubId, id: string, patch: { title?: string; group?: string | null }): Session | null {
     if (patch.group && !this.getGroup(club, patch.group)) throw new RosterError('not-found', `no group "${patch.group}"`);
     if (patch.title !== undefined) this.db.prepare('UPDATE sessions SET title = ? WHERE club_id = ? AND id = ?').run(patch.title, club, id);
-    if (patch.group !== undefined) this.db.prepare('UPDATE sessions SET group_id = ? WHERE club_id = ? AND id = ?').run(patch.group, club, id);
+    if (patch.group !== undefined)
+      this.db.prepare('UPDATE sessions SET group_id = ? WHERE club_id = ? AND id = ?').run(patch.group, club, id);
     return this.getSession(club, id);
   }
 

@@ -27,7 +27,10 @@ export function registerHistoryRoutes(app: Api, deps: ApiDeps): void {
       // Whose samples they are comes from the pairing log: a pairing made late attributes earlier samples too.
       const wear = deps.registry.wearIntervals(club, athlete, fromMs, toMs);
       if (wear.length > MAX_WEAR_INTERVALS)
-        throw new ApiError('SC_ERR_VALIDATION', `${wear.length} pairings in that range: ask for ${MAX_WEAR_INTERVALS} at most (a shorter range)`);
+        throw new ApiError(
+          'SC_ERR_VALIDATION',
+          `${wear.length} pairings in that range: ask for ${MAX_WEAR_INTERVALS} at most (a shorter range)`,
+        );
       const series = await deps.timeSeries.queryRange({ club, wear, kind, field, fromMs, toMs, bucketMs: bucket });
       return { athlete, kind, field, ...series };
     },

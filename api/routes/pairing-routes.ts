@@ -66,7 +66,10 @@ export function registerPairingRoutes(app: Api, deps: ApiDeps, settings: ApiSett
       requireClubAccess(request, club, 'staff');
       const owner = deps.registry.getDevice(club, device)?.owner;
       if (owner)
-        throw new ApiError('SC_ERR_CONFLICT', `device "${device}" is "${owner}"’s own, worn whenever it shows up: give it to the pool on the roster`);
+        throw new ApiError(
+          'SC_ERR_CONFLICT',
+          `device "${device}" is "${owner}"’s own, worn whenever it shows up: give it to the pool on the roster`,
+        );
       if (!deps.registry.endPairing(club, device)) throw new ApiError('SC_ERR_NOT_FOUND', 'nobody wears this device');
       deps.accounts.audit({ actor: requireUser(request).user.id, action: 'pairing-ended', club, subject: device });
       return reply.status(204).send();

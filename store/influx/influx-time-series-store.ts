@@ -74,26 +74,22 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
     const field = quoteIdentifier(query.field);
     // InfluxQL cannot OR time ranges: one query per wear interval (a few at a time, so a long history of
     // pool-belt sessions does not flood the server), their buckets added up after.
-    const parts = await mapConcurrently(
-      wearWithin(query),
-      QUERIES_IN_FLIGHT,
-      async (wear) => {
-        const where = [
-          ...tagConditions({ club: query.club, device: wear.device }),
-          `time >= ${Math.trunc(wear.fromMs)}ms`,
-          `time < ${Math.trunc(wear.toMs)}ms`,
-        ];
-        // Aggregation happens in the server; fill(none) returns only buckets with data, gaps become null below.
-        const influxql =
-          `SELECT sum(${field}), count(${field}), min(${field}), max(${field}) FROM ${quoteIdentifier(query.kind)} ` +
-          `WHERE ${where.join(' AND ')} GROUP BY time(${Math.trunc(query.bucketMs)}ms) fill(none)`;
-        const rows = (await this.query(influxql))[0]?.values ?? [];
-        return rows.map(
-          ([t, sum, count, min, max]) =>
-            [t as number, { sum: sum ?? 0, count: count ?? 0, min: min ?? Number.NaN, max: max ?? Number.NaN }] as const,
-        );
-      },
-    );
+    const parts = await mapConcurrently(wearWithin(query), QUERIES_IN_FLIGHT, async (wear) => {
+      const where = [
+        ...tagConditions({ club: query.club, device: wear.device }),
+        `time >= ${Math.trunc(wear.fromMs)}ms`,
+        `time < ${Math.trunc(wear.toMs)}ms`,
+      ];
+      // Aggregation happens in the server; fill(none) returns only buckets with data, gaps become null below.
+      const influxql =
+        `SELECT sum(${field}), count(${field}), min(${field}), max(${field}) FROM ${quoteIdentifier(query.kind)} ` +
+        `WHERE ${where.join(' AND ')} GROUP BY time(${Math.trunc(query.bucketMs)}ms) fill(none)`;
+      const rows = (await this.query(influxql))[0]?.values ?? [];
+      return rows.map(
+        ([t, sum, count, min, max]) =>
+          [t as number, { sum: sum ?? 0, count: count ?? 0, min: min ?? Number.NaN, max: max ?? Number.NaN }] as const,
+      );
+    });
     return toDenseSeries(query, mergeBuckets(parts.flat()));
   }
 
