@@ -1,6 +1,7 @@
 import { ConfigError } from '../protocol/env.ts';
 import { type Command, helpOf, parseCommandLine } from './command.ts';
 import { clubCommand, mosquittoConfigCommand, serviceCommand, userCommand } from './commands/account-commands.ts';
+import { analyzeCommand } from './commands/analyze-command.ts';
 import { apiCommand } from './commands/api-command.ts';
 import { athletesCommand } from './commands/athletes-command.ts';
 import { brokerCommand } from './commands/broker-command.ts';
@@ -19,6 +20,7 @@ const COMMANDS: Command[] = [
   apiCommand,
   simulateCommand,
   decodeCommand,
+  analyzeCommand,
   clubCommand,
   athletesCommand,
   userCommand,
