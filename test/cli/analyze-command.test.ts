@@ -22,13 +22,16 @@ const tenMinutes = Array.from({ length: 600 }, (_, second) => ({
 function fitOf(points: { timeMs: number; hr: number; rr: number[] }[]): Uint8Array {
   const encoder = new Encoder();
   const mesg = (fields: object) => fields as Mesg;
-  encoder.onMesg(Profile.MesgNum.FILE_ID!, mesg({
-    type: 'activity',
-    manufacturer: 'development',
-    product: 0,
-    timeCreated: new Date(T0),
-    serialNumber: 1,
-  });
+  encoder.onMesg(
+    Profile.MesgNum.FILE_ID!,
+    mesg({
+      type: 'activity',
+      manufacturer: 'development',
+      product: 0,
+      timeCreated: new Date(T0),
+      serialNumber: 1,
+    }),
+  );
   for (const point of points) {
     encoder.onMesg(Profile.MesgNum.RECORD!, mesg({ timestamp: new Date(point.timeMs), heartRate: point.hr }));
     if (point.rr.length) encoder.onMesg(Profile.MesgNum.HRV!, mesg({ time: point.rr.map((ms) => ms / 1000) }));
