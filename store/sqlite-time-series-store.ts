@@ -2,9 +2,12 @@ import type { SqliteDatabase } from './database.ts';
 import {
   type AggregatedSeries,
   type BucketSums,
+  type DeviceRange,
+  type HeartRateReading,
   mergeBuckets,
   type PointFilter,
   type RangeQuery,
+  rrIntervalsOf,
   type StoredPoint,
   type TimeSeriesStore,
   toDenseSeries,
@@ -17,6 +20,7 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
   private readonly upsert;
   private readonly aggregate;
   private readonly removeAthlete;
+  private readonly readHeartRates;
   private readonly writeAll;
 
   constructor(private readonly db: SqliteDatabase) {
@@ -36,6 +40,11 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
        GROUP BY t ORDER BY t`,
     );
     this.removeAthlete = db.prepare('DELETE FROM samples WHERE club_id = ? AND athlete_id = ?');
+    this.readHeartRates = db.prepare(
+      `SELECT time_ms AS timeMs, fields FROM samples
+       WHERE club_id = @club AND device_id = @device AND kind = 'heart_rate' AND time_ms >= @fromMs AND time_ms < @toMs
+       ORDER BY time_ms LIMIT @limit`,
+    );
     this.writeAll = db.transaction((points: readonly StoredPoint[]) => {
       for (const point of points) this.upsert.run({ ...point, fields: JSON.stringify(point.fields) });
     });
@@ -65,6 +74,15 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
 
   async firstPointMs(filter: PointFilter): Promise<number | null> {
     return (this.db.prepare(`SELECT MIN(time_ms) AS t FROM samples WHERE ${whereOf(filter)}`).get(filter) as { t: number | null }).t;
+  }
+
+  async heartRateReadings(range: DeviceRange, limit: number): Promise<HeartRateReading[]> {
+    const rows = this.readHeartRates.all({ ...range, limit }) as { timeMs: number; fields: string }[];
+    return rows.map((row) => {
+      const fields = JSON.parse(row.fields) as { heartRateBpm?: number; rrIntervalsMs?: string };
+      const rrIntervalsMs = rrIntervalsOf(fields.rrIntervalsMs);
+      return { timeMs: row.timeMs, heartRateBpm: fields.heartRateBpm ?? null, ...(rrIntervalsMs ? { rrIntervalsMs } : {}) };
+    });
   }
 
   async deleteAthlete(club: string, athlete: string): Promise<void> {

@@ -58,6 +58,28 @@ export interface PointFilter {
   toMs?: number;
 }
 
+export interface DeviceRange {
+  club: ClubId;
+  device: DeviceId;
+  /** [fromMs, toMs), epoch ms. */
+  fromMs: number;
+  toMs: number;
+}
+
+/** A heart-rate sample as stored: no heart rate when the strap had no skin contact. */
+export interface HeartRateReading {
+  timeMs: number;
+  heartRateBpm: number | null;
+  rrIntervalsMs?: number[];
+}
+
+/** The stored form of RR intervals (a comma-separated string field) back to numbers. */
+export function rrIntervalsOf(stored: unknown): number[] | undefined {
+  if (typeof stored !== 'string' || stored === '') return undefined;
+  const values = stored.split(',').map(Number);
+  return values.every((value) => Number.isFinite(value)) ? values : undefined;
+}
+
 export interface TimeSeriesStore {
   readonly name: string;
   /** Durable when the promise resolves. */
@@ -66,6 +88,8 @@ export interface TimeSeriesStore {
   countPoints(filter: PointFilter): Promise<number>;
   /** When the first point matching the filter was taken (a session's late joiner), or null for none. */
   firstPointMs(filter: PointFilter): Promise<number | null>;
+  /** One device's heart-rate samples in a time range, oldest first, at most `limit` (a session's report). */
+  heartRateReadings(range: DeviceRange, limit: number): Promise<HeartRateReading[]>;
   /** GDPR erasure: every point of one athlete of one club. */
   deleteAthlete(club: ClubId, athlete: AthleteId): Promise<void>;
   close(): Promise<void>;

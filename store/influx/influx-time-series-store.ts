@@ -4,9 +4,12 @@ import { SAMPLE_KINDS, type SampleKind } from '../../protocol/mqtt/telemetry.ts'
 import { isRetryableStatus, parseRetryAfterMs, StoreQueryError, StoreWriteError } from '../store-errors.ts';
 import {
   type AggregatedSeries,
+  type DeviceRange,
+  type HeartRateReading,
   mergeBuckets,
   type PointFilter,
   type RangeQuery,
+  rrIntervalsOf,
   type StoredPoint,
   type TimeSeriesStore,
   toDenseSeries,
@@ -103,6 +106,27 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
     const series = await this.query(`SELECT first(${quoteIdentifier(SAMPLE_COUNT_FIELD)}) ${fromWhereOf(filter)}`);
     const times = series.map((one) => Number(one.values[0]?.[0])).filter((time) => Number.isFinite(time));
     return times.length > 0 ? Math.min(...times) : null;
+  }
+
+  async heartRateReadings(range: DeviceRange, limit: number): Promise<HeartRateReading[]> {
+    const where = [
+      ...tagConditions({ club: range.club, device: range.device }),
+      `time >= ${Math.trunc(range.fromMs)}ms`,
+      `time < ${Math.trunc(range.toMs)}ms`,
+    ];
+    // The count field is in every point: a sample without skin contact (no heartRateBpm) still answers.
+    const influxql =
+      `SELECT heartRateBpm, rrIntervalsMs, ${quoteIdentifier(SAMPLE_COUNT_FIELD)} FROM ${quoteIdentifier('heart_rate')} ` +
+      `WHERE ${where.join(' AND ')} ORDER BY time LIMIT ${Math.trunc(limit)}`;
+    const rows = (await this.query(influxql))[0]?.values ?? [];
+    return rows.map(([time, heartRateBpm, rr]) => {
+      const rrIntervalsMs = rrIntervalsOf(rr);
+      return {
+        timeMs: time as number,
+        heartRateBpm: typeof heartRateBpm === 'number' ? heartRateBpm : null,
+        ...(rrIntervalsMs ? { rrIntervalsMs } : {}),
+      };
+    });
   }
 
   /** GDPR erasure: DROP SERIES on 1.x, the delete API on 2.x. */

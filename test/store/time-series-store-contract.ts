@@ -75,6 +75,23 @@ export function describeTimeSeriesStoreContract(name: string, newStore: () => Pr
       expect(await store.countPoints({ club: 'demo', device: 'hrm-1', fromMs: T0 + 1, toMs: T0 + 60_000 })).toBe(0);
     });
 
+    it('reads back one device’s heart rates with their RR intervals, a lost contact as no heart rate', async () => {
+      const store = await newStore();
+      await store.writePoints([
+        { ...hr(T0 + 2000, 120, null, 'hrm-1'), fields: { heartRateBpm: 120, rrIntervalsMs: '498.5,501' } },
+        hr(T0, 100, 'ann', 'hrm-1'),
+        { ...hr(T0 + 1000, 0, 'ann', 'hrm-1'), fields: { contact: 0 } },
+        hr(T0 + 1500, 150, 'bob', 'hrm-2'),
+        hr(T0 + 9000, 130, null, 'hrm-1'),
+      ]);
+      expect(await store.heartRateReadings({ club: 'demo', device: 'hrm-1', fromMs: T0, toMs: T0 + 5000 }, 1000)).toEqual([
+        { timeMs: T0, heartRateBpm: 100, rrIntervalsMs: [800, 810.5] },
+        { timeMs: T0 + 1000, heartRateBpm: null },
+        { timeMs: T0 + 2000, heartRateBpm: 120, rrIntervalsMs: [498.5, 501] },
+      ]);
+      expect(await store.heartRateReadings({ club: 'demo', device: 'hrm-1', fromMs: T0, toMs: T0 + 60_000 }, 2)).toHaveLength(2);
+    });
+
     it('tells when a device’s first point in a range was taken, across kinds (a session’s late joiner)', async () => {
       const store = await newStore();
       await store.writePoints([
