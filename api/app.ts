@@ -35,6 +35,7 @@ import type { Registry } from '../store/registry.ts';
 import { RosterError } from '../store/registry.ts';
 import { StoreQueryError } from '../store/store-errors.ts';
 import type { TimeSeriesStore } from '../store/time-series-store.ts';
+import type { TrainingLog } from '../store/training-log.ts';
 import { identify } from './auth/principal.ts';
 import { API_ERRORS, ApiError, type ApiErrorCode } from './errors.ts';
 import type { LiveHub } from './live/live-hub.ts';
@@ -52,6 +53,7 @@ export interface ApiDeps {
   accounts: Accounts;
   mqttAccounts: MqttAccounts;
   sessions: ClubSessions;
+  trainingLog: TrainingLog;
   timeSeries: TimeSeriesStore;
   deadLetters: DeadLetters;
   metricsRegistry: MetricsRegistry;

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Accounts } from '../store/accounts.ts';
 import { ClubSessions } from '../store/club-sessions.ts';
+import { TrainingLog } from '../store/training-log.ts';
 import { openDatabase, type SqliteDatabase } from '../store/database.ts';
 import { DeadLetters } from '../store/dead-letters.ts';
 import { InfluxTimeSeriesStore } from '../store/influx/influx-time-series-store.ts';
@@ -18,6 +19,7 @@ export interface Stores {
   accounts: Accounts;
   mqttAccounts: MqttAccounts;
   sessions: ClubSessions;
+  trainingLog: TrainingLog;
   timeSeries: TimeSeriesStore;
   deadLetters: DeadLetters;
   close(): Promise<void>;
@@ -46,6 +48,7 @@ export async function openStores(dataDir: string, config: StoreConfig, logger: L
       accounts: new Accounts(db),
       mqttAccounts: new MqttAccounts(db),
       sessions: new ClubSessions(db),
+      trainingLog: new TrainingLog(db),
       timeSeries,
       deadLetters: new DeadLetters(db),
       async close() {

@@ -8,6 +8,10 @@ export const MaxHrFormula = z.enum(['tanaka', 'fox', 'gellish']);
 export type MaxHrFormula = z.infer<typeof MaxHrFormula>;
 
 export const Sex = z.enum(['male', 'female']);
+/** How a club counts heart-rate zones: % of the maximum, or % of the heart-rate reserve (Karvonen). */
+export const ZoneModel = z.enum(['percent-max', 'reserve']);
+/** How an athlete appears on the club's shared screen: their display name, an alias, initials, or a coloured tile only. */
+export const ScreenPrivacy = z.enum(['name', 'alias', 'initials', 'colour']);
 const Name = z.string().trim().min(1).max(80);
 const thisYear = new Date().getUTCFullYear();
 
@@ -29,6 +33,13 @@ const AthleteProfile = {
   maxHrBpm: z.number().int().min(100).max(230).nullable(),
   /** When the athlete consented to the processing of their health data (GDPR art. 9); null: not (yet). */
   consentMs: z.number().int().min(0).nullable(),
+  /** The name the shared screen shows with screenPrivacy "alias". */
+  alias: Name.nullable(),
+  screenPrivacy: ScreenPrivacy,
+  /** Calories are not shown on the shared screen. */
+  screenHideKcal: z.boolean(),
+  /** Effort points a week the athlete aims for (their page counts the streak of weeks reaching it). */
+  weeklyPointsGoal: z.number().int().min(1).max(10_000).nullable(),
 };
 
 export const Athlete = z.object({
@@ -52,6 +63,10 @@ export const AthleteCreate = z
     restHrBpm: AthleteProfile.restHrBpm.optional(),
     maxHrBpm: AthleteProfile.maxHrBpm.optional(),
     consentMs: AthleteProfile.consentMs.optional(),
+    alias: AthleteProfile.alias.optional(),
+    screenPrivacy: AthleteProfile.screenPrivacy.optional(),
+    screenHideKcal: AthleteProfile.screenHideKcal.optional(),
+    weeklyPointsGoal: AthleteProfile.weeklyPointsGoal.optional(),
   })
   .strict();
 export type AthleteCreate = z.infer<typeof AthleteCreate>;
@@ -100,7 +115,14 @@ export const Session = z.object({
   participants: z.array(z.object({ athlete: AthleteId, joinedMs: z.number() })),
 });
 export type Session = z.infer<typeof Session>;
-export const SessionStart = z.object({ title: Name, group: GroupId.nullable().optional() }).strict();
+export const SessionStart = z
+  .object({
+    title: Name,
+    group: GroupId.nullable().optional(),
+    /** A session started late: it began this long ago (at most a day). Absent: now. */
+    startMs: z.number().int().min(0).optional(),
+  })
+  .strict();
 export const SessionPatch = z.object({ title: Name, group: GroupId.nullable() }).partial().strict();
 /** A page of a club's sessions, newest first: the next page starts before the last one's startMs. */
 export const SessionListQuery = z
@@ -111,6 +133,9 @@ export const SessionListQuery = z
   .strict();
 /** The loaner log over at most this long a range (a month of a club's check-ins). */
 export const PAIRING_LOG_MAX_RANGE_MS = 31 * 86_400_000;
+
+/** How far back a late pairing may attach samples, or a late session start reach: the day's sessions, not an old history. */
+export const MAX_BACKDATE_MS = 24 * 3_600_000;
 
 export const Pairing = z.object({
   /** "{device}@{fromMs}": a pairing is one device worn from one moment. */
@@ -155,5 +180,6 @@ export const NearbyDevice = z.object({
 });
 export type NearbyDevice = z.infer<typeof NearbyDevice>;
 
-export const ClubSettings = z.object({ id: ClubId, name: Name, maxHrFormula: MaxHrFormula });
-export const ClubSettingsPatch = z.object({ name: Name, maxHrFormula: MaxHrFormula }).partial().strict();
+export const ClubSettings = z.object({ id: ClubId, name: Name, maxHrFormula: MaxHrFormula, zoneModel: ZoneModel });
+export type ClubSettings = z.infer<typeof ClubSettings>;
+export const ClubSettingsPatch = z.object({ name: Name, maxHrFormula: MaxHrFormula, zoneModel: ZoneModel }).partial().strict();

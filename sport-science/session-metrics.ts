@@ -1,3 +1,4 @@
+import type { SessionMetrics } from '../protocol/reports.ts';
 import { KEYTEL_VALID_AGE_YEARS, KEYTEL_VALID_HR_BPM, keytelKcalPerMinute } from './energy-expenditure.ts';
 import { percentOfMax, type ZoneModel, zoneForPercent, zonePercent } from './heart-rate-zones.ts';
 import { rmssdMs, sdnnMs } from './rr-variability.ts';
@@ -21,25 +22,7 @@ export interface Physiology {
   maxHrBpm: number | null;
 }
 
-export interface SessionMetrics {
-  /** Time with heart-rate data (gaps and lost contact excluded). */
-  durationS: number;
-  avgHr: number | null;
-  maxHr: number | null;
-  /** Seconds in Z1…Z5 under the zone model. */
-  timeInZoneS: [number, number, number, number, number];
-  kcal: number | null;
-  trimpBanister: number | null;
-  trimpEdwards: number | null;
-  points: number | null;
-  rmssdMs: number | null;
-  sdnnMs: number | null;
-  hrr60Bpm: number | null;
-  /** A maximum heart rate sustained above the athlete's recorded one: a suggestion for the coach. */
-  suggestedMaxHrBpm: number | null;
-  /** Where a number rests on a model outside its validity, or could not be computed, and why. */
-  notes: string[];
-}
+export type { SessionMetrics };
 
 /** A sample covers the time until the next one, up to this: a longer silence is a gap, not effort. */
 export const MAX_SAMPLE_SPAN_MS = 5000;

@@ -189,6 +189,53 @@ export const MIGRATIONS: readonly string[] = [
     FOREIGN KEY (club_id, session_id) REFERENCES sessions(club_id, id) ON DELETE CASCADE
   ) WITHOUT ROWID;
   `,
+  // What coaches and members come for: the club's zone model, how each athlete shows on the shared
+  // screen, their weekly goal, each athlete's training log (club sessions and uploaded workouts, with
+  // their metrics), readiness checks, and opt-in challenges.
+  `
+  ALTER TABLE clubs ADD COLUMN zone_model TEXT NOT NULL DEFAULT 'percent-max';
+  ALTER TABLE athletes ADD COLUMN alias TEXT;
+  ALTER TABLE athletes ADD COLUMN screen_privacy TEXT NOT NULL DEFAULT 'name';
+  ALTER TABLE athletes ADD COLUMN screen_hide_kcal INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE athletes ADD COLUMN weekly_points_goal INTEGER;
+  ALTER TABLE sessions ADD COLUMN plan TEXT;
+  CREATE TABLE training_log (
+    club_id TEXT NOT NULL,
+    athlete_id TEXT NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('session', 'upload')),
+    source_id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    start_ms INTEGER NOT NULL,
+    metrics TEXT NOT NULL,
+    PRIMARY KEY (club_id, athlete_id, source, source_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX training_log_by_time ON training_log (club_id, athlete_id, start_ms);
+  CREATE TABLE readiness_checks (
+    club_id TEXT NOT NULL,
+    athlete_id TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    duration_s INTEGER NOT NULL,
+    rmssd_ms REAL NOT NULL,
+    rest_hr_bpm INTEGER NOT NULL,
+    PRIMARY KEY (club_id, athlete_id, at_ms)
+  ) WITHOUT ROWID;
+  CREATE TABLE challenges (
+    club_id TEXT NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    from_ms INTEGER NOT NULL,
+    to_ms INTEGER NOT NULL,
+    PRIMARY KEY (club_id, id)
+  ) WITHOUT ROWID;
+  CREATE TABLE challenge_entries (
+    club_id TEXT NOT NULL,
+    challenge_id TEXT NOT NULL,
+    athlete_id TEXT NOT NULL,
+    joined_ms INTEGER NOT NULL,
+    PRIMARY KEY (club_id, challenge_id, athlete_id),
+    FOREIGN KEY (club_id, challenge_id) REFERENCES challenges(club_id, id) ON DELETE CASCADE
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Opens (creating and migrating when needed) the embedded database file; ':memory:' for tests. */

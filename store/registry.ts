@@ -1,5 +1,5 @@
 import type { AthleteId, ClubId, DeviceId } from '../protocol/ids.ts';
-import type { Athlete, AthleteCreate, AthletePatch, Device, MaxHrFormula, Pairing } from '../protocol/roster.ts';
+import type { Athlete, AthleteCreate, AthletePatch, ClubSettings, Device, MaxHrFormula, Pairing } from '../protocol/roster.ts';
 import { estimateMaxHeartRate } from '../sport-science/max-heart-rate.ts';
 import type { SqliteDatabase } from './database.ts';
 import type { WearInterval } from './time-series-store.ts';
@@ -32,6 +32,10 @@ interface AthleteRow {
   rest_hr_bpm: number | null;
   max_hr_bpm: number | null;
   consent_ms: number | null;
+  alias: string | null;
+  screen_privacy: Athlete['screenPrivacy'];
+  screen_hide_kcal: number;
+  weekly_points_goal: number | null;
 }
 
 const NAME_ORDER = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
@@ -45,6 +49,10 @@ const ATHLETE_COLUMNS = {
   restHrBpm: 'rest_hr_bpm',
   maxHrBpm: 'max_hr_bpm',
   consentMs: 'consent_ms',
+  alias: 'alias',
+  screenPrivacy: 'screen_privacy',
+  screenHideKcal: 'screen_hide_kcal',
+  weeklyPointsGoal: 'weekly_points_goal',
 } as const satisfies Record<keyof AthletePatch, string>;
 
 /**
@@ -75,14 +83,17 @@ export class Registry {
     return this.db.prepare('SELECT 1 FROM clubs WHERE id = ?').get(id) !== undefined;
   }
 
-  clubSettings(id: ClubId): { id: ClubId; name: string; maxHrFormula: MaxHrFormula } | null {
-    const row = this.db.prepare('SELECT id, name, max_hr_formula AS maxHrFormula FROM clubs WHERE id = ?').get(id);
-    return (row as { id: string; name: string; maxHrFormula: MaxHrFormula } | undefined) ?? null;
+  clubSettings(id: ClubId): ClubSettings | null {
+    const row = this.db
+      .prepare('SELECT id, name, max_hr_formula AS maxHrFormula, zone_model AS zoneModel FROM clubs WHERE id = ?')
+      .get(id);
+    return (row as ClubSettings | undefined) ?? null;
   }
 
-  updateClub(id: ClubId, patch: { name?: string; maxHrFormula?: MaxHrFormula }): void {
+  updateClub(id: ClubId, patch: { name?: string; maxHrFormula?: MaxHrFormula; zoneModel?: ClubSettings['zoneModel'] }): void {
     if (patch.name !== undefined) this.db.prepare('UPDATE clubs SET name = ? WHERE id = ?').run(patch.name, id);
     if (patch.maxHrFormula !== undefined) this.db.prepare('UPDATE clubs SET max_hr_formula = ? WHERE id = ?').run(patch.maxHrFormula, id);
+    if (patch.zoneModel !== undefined) this.db.prepare('UPDATE clubs SET zone_model = ? WHERE id = ?').run(patch.zoneModel, id);
   }
 
   // ---- athletes
@@ -94,24 +105,11 @@ export class Registry {
     // same id would inherit their history.
     if (this.db.prepare('SELECT 1 FROM pairings WHERE club_id = ? AND member_id = ? LIMIT 1').get(club, athlete.id))
       throw new RosterError('conflict', `id "${athlete.id}" belonged to an athlete removed earlier: choose another`);
-    this.db
-      .prepare(
-        `INSERT INTO athletes (club_id, id, name, display_name, birth_year, sex, weight_kg, rest_hr_bpm, max_hr_bpm, consent_ms, created_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        club,
-        athlete.id,
-        athlete.name,
-        athlete.displayName ?? null,
-        athlete.birthYear ?? null,
-        athlete.sex ?? null,
-        athlete.weightKg ?? null,
-        athlete.restHrBpm ?? null,
-        athlete.maxHrBpm ?? null,
-        athlete.consentMs ?? null,
-        nowMs,
-      );
+    const { id, ...profile } = athlete;
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO athletes (club_id, id, name, created_ms) VALUES (?, ?, ?, ?)').run(club, id, athlete.name, nowMs);
+      this.updateAthlete(club, id, profile, nowMs);
+    })();
     return this.getAthlete(club, athlete.id, nowMs)!;
   }
 
@@ -151,7 +149,9 @@ export class Registry {
   }
 
   updateAthlete(club: ClubId, id: AthleteId, patch: AthletePatch, nowMs = Date.now()): Athlete | null {
-    const entries = Object.entries(patch).filter(([, value]) => value !== undefined) as [keyof AthletePatch, unknown][];
+    const entries = Object.entries(patch)
+      .filter(([, value]) => value !== undefined)
+      .map(([field, value]) => [field, typeof value === 'boolean' ? Number(value) : value]) as [keyof AthletePatch, unknown][];
     if (entries.length > 0) {
       const assignments = entries.map(([field]) => `${ATHLETE_COLUMNS[field]} = ?`).join(', ');
       this.db
@@ -218,6 +218,10 @@ export class Registry {
         maxHrBpm: row.max_hr_bpm ?? estimated,
         maxHrEstimated: estimated !== null,
         consentMs: row.consent_ms,
+        alias: row.alias,
+        screenPrivacy: row.screen_privacy,
+        screenHideKcal: row.screen_hide_kcal === 1,
+        weeklyPointsGoal: row.weekly_points_goal,
         devices: pairings.filter((pairing) => pairing.member_id === row.id).map((pairing) => pairing.device_id),
       };
     });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ClubParams, NoBody, NoQuery } from '../../protocol/api.ts';
 import { DeviceId } from '../../protocol/ids.ts';
-import { NearbyDevice, Pairing, PairingCreate, PairingLogQuery } from '../../protocol/roster.ts';
+import { MAX_BACKDATE_MS, NearbyDevice, Pairing, PairingCreate, PairingLogQuery } from '../../protocol/roster.ts';
 import type { Api, ApiDeps, ApiSettings } from '../app.ts';
 import { requireClubAccess, requireUser } from '../auth/club-access.ts';
 import { ApiError } from '../errors.ts';
@@ -13,9 +13,6 @@ import { joinStoppedSessions } from './session-participants.ts';
  * athlete), and a walk-in (the nearby devices nobody wears, with their heart rate, so the athlete
  * recognises theirs; pairing one the club does not know registers it as the athlete's own).
  */
-/** How far back a late pairing may attach samples: the day's sessions, not an old history. */
-export const MAX_BACKDATE_MS = 24 * 3_600_000;
-
 export function registerPairingRoutes(app: Api, deps: ApiDeps, settings: ApiSettings): void {
   const writeLimit = { rateLimit: { max: settings.writesPerMinute, timeWindow: 60_000 } };
 

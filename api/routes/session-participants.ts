@@ -1,5 +1,6 @@
 import type { Session } from '../../protocol/roster.ts';
 import type { ApiDeps } from '../app.ts';
+import { recordSessionTraining } from '../reports/session-report.ts';
 
 /**
  * Who took part in a time range: athletes who wore a device that sent samples in it, each joining with
@@ -31,7 +32,7 @@ export async function participantsOf(
  * walk-in whose strap was paired after the class).
  */
 export async function joinStoppedSessions(
-  deps: Pick<ApiDeps, 'sessions' | 'timeSeries'>,
+  deps: Pick<ApiDeps, 'sessions' | 'timeSeries' | 'registry' | 'trainingLog'>,
   club: string,
   attached: { device: string; athlete: string; fromMs: number; toMs: number },
 ): Promise<void> {
@@ -39,6 +40,8 @@ export async function joinStoppedSessions(
     const from = Math.max(session.startMs, attached.fromMs);
     const to = Math.min(session.stopMs!, attached.toMs);
     const first = await deps.timeSeries.firstPointMs({ club, device: attached.device, fromMs: from, toMs: to });
-    if (first !== null) deps.sessions.addParticipant(club, session.id, attached.athlete, first);
+    if (first === null) continue;
+    deps.sessions.addParticipant(club, session.id, attached.athlete, first);
+    await recordSessionTraining(deps, club, deps.sessions.getSession(club, session.id)!, attached.athlete);
   }
 }

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { ClubParams, NoBody, NoQuery } from '../../protocol/api.ts';
+import { ReportQuery, SessionReport } from '../../protocol/reports.ts';
 import {
   Group,
   GroupCreate,
   GroupId,
   GroupPatch,
+  MAX_BACKDATE_MS,
   Session,
   SessionId,
   SessionListQuery,
@@ -14,6 +16,7 @@ import {
 import type { Api, ApiDeps, ApiSettings } from '../app.ts';
 import { requireClubAccess, requireUser } from '../auth/club-access.ts';
 import { ApiError } from '../errors.ts';
+import { buildSessionReport, recordSessionTraining } from '../reports/session-report.ts';
 import { participantsOf } from './session-participants.ts';
 
 const GroupParams = ClubParams.extend({ group: GroupId });
@@ -101,11 +104,16 @@ export function registerSessionRoutes(app: Api, deps: ApiDeps, settings: ApiSett
     async (request, reply) => {
       const { club } = request.params;
       requireClubAccess(request, club, 'staff');
-      const session = deps.sessions.startSession(club, {
-        title: request.body.title,
-        group: request.body.group ?? null,
-        coach: requireUser(request).user.id,
-      });
+      const nowMs = Date.now();
+      const { title, group, startMs } = request.body;
+      // A session started late (the coach forgot to press start) may begin up to a day back, never ahead.
+      if (startMs !== undefined && (startMs > nowMs || startMs < nowMs - MAX_BACKDATE_MS))
+        throw new ApiError('SC_ERR_VALIDATION', 'startMs must be within the last 24 hours');
+      const session = deps.sessions.startSession(
+        club,
+        { title, group: group ?? null, coach: requireUser(request).user.id },
+        startMs ?? nowMs,
+      );
       audit(request, 'session-started', club, session.id);
       return reply.status(201).send(session);
     },
@@ -143,8 +151,28 @@ export function registerSessionRoutes(app: Api, deps: ApiDeps, settings: ApiSett
       const { club, session } = request.params;
       requireClubAccess(request, club, 'manager');
       if (!deps.sessions.deleteSession(club, session)) notFound('no such session');
+      deps.trainingLog.forget(club, 'session', session);
       audit(request, 'session-removed', club, session);
       return reply.status(204).send();
+    },
+  );
+
+  // The report: every participant's numbers and curve for staff; an athlete who took part gets their own row.
+  app.get(
+    '/api/v1/clubs/:club/sessions/:session/report',
+    { schema: { params: SessionParams, querystring: ReportQuery, response: { 200: SessionReport } } },
+    async (request) => {
+      const { club, session: id } = request.params;
+      const access = requireClubAccess(request, club, 'member');
+      const found = deps.sessions.getSession(club, id);
+      if (!found || (!access.staff && !found.participants.some((participant) => participant.athlete === access.athlete)))
+        notFound('no such session');
+      const session = await withParticipants(club, found!);
+      return buildSessionReport(deps, club, session, {
+        widthPx: request.query.width,
+        only: access.staff ? null : access.athlete,
+        nowMs: Date.now(),
+      });
     },
   );
 
@@ -165,7 +193,9 @@ export function registerSessionRoutes(app: Api, deps: ApiDeps, settings: ApiSett
       for (const device of deps.registry.listDevices(club, nowMs))
         if (device.owner === null && device.athlete !== null) deps.registry.endPairing(club, device.id, nowMs);
       audit(request, 'session-stopped', club, id);
-      return deps.sessions.getSession(club, id)!;
+      const stopped = deps.sessions.getSession(club, id)!;
+      await recordSessionTraining(deps, club, stopped);
+      return stopped;
     },
   );
 }

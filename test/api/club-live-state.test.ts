@@ -3,7 +3,18 @@ import { ClubLiveState, MAX_DEVICES_PER_CLUB, MAX_UNPAIRED_TILES } from '../../a
 import type { Athlete } from '../../protocol/api.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 18, 0, 0);
-const profile = { displayName: null, birthYear: null, sex: null, weightKg: null, consentMs: null, maxHrEstimated: false };
+const profile = {
+  displayName: null,
+  birthYear: null,
+  sex: null,
+  weightKg: null,
+  consentMs: null,
+  maxHrEstimated: false,
+  alias: null,
+  screenPrivacy: 'name',
+  screenHideKcal: false,
+  weeklyPointsGoal: null,
+} as const;
 const ann: Athlete = { ...profile, id: 'ann', name: 'Ann', restHrBpm: 50, maxHrBpm: 200, devices: ['hrm-ann'] };
 const bob: Athlete = { ...profile, id: 'bob', name: 'Bob', restHrBpm: 50, maxHrBpm: 180, devices: ['hrm-bob'] };
 const newState = () => new ClubLiveState({ staleAfterMs: 10_000, windowMs: 5_000, tickMs: 1000 });

@@ -65,6 +65,10 @@ const REGISTRY_TABLES = [
   'group_members',
   'sessions',
   'session_participants',
+  'training_log',
+  'readiness_checks',
+  'challenges',
+  'challenge_entries',
   'audit_log',
 ];
 
@@ -97,6 +101,7 @@ const ROUTES: { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: (a: string, b
   { method: 'PATCH', path: (a, b) => `/api/v1/clubs/${a}/sessions/${b}`, body: true },
   { method: 'DELETE', path: (a, b) => `/api/v1/clubs/${a}/sessions/${b}` },
   { method: 'POST', path: (a, b) => `/api/v1/clubs/${a}/sessions/${b}/stop`, body: true },
+  { method: 'GET', path: (a, b) => `/api/v1/clubs/${a}/sessions/${b}/report` },
   { method: 'GET', path: (a) => `/api/v1/clubs/${a}/devices` },
   { method: 'GET', path: (a, b) => `/api/v1/clubs/${a}/athletes/${b}/history` },
   { method: 'GET', path: (a) => `/api/v1/clubs/${a}/dead-letters` },

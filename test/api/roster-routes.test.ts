@@ -55,11 +55,11 @@ describe('roster routes', () => {
 
   describe('the club', () => {
     it('shows its settings to its members, and lets only its admin change them', async () => {
-      expect((await call('ann', 'GET', '')).json()).toEqual({ id: 'riverside', name: 'Riverside Rowing', maxHrFormula: 'tanaka' });
+      expect((await call('ann', 'GET', '')).json()).toEqual({ id: 'riverside', name: 'Riverside Rowing', maxHrFormula: 'tanaka', zoneModel: 'percent-max' });
       expect((await call('coach', 'PATCH', '', { name: 'Taken over' })).statusCode).toBe(403);
       expect((await call('otherClubAdmin', 'PATCH', '', { name: 'Taken over' })).statusCode).toBe(404);
       const changed = await call('admin', 'PATCH', '', { name: 'Riverside RC' });
-      expect(changed.json()).toEqual({ id: 'riverside', name: 'Riverside RC', maxHrFormula: 'tanaka' });
+      expect(changed.json()).toEqual({ id: 'riverside', name: 'Riverside RC', maxHrFormula: 'tanaka', zoneModel: 'percent-max' });
     });
 
     it('estimates a maximum heart rate with the formula the club chose, and says it is an estimate', async () => {
@@ -69,7 +69,7 @@ describe('roster routes', () => {
       expect(await ann()).toMatchObject({ maxHrBpm: 190, maxHrEstimated: true }); // Fox: 220 − 30
       expect((await call('admin', 'PATCH', '', { maxHrFormula: 'gellish' })).statusCode).toBe(200);
       expect(await ann()).toMatchObject({ maxHrBpm: 186, maxHrEstimated: true }); // Gellish: 207 − 0.7 × 30
-      expect((await call('admin', 'PATCH', '', { maxHrFormula: 'tanaka' })).statusCode).toBe(200);
+      expect((await call('admin', 'PATCH', '', { maxHrFormula: 'tanaka', zoneModel: 'percent-max' })).statusCode).toBe(200);
       // A measured maximum wins, and is not an estimate.
       expect((await call('coach', 'GET', '/athletes/bob')).json()).toMatchObject({ maxHrBpm: 185, maxHrEstimated: false });
     });
@@ -105,6 +105,10 @@ describe('roster routes', () => {
         maxHrBpm: 187,
         maxHrEstimated: true,
         consentMs: Date.UTC(2026, 8, 1),
+        alias: null,
+        screenPrivacy: 'name',
+        screenHideKcal: false,
+        weeklyPointsGoal: null,
         devices: [],
       });
       expect((await call('coach', 'GET', '/athletes/cleo')).json().name).toBe('Cléo Dupré');
@@ -203,6 +207,10 @@ describe('roster routes', () => {
         maxHrBpm: 208 - Math.round(0.7 * (THIS_YEAR - 1990)),
         maxHrEstimated: true,
         consentMs: Date.UTC(2026, 8, 1),
+        alias: null,
+        screenPrivacy: 'name',
+        screenHideKcal: false,
+        weeklyPointsGoal: null,
       });
       const jo = (await call('coach', 'GET', '/athletes/jo')).json();
       expect(jo).toMatchObject({ name: 'Jo "the rocket" Smith', maxHrBpm: 190, maxHrEstimated: false });

@@ -209,6 +209,7 @@ describe('tenant isolation over every route', () => {
       body: { title: 'Taken' },
     },
     { route: 'DELETE /api/v1/clubs/:club/sessions/:session', url: () => `/api/v1/clubs/club-b/sessions/${clubBSession}`, method: 'DELETE' },
+    { route: 'GET /api/v1/clubs/:club/sessions/:session/report', url: () => `/api/v1/clubs/club-b/sessions/${clubBSession}/report` },
     {
       route: 'POST /api/v1/clubs/:club/sessions/:session/stop',
       url: () => `/api/v1/clubs/club-b/sessions/${clubBSession}/stop`,

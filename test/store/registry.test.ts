@@ -123,6 +123,10 @@ describe('a club’s file from before the roster (schema 3)', () => {
         maxHrBpm: 190,
         maxHrEstimated: false,
         consentMs: null,
+        alias: null,
+        screenPrivacy: 'name',
+        screenHideKcal: false,
+        weeklyPointsGoal: null,
         devices: ['hrm-1'],
       });
       expect(registry.getDevice('club', 'hrm-1', T0 + 1)).toEqual({
@@ -133,7 +137,7 @@ describe('a club’s file from before the roster (schema 3)', () => {
         athlete: 'ann',
       });
       expect(registry.getDevice('club', 'spare', T0 + 1)).toMatchObject({ owner: null, athlete: null }); // worn by nobody: the pool's
-      expect(registry.clubSettings('club')).toEqual({ id: 'club', name: 'Club', maxHrFormula: 'tanaka' });
+      expect(registry.clubSettings('club')).toEqual({ id: 'club', name: 'Club', maxHrFormula: 'tanaka', zoneModel: 'percent-max' });
       expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     } finally {
       db.close();
