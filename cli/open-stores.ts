@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Accounts } from '../store/accounts.ts';
 import { ClubSessions } from '../store/club-sessions.ts';
-import { TrainingLog } from '../store/training-log.ts';
 import { openDatabase, type SqliteDatabase } from '../store/database.ts';
 import { DeadLetters } from '../store/dead-letters.ts';
 import { InfluxTimeSeriesStore } from '../store/influx/influx-time-series-store.ts';
@@ -11,6 +10,7 @@ import { Registry } from '../store/registry.ts';
 import { SqliteTimeSeriesStore } from '../store/sqlite-time-series-store.ts';
 import { influxOptionsOf, type StoreConfig, StoreConfigShape } from '../store/store-config.ts';
 import type { TimeSeriesStore } from '../store/time-series-store.ts';
+import { TrainingLog } from '../store/training-log.ts';
 import { reaching } from './startup-error.ts';
 
 export interface Stores {

@@ -84,9 +84,7 @@ export class Registry {
   }
 
   clubSettings(id: ClubId): ClubSettings | null {
-    const row = this.db
-      .prepare('SELECT id, name, max_hr_formula AS maxHrFormula, zone_model AS zoneModel FROM clubs WHERE id = ?')
-      .get(id);
+    const row = this.db.prepare('SELECT id, name, max_hr_formula AS maxHrFormula, zone_model AS zoneModel FROM clubs WHERE id = ?').get(id);
     return (row as ClubSettings | undefined) ?? null;
   }
 

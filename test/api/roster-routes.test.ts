@@ -55,7 +55,12 @@ describe('roster routes', () => {
 
   describe('the club', () => {
     it('shows its settings to its members, and lets only its admin change them', async () => {
-      expect((await call('ann', 'GET', '')).json()).toEqual({ id: 'riverside', name: 'Riverside Rowing', maxHrFormula: 'tanaka', zoneModel: 'percent-max' });
+      expect((await call('ann', 'GET', '')).json()).toEqual({
+        id: 'riverside',
+        name: 'Riverside Rowing',
+        maxHrFormula: 'tanaka',
+        zoneModel: 'percent-max',
+      });
       expect((await call('coach', 'PATCH', '', { name: 'Taken over' })).statusCode).toBe(403);
       expect((await call('otherClubAdmin', 'PATCH', '', { name: 'Taken over' })).statusCode).toBe(404);
       const changed = await call('admin', 'PATCH', '', { name: 'Riverside RC' });
