@@ -5,6 +5,7 @@ import { historyPage } from './history-view.ts';
 import { showLive } from './live-view.ts';
 import { contextOf, showPages } from './pages.ts';
 import { pairingPage } from './pairing-view.ts';
+import { reportPage } from './report-view.ts';
 import { rosterPage } from './roster-view.ts';
 import { acceptInvitation, logIn, logOut, readInvitation, whoAmI } from './session.ts';
 import { sessionsPage } from './sessions-view.ts';
@@ -52,6 +53,7 @@ function enter(me: Me): void {
       pairing: pairingPage,
       roster: rosterPage,
       history: historyPage,
+      report: reportPage,
       admin: adminPage,
     });
   };

@@ -17,8 +17,8 @@ export interface ClubContext {
 }
 
 export interface Page {
-  /** Shows its data (again); polling pages start polling. */
-  open(context: ClubContext): Promise<void> | void;
+  /** Shows its data (again); polling pages start polling. `argument`: what follows the page in the address (#report:s_123). */
+  open(context: ClubContext, argument?: string): Promise<void> | void;
   /** Stops what open started. */
   close?(): void;
 }
@@ -50,9 +50,11 @@ export function showPages(club: ClubContext, pages: Record<string, Page>): void 
     };
   }
   const openFromAddress = () => {
-    const asked = location.hash.slice(1);
+    const [asked = '', argument] = location.hash.slice(1).split(':');
     const tab = nav.querySelector<HTMLButtonElement>(`button[data-page="${CSS.escape(asked)}"]`);
-    open(tab && !tab.hidden && pages[asked] ? asked : 'live', pages);
+    // A page with a tab opens when its tab is shown to this person; one without (a report) opens for anyone in the club.
+    const allowed = pages[asked] !== undefined && (tab ? !tab.hidden : true);
+    open(allowed ? asked : 'live', pages, allowed ? argument : undefined);
   };
   window.onhashchange = openFromAddress;
   current?.page.close?.();
@@ -60,10 +62,10 @@ export function showPages(club: ClubContext, pages: Record<string, Page>): void 
   openFromAddress();
 }
 
-function open(id: string, pages: Record<string, Page>): void {
+function open(id: string, pages: Record<string, Page>, argument?: string): void {
   current?.page.close?.();
   for (const section of document.querySelectorAll<HTMLElement>('main > .page, main > #live')) section.hidden = section.id !== id;
   for (const tab of nav.querySelectorAll<HTMLButtonElement>('button[data-page]')) tab.classList.toggle('active', tab.dataset.page === id);
   current = { id, page: pages[id]! };
-  void current.page.open(context!);
+  void current.page.open(context!, argument);
 }

@@ -109,6 +109,11 @@ async function render(context: ClubContext): Promise<void> {
           session.participants.map((participant) => names.get(participant.athlete) ?? participant.athlete).join(', ') || null,
         ]);
         row.dataset.session = session.id;
+        row.insertCell().append(
+          button('Report', () => {
+            location.hash = `report:${session.id}`;
+          }),
+        );
         return row;
       }),
   );

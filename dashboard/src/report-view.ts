@@ -1,0 +1,131 @@
+import uPlot from 'uplot';
+import type { ReportAthlete, SessionReport } from '../../protocol/reports.ts';
+import { button, dateTime, duration, reportTo, rowOf } from './dom.ts';
+import type { ClubContext, Page } from './pages.ts';
+import { apiGet, apiSend } from './session.ts';
+
+// A session's report: the group, a row of numbers per athlete, and each athlete's heart-rate curve over
+// their zone bands. Printable (the browser's print, with a print style sheet). The numbers come from the
+// API; the page only lays them out.
+
+const section = document.querySelector<HTMLElement>('#report')!;
+const rows = section.querySelector<HTMLTableSectionElement>('[data-testid="report-table"] tbody')!;
+const curves = section.querySelector<HTMLElement>('[data-testid="report-curves"]')!;
+const groupElement = section.querySelector<HTMLElement>('[data-testid="report-group"]')!;
+const report = reportTo(section.querySelector<HTMLElement>('.error')!);
+const ZONE_COLOURS = ['#5b7083', '#2f7fd8', '#21a35b', '#f08c1d', '#e0383e'];
+const CURVE_WIDTH_PX = 900;
+let charts: uPlot[] = [];
+
+export const reportPage: Page = {
+  async open(context, sessionId) {
+    section.querySelector<HTMLButtonElement>('.back')!.onclick = () => {
+      location.hash = context.staff ? 'sessions' : 'wellness';
+    };
+    section.querySelector<HTMLButtonElement>('.print')!.onclick = () => window.print();
+    if (!sessionId) return;
+    await report(() => render(context, sessionId));
+  },
+  close() {
+    for (const chart of charts) chart.destroy();
+    charts = [];
+  },
+};
+
+async function render(context: ClubContext, sessionId: string): Promise<void> {
+  const data = await apiGet<SessionReport>(`${context.base}/sessions/${encodeURIComponent(sessionId)}/report?width=${CURVE_WIDTH_PX}`);
+  const { session } = data;
+  section.querySelector('.title')!.textContent = `${session.title}${session.stopMs === null ? ' (running)' : ''}`;
+  section.querySelector('.meta')!.textContent = [
+    dateTime(session.startMs),
+    session.stopMs === null ? null : duration(session.stopMs - session.startMs),
+    session.coachName ? `coach ${session.coachName}` : null,
+    `zones by ${data.zoneModel === 'reserve' ? 'heart-rate reserve' : '% of max'}`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const group = data.group;
+  groupElement.textContent = group
+    ? `${group.athletes} athletes · average ${group.avgHr ?? '—'} bpm · ${group.kcal} kcal · ${group.points} points · mean TRIMP ${group.trimpBanister ?? '—'} · mean minutes in Z1–Z5: ${group.timeInZoneS.map(minutes).join(' / ')}`
+    : '';
+  rows.replaceChildren(...data.athletes.map((athlete) => athleteRow(context, athlete)));
+  for (const chart of charts) chart.destroy();
+  charts = [];
+  curves.replaceChildren();
+  for (const athlete of data.athletes) {
+    const figure = document.createElement('figure');
+    figure.dataset.athlete = athlete.athlete;
+    const caption = document.createElement('figcaption');
+    caption.textContent = athlete.name;
+    figure.append(caption);
+    curves.append(figure);
+    charts.push(curveChart(athlete, figure));
+  }
+}
+
+function athleteRow(context: ClubContext, athlete: ReportAthlete): HTMLTableRowElement {
+  const m = athlete.metrics;
+  const row = rowOf([
+    athlete.name,
+    duration(m.durationS * 1000),
+    m.avgHr,
+    m.maxHr,
+    ...m.timeInZoneS.map(minutes),
+    m.kcal,
+    m.trimpBanister,
+    m.trimpEdwards,
+    m.points,
+    m.rmssdMs,
+    m.sdnnMs,
+    m.hrr60Bpm,
+    m.notes.join('; ') || null,
+  ]);
+  row.dataset.athlete = athlete.athlete;
+  // A maximum held above the recorded one: the coach decides whether it becomes the athlete's maximum.
+  if (m.suggestedMaxHrBpm !== null && context.staff) {
+    const cell = row.cells[row.cells.length - 1]!;
+    cell.textContent = `${cell.textContent === '—' ? '' : `${cell.textContent}; `}held ${m.suggestedMaxHrBpm} bpm above the max of ${athlete.maxHrBpm}`;
+    cell.append(
+      button(`Set max to ${m.suggestedMaxHrBpm}`, async () => {
+        await report(() =>
+          apiSend('PATCH', `${context.base}/athletes/${encodeURIComponent(athlete.athlete)}`, { maxHrBpm: m.suggestedMaxHrBpm }),
+        );
+        cell.textContent = `max set to ${m.suggestedMaxHrBpm}`;
+      }),
+    );
+  }
+  return row;
+}
+
+/** The athlete's curve over coloured bands, one per zone (from the zone's floor to the next one's). */
+function curveChart(athlete: ReportAthlete, into: HTMLElement): uPlot {
+  const floors = athlete.zoneFloorsBpm;
+  const bands = (u: uPlot) => {
+    if (!floors) return;
+    const { ctx, bbox } = u;
+    floors.forEach((floor, zone) => {
+      const top = u.valToPos(floors[zone + 1] ?? 240, 'y', true);
+      const bottom = u.valToPos(floor, 'y', true);
+      ctx.fillStyle = `${ZONE_COLOURS[zone]}33`;
+      ctx.fillRect(bbox.left, top, bbox.width, bottom - top);
+    });
+  };
+  return new uPlot(
+    {
+      width: Math.min(CURVE_WIDTH_PX, into.clientWidth || CURVE_WIDTH_PX),
+      height: 200,
+      scales: { x: { time: true }, y: { range: [Math.min(60, ...(floors ?? [60])) - 10, 210] } },
+      axes: [
+        { stroke: '#93a1b0', grid: { stroke: '#26313d' } },
+        { stroke: '#93a1b0', grid: { stroke: '#26313d' }, label: 'bpm' },
+      ],
+      series: [{}, { label: athlete.name, stroke: '#eef2f6', width: 1.5, spanGaps: false }],
+      legend: { show: false },
+      hooks: { drawClear: [bands] },
+    },
+    [athlete.curve.t.map((ms) => ms / 1000), athlete.curve.hr] as uPlot.AlignedData,
+    into,
+  );
+}
+
+const minutes = (seconds: number) => String(Math.round(seconds / 60));
