@@ -1,3 +1,5 @@
+import { recordSessionTraining } from '../api/reports/session-report.ts';
+import { participantsOf } from '../api/routes/session-participants.ts';
 import type { SimulatedMember } from '../simulators/roster.ts';
 import { hashPassword, newSecret } from '../store/secrets.ts';
 import type { Stores } from './open-stores.ts';
@@ -22,7 +24,15 @@ export function seedDemoClub(stores: Pick<Stores, 'registry' | 'accounts'>, memb
   const { registry } = stores;
   registry.upsertClub(DEMO_CLUB, 'Demo Club');
   for (const member of members) {
-    registry.upsertMember(DEMO_CLUB, { id: member.id, name: member.name, restHrBpm: member.restHrBpm, maxHrBpm: member.maxHrBpm });
+    registry.upsertAthlete(DEMO_CLUB, {
+      id: member.id,
+      name: member.name,
+      restHrBpm: member.restHrBpm,
+      maxHrBpm: member.maxHrBpm,
+      sex: member.sex,
+      birthYear: new Date().getUTCFullYear() - member.ageYears,
+      weightKg: member.weightKg,
+    });
     // Each member's own strap, paired from the epoch: a simulation that backfills the past finds its samples attributed too.
     if (!registry.hasDevice(DEMO_CLUB, member.deviceId))
       registry.createDevice(DEMO_CLUB, { id: member.deviceId, profile: 'heart_rate', label: `HRM of ${member.name}`, owner: member.id }, 0);
@@ -43,4 +53,18 @@ async function createDemoAccounts({ accounts }: Pick<Stores, 'accounts'>, athlet
     logins.push({ role, email, password });
   }
   return logins;
+}
+
+/** Starts the demo's session at `startMs`, stopping (with its report) one an earlier start left running. */
+export async function startDemoSession(
+  stores: Pick<Stores, 'registry' | 'sessions' | 'timeSeries' | 'trainingLog'>,
+  startMs: number,
+): Promise<void> {
+  const running = stores.sessions.runningSession(DEMO_CLUB);
+  if (running) {
+    const nowMs = Date.now();
+    stores.sessions.stopSession(DEMO_CLUB, running.id, await participantsOf(stores, DEMO_CLUB, running.startMs, nowMs), nowMs);
+    await recordSessionTraining(stores, DEMO_CLUB, stores.sessions.getSession(DEMO_CLUB, running.id)!);
+  }
+  stores.sessions.startSession(DEMO_CLUB, { title: 'HIIT 45 (demo)', group: null, coach: null, plan: 'hiit-45' }, startMs);
 }

@@ -16,7 +16,7 @@ import { runSimulation } from '../simulators/run-simulation.ts';
 import { createMetricsRegistry } from './metrics-registry.ts';
 import { openStores, type Stores } from './open-stores.ts';
 import { refuseUnsafeProduction } from './production-checks.ts';
-import { DEMO_CLUB, type DemoLogin, seedDemoClub } from './seed-demo-club.ts';
+import { DEMO_CLUB, type DemoLogin, seedDemoClub, startDemoSession } from './seed-demo-club.ts';
 import { startClassViaBle } from './simulated-class-via-ble.ts';
 import { listening } from './startup-error.ts';
 import { brokerTls, readTlsFiles } from './tls-files.ts';
@@ -101,6 +101,10 @@ async function startParts(
   refuseUnsafeProduction(config, stores.accounts);
   const members = createRoster(config.SIM_ATHLETES, config.SIM_SEED);
   const demoLogins = members.length > 0 ? await seedDemoClub(stores, members) : [];
+  // The demo class runs as a session following the HIIT plan, in step with the simulation (which joins
+  // it DEMO_JOIN_AT_S in): the big screen shows its clock and phases. A session left running by an
+  // earlier start is stopped first, with its report.
+  if (members.length > 0) await startDemoSession(stores, Date.now() - DEMO_JOIN_AT_S * 1000);
 
   const broker: EmbeddedBroker = await listening('MQTT_PORT (--mqtt-port)', config.MQTT_PORT, () =>
     startEmbeddedBroker({
@@ -125,6 +129,7 @@ async function startParts(
   const live = new LiveHub({
     brokerUrl: liveUrl,
     registry: stores.registry,
+    sessions: stores.sessions,
     logger,
     staleAfterMs: config.LIVE_STALE_AFTER,
     windowMs: config.LIVE_WINDOW,

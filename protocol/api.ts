@@ -66,13 +66,30 @@ export const LiveAthlete = z.object({
   sinceLastSampleS: z.number().nullable(),
   batteryPercent: z.number().nullable(),
   state: z.enum(['live', 'contact-lost', 'stale', 'waiting']),
+  /** How the shared screen names them, as the athlete chose (display name, alias or initials); null: a coloured tile only. */
+  screenName: z.string().nullable(),
+  /** Since the running session started; null without one, when the club lacks what the formula needs, or (kcal) when the athlete hides it. */
+  kcal: z.number().nullable(),
+  points: z.number().nullable(),
 });
 export type LiveAthlete = z.infer<typeof LiveAthlete>;
+
+/** The club's running session as the big screen shows it: its clock, and the phase of its plan. */
+export const LiveSession = z.object({
+  id: z.string(),
+  title: z.string(),
+  startMs: z.number(),
+  plan: z.string().nullable(),
+  /** The plan's phase now ("interval 3") and the seconds left in it; null without a plan or once it is over. */
+  phase: z.string().nullable(),
+  phaseRemainingS: z.number().nullable(),
+});
 
 export const LiveUpdate = z.object({
   club: ClubId,
   serverTimeMs: z.number(),
   athletes: z.array(LiveAthlete),
+  session: LiveSession.nullable(),
 });
 export type LiveUpdate = z.infer<typeof LiveUpdate>;
 

@@ -102,6 +102,9 @@ export const GroupCreate = z.object({ id: GroupId, name: Name, athletes: z.array
 export const GroupPatch = GroupCreate.omit({ id: true }).partial().strict();
 
 export const SessionId = z.string().regex(/^s_[A-Za-z0-9_-]{6,32}$/, 'a session id');
+/** Class plans a session may follow (sport-science/class-plans.ts): the big screen shows its phases. */
+export const ClassPlanId = z.enum(['hiit-45']);
+export type ClassPlanId = z.infer<typeof ClassPlanId>;
 export const Session = z.object({
   id: SessionId,
   title: Name,
@@ -113,6 +116,7 @@ export const Session = z.object({
   /** null while it runs; stopping it freezes its participants and time range for the report. */
   stopMs: z.number().nullable(),
   participants: z.array(z.object({ athlete: AthleteId, joinedMs: z.number() })),
+  plan: ClassPlanId.nullable(),
 });
 export type Session = z.infer<typeof Session>;
 export const SessionStart = z
@@ -121,6 +125,7 @@ export const SessionStart = z
     group: GroupId.nullable().optional(),
     /** A session started late: it began this long ago (at most a day). Absent: now. */
     startMs: z.number().int().min(0).optional(),
+    plan: ClassPlanId.nullable().optional(),
   })
   .strict();
 export const SessionPatch = z.object({ title: Name, group: GroupId.nullable() }).partial().strict();

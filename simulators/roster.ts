@@ -11,6 +11,10 @@ export interface SimulatedMember {
   effort: number;
   /** Seconds this member lags the coach's cues. */
   lagS: number;
+  /** For calories on the demo's tiles (the sequence of random draws is unchanged by them). */
+  sex: 'male' | 'female';
+  ageYears: number;
+  weightKg: number;
 }
 
 const FIRST_NAMES = [
@@ -56,6 +60,9 @@ export function createRoster(count: number, seed: number): SimulatedMember[] {
       deviceId: `sim-hrm-${number}`,
       effort: random.between(0.85, 1.05),
       lagS: random.between(0, 12),
+      sex: index % 2 ? 'female' : 'male',
+      ageYears: age,
+      weightKg: 55 + ((index * 7) % 35),
     };
   });
 }

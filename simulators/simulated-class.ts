@@ -1,5 +1,5 @@
 import type { Sample } from '../protocol/mqtt/telemetry.ts';
-import { type ClassScript, hiitClass, workloadAt } from './class-script.ts';
+import { type ClassScript, hiitClass, workloadAt } from '../sport-science/class-plans.ts';
 import { Random } from './random.ts';
 import { createRoster, type SimulatedMember } from './roster.ts';
 import { defaultImperfections, type ImperfectionRates, VirtualAthlete } from './virtual-athlete.ts';

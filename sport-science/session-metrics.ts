@@ -1,4 +1,5 @@
 import type { SessionMetrics } from '../protocol/reports.ts';
+import type { Athlete } from '../protocol/roster.ts';
 import { KEYTEL_VALID_AGE_YEARS, KEYTEL_VALID_HR_BPM, keytelKcalPerMinute } from './energy-expenditure.ts';
 import { percentOfMax, type ZoneModel, zoneForPercent, zonePercent } from './heart-rate-zones.ts';
 import { rmssdMs, sdnnMs } from './rr-variability.ts';
@@ -23,6 +24,20 @@ export interface Physiology {
 }
 
 export type { SessionMetrics };
+
+/** What the formulas need of an athlete, as of a moment (their age then). */
+export function physiologyOf(
+  athlete: Pick<Athlete, 'sex' | 'birthYear' | 'weightKg' | 'restHrBpm' | 'maxHrBpm'> | null,
+  atMs: number,
+): Physiology {
+  return {
+    sex: athlete?.sex ?? null,
+    ageYears: athlete?.birthYear ? new Date(atMs).getUTCFullYear() - athlete.birthYear : null,
+    weightKg: athlete?.weightKg ?? null,
+    restHrBpm: athlete?.restHrBpm ?? null,
+    maxHrBpm: athlete?.maxHrBpm ?? null,
+  };
+}
 
 /** A sample covers the time until the next one, up to this: a longer silence is a gap, not effort. */
 export const MAX_SAMPLE_SPAN_MS = 5000;

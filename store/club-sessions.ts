@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AthleteId, ClubId } from '../protocol/ids.ts';
-import type { Group, Session } from '../protocol/roster.ts';
+import type { ClassPlanId, Group, Session } from '../protocol/roster.ts';
 import type { SqliteDatabase } from './database.ts';
 import { RosterError } from './registry.ts';
 
@@ -13,6 +13,7 @@ interface SessionRow {
   group_id: string | null;
   coach_user_id: string | null;
   coach_name: string | null;
+  plan: ClassPlanId | null;
   start_ms: number;
   stop_ms: number | null;
 }
@@ -81,13 +82,19 @@ export class ClubSessions {
   // ---- sessions
 
   /** Starts a session now. */
-  startSession(club: ClubId, session: { title: string; group: string | null; coach: string | null }, nowMs = Date.now()): Session {
+  startSession(
+    club: ClubId,
+    session: { title: string; group: string | null; coach: string | null; plan?: ClassPlanId | null },
+    nowMs = Date.now(),
+  ): Session {
     if (session.group && !this.getGroup(club, session.group)) throw new RosterError('not-found', `no group "${session.group}"`);
     if (this.runningSession(club)) throw new RosterError('conflict', 'a session is running already: stop it first');
     const id = `s_${randomBytes(9).toString('base64url')}`;
     this.db
-      .prepare('INSERT INTO sessions (club_id, id, title, group_id, coach_user_id, start_ms, stop_ms) VALUES (?, ?, ?, ?, ?, ?, NULL)')
-      .run(club, id, session.title, session.group, session.coach, nowMs);
+      .prepare(
+        'INSERT INTO sessions (club_id, id, title, group_id, coach_user_id, start_ms, stop_ms, plan) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)',
+      )
+      .run(club, id, session.title, session.group, session.coach, nowMs, session.plan ?? null);
     return this.getSession(club, id)!;
   }
 
@@ -173,6 +180,7 @@ export class ClubSessions {
       startMs: row.start_ms,
       stopMs: row.stop_ms,
       participants,
+      plan: row.plan,
     };
   }
 }

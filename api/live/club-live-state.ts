@@ -1,7 +1,7 @@
 import type { Athlete, LiveAthlete, LiveChart } from '../../protocol/api.ts';
 import type { Sample } from '../../protocol/mqtt/telemetry.ts';
 import type { NearbyDevice } from '../../protocol/roster.ts';
-import { percentOfMax, zoneForPercent } from '../../sport-science/heart-rate-zones.ts';
+import { percentOfMax, type ZoneModel, zoneForPercent, zonePercent } from '../../sport-science/heart-rate-zones.ts';
 
 interface DeviceReading {
   heartRateBpm: number | null;
@@ -18,6 +18,34 @@ interface HeardDevice {
   batteryPercent: number | null;
   lastSeenMs: number;
 }
+
+/** What tiles need of the club beyond the straps: its zone model, and the running session's totals per athlete. */
+export interface TileContext {
+  zoneModel: ZoneModel;
+  effortOf(athlete: Athlete): { kcal: number | null; points: number | null };
+}
+const NO_SESSION: TileContext = { zoneModel: 'percent-max', effortOf: () => ({ kcal: null, points: null }) };
+
+/** How an athlete appears on the shared screen, as they chose; null: a coloured tile without a name. */
+export function screenNameOf(athlete: Pick<Athlete, 'name' | 'displayName' | 'alias' | 'screenPrivacy'>): string | null {
+  switch (athlete.screenPrivacy) {
+    case 'alias':
+      return athlete.alias ?? initialsOf(athlete.name);
+    case 'initials':
+      return initialsOf(athlete.name);
+    case 'colour':
+      return null;
+    default:
+      return athlete.displayName ?? athlete.name;
+  }
+}
+
+const initialsOf = (name: string) =>
+  name
+    .split(/[\s-]+/)
+    .filter(Boolean)
+    .map((word) => `${[...word][0]!.toUpperCase()}.`)
+    .join(' ');
 
 /** Straps nobody is paired with shown at once: enough for a class pairing at the door, not a flood. */
 export const MAX_UNPAIRED_TILES = 40;
@@ -120,12 +148,22 @@ export class ClubLiveState {
     if (oldest) this.readings.delete(oldest[0]);
   }
 
-  /** Tiles: every member of the club (by their paired straps), then straps nobody is paired with (the most recent, at most MAX_UNPAIRED_TILES). */
-  tiles(athletes: readonly Athlete[], nowMs: number): LiveAthlete[] {
+  /**
+   * Tiles: every member of the club (by their paired straps), then straps nobody is paired with (the most
+   * recent, at most MAX_UNPAIRED_TILES). Zones by the club's model; calories and points of the running
+   * session from `effort`.
+   */
+  tiles(athletes: readonly Athlete[], nowMs: number, club: TileContext = NO_SESSION): LiveAthlete[] {
     const pairedDevices = new Set(athletes.flatMap((athlete) => athlete.devices));
     const tiles = athletes.map((athlete) => {
       const device = this.mostRecentDevice(athlete.devices);
-      return this.tile(athlete.id, athlete.displayName ?? athlete.name, device, true, athlete.maxHrBpm, nowMs);
+      const effort = club.effortOf(athlete);
+      return {
+        ...this.tile(athlete.id, athlete.displayName ?? athlete.name, device, true, athlete, club.zoneModel, nowMs),
+        screenName: screenNameOf(athlete),
+        kcal: athlete.screenHideKcal ? null : effort.kcal,
+        points: effort.points,
+      };
     });
     const unpaired = [...this.readings.entries()]
       .filter(([device]) => !pairedDevices.has(device))
@@ -133,7 +171,15 @@ export class ClubLiveState {
       .slice(0, MAX_UNPAIRED_TILES)
       .map(([device]) => device)
       .sort();
-    for (const device of unpaired) tiles.push(this.tile(`device:${device}`, `Unpaired strap ${device}`, device, false, null, nowMs));
+    for (const device of unpaired) {
+      const name = `Unpaired strap ${device}`;
+      tiles.push({
+        ...this.tile(`device:${device}`, name, device, false, null, club.zoneModel, nowMs),
+        screenName: name,
+        kcal: null,
+        points: null,
+      });
+    }
     return tiles;
   }
 
@@ -173,7 +219,15 @@ export class ClubLiveState {
     return best ?? devices[0] ?? null;
   }
 
-  private tile(id: string, name: string, device: string | null, paired: boolean, maxHrBpm: number | null, nowMs: number): LiveAthlete {
+  private tile(
+    id: string,
+    name: string,
+    device: string | null,
+    paired: boolean,
+    athlete: Athlete | null,
+    zoneModel: ZoneModel,
+    nowMs: number,
+  ): Omit<LiveAthlete, 'screenName' | 'kcal' | 'points'> {
     const reading = device ? this.readings.get(device) : undefined;
     const state: LiveAthlete['state'] =
       !reading || reading.lastSampleMs === 0
@@ -184,15 +238,16 @@ export class ClubLiveState {
             ? 'contact-lost'
             : 'live';
     const bpm = state === 'live' ? reading!.heartRateBpm : null;
-    const percent = bpm !== null && maxHrBpm ? percentOfMax(bpm, maxHrBpm) : null;
+    const maxHrBpm = athlete?.maxHrBpm ?? null;
+    const zoneOn = bpm !== null && athlete ? zonePercent(bpm, athlete, zoneModel) : null;
     return {
       id,
       name,
       device,
       paired,
       heartRateBpm: bpm,
-      percentOfMax: percent,
-      zone: percent === null ? null : zoneForPercent(percent),
+      percentOfMax: bpm !== null && maxHrBpm ? percentOfMax(bpm, maxHrBpm) : null,
+      zone: zoneOn === null ? null : zoneForPercent(zoneOn),
       lastSampleMs: reading?.lastSampleMs || null,
       sinceLastSampleS: reading?.lastSampleMs ? Math.max(0, Math.floor((nowMs - reading.lastSampleMs) / 1000)) : null,
       batteryPercent: reading?.batteryPercent ?? null,

@@ -4,9 +4,22 @@ import type { Athlete, LiveChart, LiveUpdate } from '../../protocol/api.ts';
 import { parseDevicesMessage } from '../../protocol/mqtt/gateway-state.ts';
 import { buildChannelFilter, parseTopic } from '../../protocol/mqtt/topics.ts';
 import { validateTelemetry } from '../../protocol/mqtt/validate-telemetry.ts';
-import type { NearbyDevice } from '../../protocol/roster.ts';
+import type { NearbyDevice, Session } from '../../protocol/roster.ts';
+import { CLASS_PLANS, planPhaseAt } from '../../sport-science/class-plans.ts';
+import type { ZoneModel } from '../../sport-science/heart-rate-zones.ts';
+import type { ClubSessions } from '../../store/club-sessions.ts';
 import type { Registry } from '../../store/registry.ts';
 import { ClubLiveState } from './club-live-state.ts';
+import { SessionEffort } from './session-effort.ts';
+
+/** A club as the tiles see it: its roster (by device too), zone model and running session. */
+interface ClubView {
+  athletes: Athlete[];
+  byDevice: Map<string, Athlete>;
+  zoneModel: ZoneModel;
+  session: Session | null;
+  readMs: number;
+}
 
 export interface LiveFrame {
   update: LiveUpdate;
@@ -19,6 +32,8 @@ export type LiveListener = (frame: LiveFrame) => void;
 export interface LiveHubOptions {
   brokerUrl: string;
   registry: Registry;
+  /** The clubs' running sessions (their clock, plan phase, and the calories and points since they started). */
+  sessions?: Pick<ClubSessions, 'runningSession'>;
   logger: Logger;
   staleAfterMs: number;
   windowMs: number;
@@ -36,7 +51,8 @@ export class LiveHub {
   private timer: NodeJS.Timeout | null = null;
   private readonly clubs = new Map<string, ClubLiveState>();
   private readonly listeners = new Map<string, Set<LiveListener>>();
-  private readonly rosters = new Map<string, { athletes: Athlete[]; readMs: number }>();
+  private readonly views = new Map<string, ClubView>();
+  private readonly efforts = new Map<string, SessionEffort>();
   private readonly log: Logger;
   private readonly tickMs: number;
 
@@ -89,10 +105,7 @@ export class LiveHub {
   snapshot(club: string): { update: LiveUpdate; chart: LiveChart } {
     const nowMs = Date.now();
     const state = this.stateOf(club);
-    return {
-      update: { club, serverTimeMs: nowMs, athletes: state.tiles(this.rosterOf(club, nowMs), nowMs) },
-      chart: state.chartSnapshot(),
-    };
+    return { update: this.updateOf(club, state, nowMs), chart: state.chartSnapshot() };
   }
 
   /** Devices heard that nobody wears, for the walk-in pairing screen (api/routes/pairing-routes.ts). */
@@ -109,8 +122,21 @@ export class LiveHub {
     // Invalid messages are ingest's to dead-letter; the live view simply does not show them.
     const validation = validateTelemetry(topic, payload, Date.now());
     if (!validation.ok) return;
-    const state = this.stateOf(validation.topic.club);
-    for (const sample of validation.message.samples) state.applySample(sample);
+    const club = validation.topic.club;
+    const state = this.stateOf(club);
+    const view = this.viewOf(club, Date.now());
+    const effort = this.effortOf(club, view);
+    for (const sample of validation.message.samples) {
+      state.applySample(sample);
+      const athlete = sample.kind === 'heart_rate' ? view.byDevice.get(sample.device) : undefined;
+      if (athlete && sample.kind === 'heart_rate')
+        effort.add(
+          athlete,
+          sample.timeMs,
+          sample.values.sensorContact === 'not-detected' ? null : sample.values.heartRateBpm,
+          view.zoneModel,
+        );
+    }
   }
 
   private onDevices(club: string, payload: Buffer): void {
@@ -125,13 +151,14 @@ export class LiveHub {
       if (!state.hasRecentData(nowMs) && !listeners?.size) {
         // Nobody watches and nothing was heard for a whole window: forget the club until it speaks again.
         this.clubs.delete(club);
-        this.rosters.delete(club);
+        this.views.delete(club);
+        this.efforts.delete(club);
         continue;
       }
-      const athletes = state.tiles(this.rosterOf(club, nowMs), nowMs);
-      const frame = state.appendFrame(athletes, nowMs);
+      const update = this.updateOf(club, state, nowMs);
+      const frame = state.appendFrame(update.athletes, nowMs);
       if (!listeners?.size) continue;
-      const message: LiveFrame = { update: { club, serverTimeMs: nowMs, athletes }, frame };
+      const message: LiveFrame = { update, frame };
       for (const listener of listeners) listener(message);
     }
   }
@@ -150,11 +177,53 @@ export class LiveHub {
     return state;
   }
 
-  private rosterOf(club: string, nowMs: number): Athlete[] {
-    const cached = this.rosters.get(club);
-    if (cached && nowMs - cached.readMs < (this.options.rosterTtlMs ?? 10_000)) return cached.athletes;
+  /** What the tiles need of the registry, read again every few seconds (rosterTtlMs). */
+  private viewOf(club: string, nowMs: number): ClubView {
+    const cached = this.views.get(club);
+    if (cached && nowMs - cached.readMs < (this.options.rosterTtlMs ?? 5000)) return cached;
     const athletes = this.options.registry.listAthletes(club, nowMs);
-    this.rosters.set(club, { athletes, readMs: nowMs });
-    return athletes;
+    const view: ClubView = {
+      athletes,
+      byDevice: new Map(athletes.flatMap((athlete) => athlete.devices.map((device) => [device, athlete] as const))),
+      zoneModel: this.options.registry.clubSettings(club)?.zoneModel ?? 'percent-max',
+      session: this.options.sessions?.runningSession(club) ?? null,
+      readMs: nowMs,
+    };
+    this.views.set(club, view);
+    return view;
+  }
+
+  private effortOf(club: string, view: ClubView): SessionEffort {
+    let effort = this.efforts.get(club);
+    if (!effort) {
+      effort = new SessionEffort();
+      this.efforts.set(club, effort);
+    }
+    effort.follow(view.session);
+    return effort;
+  }
+
+  private updateOf(club: string, state: ClubLiveState, nowMs: number): LiveUpdate {
+    const view = this.viewOf(club, nowMs);
+    const effort = this.effortOf(club, view);
+    const athletes = state.tiles(view.athletes, nowMs, {
+      zoneModel: view.zoneModel,
+      effortOf: (athlete) => effort.of(athlete, view.zoneModel),
+    });
+    const session = view.session;
+    const phase = session?.plan ? planPhaseAt(CLASS_PLANS[session.plan], nowMs - session.startMs) : null;
+    return {
+      club,
+      serverTimeMs: nowMs,
+      athletes,
+      session: session && {
+        id: session.id,
+        title: session.title,
+        startMs: session.startMs,
+        plan: session.plan,
+        phase: phase?.phase ?? null,
+        phaseRemainingS: phase?.remainingS ?? null,
+      },
+    };
   }
 }

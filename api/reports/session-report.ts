@@ -1,24 +1,13 @@
 import type { ReportAthlete, SessionMetrics, SessionReport } from '../../protocol/reports.ts';
 import type { Athlete, Session } from '../../protocol/roster.ts';
 import { ZONE_LOWER_BOUNDS_PERCENT, type ZoneModel } from '../../sport-science/heart-rate-zones.ts';
-import { computeSessionMetrics, type HeartRatePoint, type Physiology } from '../../sport-science/session-metrics.ts';
+import { computeSessionMetrics, type HeartRatePoint, physiologyOf } from '../../sport-science/session-metrics.ts';
 import type { ApiDeps } from '../app.ts';
 
 type ReportDeps = Pick<ApiDeps, 'registry' | 'timeSeries' | 'trainingLog'>;
 
 /** Samples one athlete's report reads at most (a long day at one a second, whatever devices they wore). */
 const MAX_READINGS_PER_ATHLETE = 100_000;
-
-/** What the formulas need of an athlete, as of a moment (their age then). */
-export function physiologyOf(athlete: Athlete | null, atMs: number): Physiology {
-  return {
-    sex: athlete?.sex ?? null,
-    ageYears: athlete?.birthYear ? new Date(atMs).getUTCFullYear() - athlete.birthYear : null,
-    weightKg: athlete?.weightKg ?? null,
-    restHrBpm: athlete?.restHrBpm ?? null,
-    maxHrBpm: athlete?.maxHrBpm ?? null,
-  };
-}
 
 /** An athlete's heart-rate samples over a time range, from every device they wore in it (the pairing log). */
 export async function readingsOf(deps: ReportDeps, club: string, athlete: string, fromMs: number, toMs: number): Promise<HeartRatePoint[]> {

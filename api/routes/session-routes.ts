@@ -105,13 +105,13 @@ export function registerSessionRoutes(app: Api, deps: ApiDeps, settings: ApiSett
       const { club } = request.params;
       requireClubAccess(request, club, 'staff');
       const nowMs = Date.now();
-      const { title, group, startMs } = request.body;
+      const { title, group, startMs, plan } = request.body;
       // A session started late (the coach forgot to press start) may begin up to a day back, never ahead.
       if (startMs !== undefined && (startMs > nowMs || startMs < nowMs - MAX_BACKDATE_MS))
         throw new ApiError('SC_ERR_VALIDATION', 'startMs must be within the last 24 hours');
       const session = deps.sessions.startSession(
         club,
-        { title, group: group ?? null, coach: requireUser(request).user.id },
+        { title, group: group ?? null, coach: requireUser(request).user.id, plan: plan ?? null },
         startMs ?? nowMs,
       );
       audit(request, 'session-started', club, session.id);

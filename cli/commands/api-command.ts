@@ -27,6 +27,7 @@ export const apiCommand: Command = {
     const live = new LiveHub({
       brokerUrl: config.MQTT_URL,
       registry: stores.registry,
+      sessions: stores.sessions,
       logger,
       staleAfterMs: config.LIVE_STALE_AFTER,
       windowMs: config.LIVE_WINDOW,

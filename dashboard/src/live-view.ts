@@ -1,8 +1,11 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { LiveAthlete, LiveChart, LiveUpdate } from '../../protocol/api.ts';
+import type { Page } from './pages.ts';
 
-// The live group view. It only draws: tiles, zones and percentages arrive computed from the API's stream.
+// The live group view, and the same view as the club's big screen (the TV across the room: tiles laid out
+// to fill it, names as each athlete chose to show them, the session clock and phase). It only draws:
+// tiles, zones, calories and points arrive computed from the API's stream.
 
 interface Snapshot {
   update: LiveUpdate;
@@ -14,15 +17,24 @@ interface Frame {
 }
 
 const WINDOW_S = 600;
+const liveSection = document.querySelector<HTMLElement>('#live')!;
 const tilesElement = document.querySelector<HTMLElement>('#tiles')!;
 const chartElement = document.querySelector<HTMLElement>('#chart')!;
 const connection = document.querySelector<HTMLElement>('#connection')!;
 const summary = document.querySelector<HTMLElement>('#summary')!;
+const emptyNote = document.querySelector<HTMLElement>('#live-empty')!;
+const sessionBar = document.querySelector<HTMLElement>('#session-bar')!;
+const sortSelect = document.querySelector<HTMLSelectElement>('#tile-sort')!;
 
 let chart: uPlot | null = null;
 let seriesIds: string[] = [];
 let columns: (number | null)[][] = [[]];
 const tileElements = new Map<string, HTMLElement>();
+/** Each tile id's label on the chart (the name the current mode shows). */
+const labels = new Map<string, string>();
+let lastUpdate: LiveUpdate | null = null;
+/** The big screen shows the names athletes chose for the shared screen; the coach's view their names. */
+let screenMode = false;
 
 function stateLabel(tile: LiveAthlete): string {
   switch (tile.state) {
@@ -37,7 +49,9 @@ function stateLabel(tile: LiveAthlete): string {
   }
 }
 
-function renderTile(tile: LiveAthlete): void {
+const nameOf = (tile: LiveAthlete) => (screenMode ? (tile.screenName ?? '') : tile.name);
+
+function renderTile(tile: LiveAthlete): HTMLElement {
   let element = tileElements.get(tile.id);
   if (!element) {
     element = document.createElement('article');
@@ -45,37 +59,122 @@ function renderTile(tile: LiveAthlete): void {
     element.dataset.testid = 'tile';
     element.dataset.athlete = tile.id;
     element.innerHTML = `<div class="name"></div><div class="reading"><span class="bpm"></span><span class="unit">bpm</span></div>
-      <div class="meta"><span class="pct"></span><span class="zone"></span><span class="age"></span></div>`;
-    tilesElement.append(element);
+      <div class="meta"><span class="pct"></span><span class="zone"></span></div>
+      <div class="meta effort"><span class="kcal"></span><span class="points"></span></div>
+      <div class="meta small"><span class="age"></span><span class="battery"></span></div>`;
     tileElements.set(tile.id, element);
   }
   element.dataset.state = tile.state;
   element.dataset.zone = tile.zone === null ? '' : String(tile.zone);
-  element.querySelector('.name')!.textContent = tile.name;
+  element.querySelector('.name')!.textContent = nameOf(tile);
+  labels.set(tile.id, nameOf(tile) || '·');
   const bpm = element.querySelector<HTMLElement>('.bpm')!;
   bpm.textContent = tile.heartRateBpm === null ? '—' : String(tile.heartRateBpm);
   element.querySelector('.unit')!.textContent = tile.state === 'live' ? 'bpm' : stateLabel(tile);
   element.querySelector('.pct')!.textContent = tile.percentOfMax === null ? '' : `${tile.percentOfMax}% max`;
   element.querySelector('.zone')!.textContent = tile.zone === null ? '' : `Z${tile.zone}`;
-  element.querySelector('.age')!.textContent =
-    tile.sinceLastSampleS === null
-      ? ''
-      : `${tile.sinceLastSampleS}s${tile.batteryPercent !== null ? ` · bat ${tile.batteryPercent}%` : ''}`;
+  element.querySelector('.kcal')!.textContent = tile.kcal === null ? '' : `${tile.kcal} kcal`;
+  element.querySelector('.points')!.textContent = tile.points === null ? '' : `${tile.points} pts`;
+  element.querySelector('.age')!.textContent = tile.sinceLastSampleS === null ? '' : `${tile.sinceLastSampleS} s ago`;
+  element.querySelector('.battery')!.textContent = tile.batteryPercent === null ? '' : `battery ${tile.batteryPercent}%`;
+  return element;
 }
 
+const SORTS: Record<string, (a: LiveAthlete, b: LiveAthlete) => number> = {
+  name: (a, b) => nameOf(a).localeCompare(nameOf(b)) || a.id.localeCompare(b.id),
+  zone: (a, b) => (b.zone ?? -1) - (a.zone ?? -1) || (b.percentOfMax ?? -1) - (a.percentOfMax ?? -1),
+  effort: (a, b) => (b.points ?? -1) - (a.points ?? -1) || (b.kcal ?? -1) - (a.kcal ?? -1),
+};
+
 function renderTiles(update: LiveUpdate): void {
+  lastUpdate = update;
   for (const listener of updateListeners) listener(update);
-  for (const tile of update.athletes) renderTile(tile);
+  const sorted = [...update.athletes].sort(SORTS[sortSelect.value] ?? SORTS.name);
+  const elements = sorted.map(renderTile);
+  tilesElement.replaceChildren(...elements);
+  for (const id of [...tileElements.keys()]) if (!update.athletes.some((tile) => tile.id === id)) tileElements.delete(id);
   const live = update.athletes.filter((tile) => tile.state === 'live').length;
   summary.textContent = `${live}/${update.athletes.length} live · ${new Date(update.serverTimeMs).toLocaleTimeString()}`;
+  renderSession(update);
+  emptyNote.hidden = update.athletes.length > 0;
+  emptyNote.textContent = update.session
+    ? 'The session is running, but nobody is paired yet: pair the straps on the Pairing page.'
+    : 'Nobody to show yet: add athletes on the Roster page and pair their straps.';
+  if (screenMode) layOutScreen(update.athletes.length);
+}
+
+function renderSession(update: LiveUpdate): void {
+  const session = update.session;
+  sessionBar.dataset.running = session ? 'yes' : 'no';
+  sessionBar.querySelector('.session-title')!.textContent = session ? session.title : 'No session running';
+  sessionBar.querySelector('.session-clock')!.textContent = session ? clock(update.serverTimeMs - session.startMs) : '';
+  sessionBar.querySelector('.session-phase')!.textContent =
+    session?.phase && session.phaseRemainingS !== null ? `${session.phase} · ${clock(session.phaseRemainingS * 1000)} left` : '';
+}
+
+function clock(ms: number): string {
+  const totalS = Math.max(0, Math.floor(ms / 1000));
+  const hours = Math.floor(totalS / 3600);
+  const mmss = `${String(Math.floor((totalS % 3600) / 60)).padStart(2, '0')}:${String(totalS % 60).padStart(2, '0')}`;
+  return hours > 0 ? `${hours}:${mmss}` : mmss;
+}
+
+/** The big screen: as many columns and rows as fill it with tiles of a TV-friendly shape. */
+function layOutScreen(count: number): void {
+  const width = tilesElement.clientWidth || window.innerWidth;
+  const height = Math.max(200, window.innerHeight - tilesElement.getBoundingClientRect().top - (chartElement.clientHeight + 24));
+  let best = { cols: 1, rows: Math.max(1, count), size: 0 };
+  for (let cols = 1; cols <= Math.max(1, count); cols++) {
+    const rows = Math.max(1, Math.ceil(count / cols));
+    const tileW = width / cols;
+    const tileH = height / rows;
+    const size = Math.min(tileW, tileH * 1.5); // tiles about 3:2
+    if (size > best.size) best = { cols, rows, size };
+  }
+  tilesElement.style.setProperty('--cols', String(best.cols));
+  tilesElement.style.setProperty('--tile-height', `${Math.floor(height / best.rows) - 8}px`);
 }
 
 function chartSize(): { width: number; height: number } {
-  return { width: chartElement.clientWidth || 600, height: Math.max(180, Math.min(320, window.innerHeight * 0.3)) };
+  return { width: chartElement.clientWidth || 600, height: Math.max(180, Math.min(320, window.innerHeight * (screenMode ? 0.22 : 0.3))) };
 }
 
 function colourOf(index: number): string {
   return `hsl(${(index * 137.5) % 360} 70% 62%)`;
+}
+
+/** Each line's name at its right end, nudged apart where lines end close together. */
+function drawLineLabels(u: uPlot): void {
+  const { ctx } = u;
+  const ends: { y: number; x: number; text: string; colour: string }[] = [];
+  u.series.forEach((series, index) => {
+    if (index === 0 || series.show === false) return;
+    const values = u.data[index]!;
+    let last = values.length - 1;
+    while (last >= 0 && values[last] == null) last--;
+    if (last < 0) return;
+    ends.push({
+      x: u.valToPos(u.data[0]![last]!, 'x', true),
+      y: u.valToPos(values[last] as number, 'y', true),
+      text: labels.get(seriesIds[index - 1]!) ?? '',
+      colour: colourOf(index - 1),
+    });
+  });
+  const bottom = u.bbox.top + u.bbox.height;
+  // Labels at least a line apart (closer when too many to fit), and the stack kept inside the plot.
+  const lineHeight = Math.min(13 * devicePixelRatio, u.bbox.height / Math.max(1, ends.length));
+  ends.sort((a, b) => a.y - b.y);
+  for (let index = 1; index < ends.length; index++) ends[index]!.y = Math.max(ends[index]!.y, ends[index - 1]!.y + lineHeight);
+  const overflow = (ends.at(-1)?.y ?? 0) - bottom;
+  if (overflow > 0) for (const end of ends) end.y = Math.max(u.bbox.top, end.y - overflow);
+  ctx.save();
+  ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+  ctx.textBaseline = 'middle';
+  for (const end of ends) {
+    ctx.fillStyle = end.colour;
+    ctx.fillText(end.text, Math.min(end.x + 4 * devicePixelRatio, u.bbox.left + u.bbox.width - ctx.measureText(end.text).width), end.y);
+  }
+  ctx.restore();
 }
 
 /** Builds the chart once from the snapshot; later frames only append columns. */
@@ -95,6 +194,8 @@ function createChart(snapshot: Snapshot): void {
       series: [{}, ...seriesIds.map((id, index) => ({ label: id, stroke: colourOf(index), width: 1.5, spanGaps: false }))],
       legend: { show: false },
       cursor: { show: false },
+      padding: [8, 90, 0, 0],
+      hooks: { draw: [drawLineLabels] },
     },
     columns as uPlot.AlignedData,
     chartElement,
@@ -125,11 +226,18 @@ export function onLiveUpdate(listener: (update: LiveUpdate) => void): () => void
   return () => updateListeners.delete(listener);
 }
 
-/** Shows one club's live view (replacing any other). */
-export function showLive(club: string): void {
+/** Shows one club's live view (replacing any other). A club that does not exist, or is not the person's, says so. */
+export async function showLive(club: string): Promise<void> {
   source?.close();
   tilesElement.replaceChildren();
   tileElements.clear();
+  lastUpdate = null;
+  const known = await fetch(`/api/v1/clubs/${encodeURIComponent(club)}`);
+  if (known.status === 404) {
+    emptyNote.hidden = false;
+    emptyNote.textContent = `There is no club “${club}” here, or it is not yours.`;
+    return;
+  }
   source = new EventSource(`/api/v1/clubs/${encodeURIComponent(club)}/live`);
   source.addEventListener('open', () => connection.classList.add('open'));
   source.addEventListener('error', () => connection.classList.remove('open'));
@@ -145,4 +253,35 @@ export function showLive(club: string): void {
   });
 }
 
-window.addEventListener('resize', () => chart?.setSize(chartSize()));
+/** The club's big screen: the live view full-window, names as athletes chose, tiles filling the screen. */
+export const screenPage: Page = {
+  open() {
+    screenMode = true;
+    document.body.classList.add('screen');
+    liveSection.hidden = false;
+    if (lastUpdate) renderTiles(lastUpdate);
+    chart?.setSize(chartSize());
+  },
+  close() {
+    screenMode = false;
+    document.body.classList.remove('screen');
+    tilesElement.style.removeProperty('--cols');
+    if (lastUpdate) renderTiles(lastUpdate);
+    if (document.fullscreenElement) void document.exitFullscreen();
+  },
+};
+
+sortSelect.onchange = () => {
+  if (lastUpdate) renderTiles(lastUpdate);
+};
+document.querySelector<HTMLButtonElement>('#leave-screen')!.onclick = () => {
+  location.hash = 'live';
+};
+document.querySelector<HTMLButtonElement>('#fullscreen')!.onclick = () => {
+  if (document.fullscreenElement) void document.exitFullscreen();
+  else void document.documentElement.requestFullscreen();
+};
+window.addEventListener('resize', () => {
+  chart?.setSize(chartSize());
+  if (screenMode && lastUpdate) layOutScreen(lastUpdate.athletes.length);
+});

@@ -2,7 +2,7 @@ import './styles.css';
 import type { Me } from '../../protocol/api.ts';
 import { adminPage } from './admin-view.ts';
 import { historyPage } from './history-view.ts';
-import { showLive } from './live-view.ts';
+import { screenPage, showLive } from './live-view.ts';
 import { contextOf, showPages } from './pages.ts';
 import { pairingPage } from './pairing-view.ts';
 import { reportPage } from './report-view.ts';
@@ -46,9 +46,10 @@ function enter(me: Me): void {
   clubSelect.hidden = clubs.length < 2;
   const watch = (club: string) => {
     clubName.textContent = `· ${club}`;
-    showLive(club);
+    void showLive(club);
     showPages(contextOf(me, club), {
       live: { open: () => undefined },
+      screen: screenPage,
       sessions: sessionsPage,
       pairing: pairingPage,
       roster: rosterPage,

@@ -28,8 +28,8 @@ export const sessionsPage: Page = {
   async open(context) {
     startForm.onsubmit = async (event) => {
       event.preventDefault();
-      const { title, group } = formFields(startForm);
-      const started = await report(() => apiSend('POST', `${context.base}/sessions`, { title, group: group ?? null }));
+      const { title, group, plan } = formFields(startForm);
+      const started = await report(() => apiSend('POST', `${context.base}/sessions`, { title, group: group ?? null, plan: plan ?? null }));
       if (started) startForm.reset();
       await report(() => render(context));
     };

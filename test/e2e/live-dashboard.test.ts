@@ -69,7 +69,90 @@ describe.skipIf(!hasChromium)('live dashboard in Chromium', () => {
     await page.screenshot({ path: 'test-results/dashboard-big-screen.png' });
     await page.setViewportSize({ width: 390, height: 844 });
     await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true);
+    // On a phone each footer item has a line of its own: "% max" above the zone, never run together.
+    const footer = await liveTile.evaluate((tile) => {
+      const box = (selector: string) => tile.querySelector(selector)!.getBoundingClientRect();
+      return { pct: box('.pct'), zone: box('.zone') };
+    });
+    expect(footer.zone.top).toBeGreaterThanOrEqual(footer.pct.bottom - 1);
     await page.screenshot({ path: 'test-results/dashboard-phone.png', fullPage: true });
+  });
+
+  it('makes the big screen a club puts on its TV: the session’s clock and phase, names as athletes chose, calories and points', async () => {
+    // Two members chose privacy on the shared screen: initials only, and a coloured tile without a name.
+    stack.stores.registry.updateAthlete('demo', 'member-003', { screenPrivacy: 'initials' });
+    stack.stores.registry.updateAthlete('demo', 'member-004', { screenPrivacy: 'colour', screenHideKcal: true });
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    await page.goto(`${stack.apiUrl}/?club=demo#screen`);
+    await logIn(page, 'coach');
+    // The address opens the big screen (a TV's browser keeps it as its home page).
+    await expect.poll(() => page.evaluate(() => document.body.classList.contains('screen'))).toBe(true);
+    const tiles = page.locator('[data-testid="tile"]');
+    await expect.poll(() => tiles.count(), { timeout: 15_000 }).toBe(20);
+    // The demo class follows the HIIT plan: its clock and the phase with the time left in it.
+    await expect.poll(() => page.locator('[data-testid="session-bar"] .session-title').innerText()).toBe('HIIT 45 (demo)');
+    await expect.poll(() => page.locator('[data-testid="session-clock"]').innerText()).toMatch(/^\d\d:\d\d$/);
+    await expect
+      .poll(() => page.locator('[data-testid="session-phase"]').innerText())
+      .toMatch(/^(warm-up|interval \d+|recovery \d+|cool-down) · \d\d:\d\d left$/);
+    // Calories and points add up from the session's start (the athletes' profiles have what the formulas need).
+    await expect
+      .poll(() => tiles.locator('.kcal').allInnerTexts(), { timeout: 20_000 })
+      .toContainEqual(expect.stringMatching(/^[1-9]\d* kcal$/));
+    await expect.poll(() => tiles.locator('.points').allInnerTexts()).toContainEqual(expect.stringMatching(/^\d+ pts$/));
+    // (The live view reads the roster again every few seconds.)
+    await expect
+      .poll(() => page.locator('[data-athlete="member-003"] .name').innerText(), { timeout: 10_000 })
+      .toMatch(/^([A-ZÀ-Ý]\. ?)+$/);
+    await expect.poll(() => page.locator('[data-athlete="member-004"] .name').innerText()).toBe('');
+    await expect.poll(() => page.locator('[data-athlete="member-004"] .kcal').innerText()).toBe('');
+    // Readable across a room: names and numbers sized to the tile, all 20 on one screen without scrolling.
+    const sizes = await tiles.first().evaluate((tile) => ({
+      name: Number.parseFloat(getComputedStyle(tile.querySelector('.name')!).fontSize),
+      bpm: Number.parseFloat(getComputedStyle(tile.querySelector('.bpm')!).fontSize),
+    }));
+    await page.screenshot({ path: 'test-results/big-screen.png' });
+    expect(sizes.name).toBeGreaterThanOrEqual(24);
+    expect(sizes.bpm).toBeGreaterThanOrEqual(60);
+    const lastTile = await tiles.last().boundingBox();
+    expect(lastTile!.y + lastTile!.height).toBeLessThanOrEqual(1080);
+    // Sorted by effort: the most points first.
+    await page.selectOption('#tile-sort', 'effort');
+    await expect
+      .poll(async () => {
+        const points = (await tiles.locator('.points').allInnerTexts()).map((text) => Number.parseInt(text, 10) || -1);
+        return points.every((value, index) => index === 0 || value <= points[index - 1]!);
+      })
+      .toBe(true);
+    await page.screenshot({ path: 'test-results/big-screen.png' });
+    await page.click('#leave-screen');
+    await expect.poll(() => page.evaluate(() => document.body.classList.contains('screen'))).toBe(false);
+  });
+
+  it('says so when the club does not exist, instead of an empty screen', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${stack.apiUrl}/?club=demo`);
+    await logIn(page, 'coach');
+    await page.waitForSelector('[data-testid="tile"]');
+    await page.goto(`${stack.apiUrl}/?club=nowhere`);
+    // The coach's only club is demo: asking for another shows demo (a platform admin would see the message).
+    await expect.poll(() => page.locator('#club-name').innerText()).toContain('demo');
+    const admin = stack.stores.accounts.createUser({
+      email: 'root@platform.example',
+      name: 'Root',
+      passwordHash: await hashPassword('platform admins password'),
+      platformAdmin: true,
+    });
+    expect(admin.platformAdmin).toBe(true);
+    const adminPage = await browser.newPage();
+    await adminPage.goto(`${stack.apiUrl}/?club=nowhere`);
+    await adminPage.waitForSelector('#login:not([hidden])');
+    await adminPage.fill('#login input[name=email]', 'root@platform.example');
+    await adminPage.fill('#login input[name=password]', 'platform admins password');
+    await adminPage.click('#login button[type=submit]');
+    await expect
+      .poll(() => adminPage.locator('[data-testid="live-empty"]').innerText())
+      .toBe('There is no club “nowhere” here, or it is not yours.');
   });
 
   it('shows an athlete their own tile only, and logs out', async () => {

@@ -5,7 +5,18 @@ import type { SimulatedMember } from '../../simulators/roster.ts';
 import { SimulatedClass } from '../../simulators/simulated-class.ts';
 import { VirtualAthlete } from '../../simulators/virtual-athlete.ts';
 
-const member: SimulatedMember = { id: 'm1', name: 'Test', restHrBpm: 55, maxHrBpm: 185, deviceId: 'hrm-1', effort: 1, lagS: 0 };
+const member: SimulatedMember = {
+  id: 'm1',
+  name: 'Test',
+  restHrBpm: 55,
+  maxHrBpm: 185,
+  deviceId: 'hrm-1',
+  effort: 1,
+  lagS: 0,
+  sex: 'female',
+  ageYears: 30,
+  weightKg: 60,
+};
 const perfect = { contactLossPerHour: 0, dropoutPerHour: 0 };
 const T0 = Date.UTC(2026, 0, 1);
 

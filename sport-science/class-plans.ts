@@ -1,3 +1,8 @@
+import type { ClassPlanId } from '../protocol/roster.ts';
+
+// Class plans: a session's phases with their workload, what the big screen shows (the phase and how long
+// it lasts) and what the simulator's athletes follow.
+
 /** A phase of a session: workload ramps linearly from startIntensity to endIntensity (0 = rest, 1 = max). */
 export interface Phase {
   name: string;
@@ -50,4 +55,18 @@ export function workloadAt(script: ClassScript, elapsedS: number): { intensity: 
   }
   const last = script.phases.at(-1)!;
   return { intensity: last.endIntensity, phase: last.name };
+}
+
+/** The plans a session may follow, by id. */
+export const CLASS_PLANS: Record<ClassPlanId, ClassScript> = { 'hiit-45': hiitClass() };
+
+/** Where a session following a plan is: the phase and the seconds left in it; null once the plan is over. */
+export function planPhaseAt(script: ClassScript, elapsedMs: number): { phase: string; remainingS: number } | null {
+  let offsetS = elapsedMs / 1000;
+  if (offsetS < 0) return null;
+  for (const phase of script.phases) {
+    if (offsetS < phase.durationS) return { phase: phase.name, remainingS: Math.ceil(phase.durationS - offsetS) };
+    offsetS -= phase.durationS;
+  }
+  return null;
 }
