@@ -28,9 +28,11 @@ import type { Registry as MetricsRegistry } from 'prom-client';
 import { NoQuery } from '../protocol/api.ts';
 import { decodeRosterFile } from '../protocol/roster-csv.ts';
 import type { Accounts } from '../store/accounts.ts';
+import type { Challenges } from '../store/challenges.ts';
 import type { ClubSessions } from '../store/club-sessions.ts';
 import type { DeadLetters } from '../store/dead-letters.ts';
 import type { MqttAccounts } from '../store/mqtt-accounts.ts';
+import type { ReadinessChecks } from '../store/readiness-checks.ts';
 import type { Registry } from '../store/registry.ts';
 import { RosterError } from '../store/registry.ts';
 import { StoreQueryError } from '../store/store-errors.ts';
@@ -40,6 +42,7 @@ import { identify } from './auth/principal.ts';
 import { API_ERRORS, ApiError, type ApiErrorCode } from './errors.ts';
 import type { LiveHub } from './live/live-hub.ts';
 import { registerAuthRoutes } from './routes/auth-routes.ts';
+import { registerChallengeRoutes } from './routes/challenge-routes.ts';
 import { registerClubAdminRoutes } from './routes/club-admin-routes.ts';
 import { registerHistoryRoutes } from './routes/history-routes.ts';
 import { registerLiveRoutes } from './routes/live-routes.ts';
@@ -47,6 +50,7 @@ import { registerOperationsRoutes } from './routes/operations-routes.ts';
 import { registerPairingRoutes } from './routes/pairing-routes.ts';
 import { ROSTER_CSV_MAX_BYTES, registerRosterRoutes } from './routes/roster-routes.ts';
 import { registerSessionRoutes } from './routes/session-routes.ts';
+import { registerWellnessRoutes, WORKOUT_UPLOAD_MAX_BYTES } from './routes/wellness-routes.ts';
 
 export interface ApiDeps {
   registry: Registry;
@@ -54,6 +58,8 @@ export interface ApiDeps {
   mqttAccounts: MqttAccounts;
   sessions: ClubSessions;
   trainingLog: TrainingLog;
+  readiness: ReadinessChecks;
+  challenges: Challenges;
   timeSeries: TimeSeriesStore;
   deadLetters: DeadLetters;
   metricsRegistry: MetricsRegistry;
@@ -144,6 +150,12 @@ export function buildApp(config: ApiAppConfig, deps: ApiDeps): Api {
       done(new ApiError('SC_ERR_VALIDATION', (error as Error).message), undefined);
     }
   });
+  // Workout files (FIT is binary) arrive as they are; only the upload route takes them.
+  app.addContentTypeParser(
+    ['application/octet-stream', 'application/vnd.ant.fit'],
+    { parseAs: 'buffer', bodyLimit: WORKOUT_UPLOAD_MAX_BYTES },
+    (_request, body, done) => done(null, body),
+  );
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {
     refuseCrossSiteWrites(request, config.CORS_ORIGINS ?? []);
@@ -193,6 +205,8 @@ export function buildApp(config: ApiAppConfig, deps: ApiDeps): Api {
     registerHistoryRoutes(routes, deps);
     registerPairingRoutes(routes, deps, settings);
     registerSessionRoutes(routes, deps, settings);
+    registerWellnessRoutes(routes, deps, settings);
+    registerChallengeRoutes(routes, deps, settings);
     registerClubAdminRoutes(routes, deps, settings);
     registerLiveRoutes(routes, deps, settings);
     registerDashboard(routes, config.DASHBOARD_DIR);

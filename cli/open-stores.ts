@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Accounts } from '../store/accounts.ts';
+import { Challenges } from '../store/challenges.ts';
 import { ClubSessions } from '../store/club-sessions.ts';
 import { openDatabase, type SqliteDatabase } from '../store/database.ts';
 import { DeadLetters } from '../store/dead-letters.ts';
 import { InfluxTimeSeriesStore } from '../store/influx/influx-time-series-store.ts';
 import { MqttAccounts } from '../store/mqtt-accounts.ts';
+import { ReadinessChecks } from '../store/readiness-checks.ts';
 import { Registry } from '../store/registry.ts';
 import { SqliteTimeSeriesStore } from '../store/sqlite-time-series-store.ts';
 import { influxOptionsOf, type StoreConfig, StoreConfigShape } from '../store/store-config.ts';
@@ -20,6 +22,8 @@ export interface Stores {
   mqttAccounts: MqttAccounts;
   sessions: ClubSessions;
   trainingLog: TrainingLog;
+  readiness: ReadinessChecks;
+  challenges: Challenges;
   timeSeries: TimeSeriesStore;
   deadLetters: DeadLetters;
   close(): Promise<void>;
@@ -49,6 +53,8 @@ export async function openStores(dataDir: string, config: StoreConfig, logger: L
       mqttAccounts: new MqttAccounts(db),
       sessions: new ClubSessions(db),
       trainingLog: new TrainingLog(db),
+      readiness: new ReadinessChecks(db),
+      challenges: new Challenges(db),
       timeSeries,
       deadLetters: new DeadLetters(db),
       async close() {

@@ -347,6 +347,16 @@ export class Registry {
     );
   }
 
+  /**
+   * A workout recorded elsewhere (an uploaded file): its samples are stored under a device of their own,
+   * worn by the athlete for the workout's time, so history and load find them like any other.
+   */
+  recordUploadedWear(club: ClubId, device: DeviceId, athlete: AthleteId, fromMs: number, toMs: number): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO pairings (club_id, device_id, member_id, from_ms, to_ms) VALUES (?, ?, ?, ?, ?)')
+      .run(club, device, athlete, fromMs, toMs);
+  }
+
   /** When the device was last taken off (the end of its latest pairing), or null. */
   lastTakenOffMs(club: ClubId, device: DeviceId): number | null {
     const row = this.db.prepare('SELECT MAX(to_ms) AS t FROM pairings WHERE club_id = ? AND device_id = ?').get(club, device) as {

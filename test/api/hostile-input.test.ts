@@ -73,7 +73,7 @@ const REGISTRY_TABLES = [
 ];
 
 /** Routes with their path built from hostile parameters. */
-const ROUTES: { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: (a: string, b: string) => string; body?: boolean }[] = [
+const ROUTES: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; path: (a: string, b: string) => string; body?: boolean }[] = [
   { method: 'GET', path: (a) => `/api/v1/clubs/${a}` },
   { method: 'PATCH', path: (a) => `/api/v1/clubs/${a}`, body: true },
   { method: 'GET', path: (a) => `/api/v1/clubs/${a}/athletes` },
@@ -102,6 +102,15 @@ const ROUTES: { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: (a: string, b
   { method: 'DELETE', path: (a, b) => `/api/v1/clubs/${a}/sessions/${b}` },
   { method: 'POST', path: (a, b) => `/api/v1/clubs/${a}/sessions/${b}/stop`, body: true },
   { method: 'GET', path: (a, b) => `/api/v1/clubs/${a}/sessions/${b}/report` },
+  { method: 'GET', path: (a, b) => `/api/v1/clubs/${a}/athletes/${b}/wellness` },
+  { method: 'POST', path: (a, b) => `/api/v1/clubs/${a}/athletes/${b}/readiness`, body: true },
+  { method: 'POST', path: (a, b) => `/api/v1/clubs/${a}/athletes/${b}/workouts`, body: true },
+  { method: 'GET', path: (a) => `/api/v1/clubs/${a}/challenges` },
+  { method: 'POST', path: (a) => `/api/v1/clubs/${a}/challenges`, body: true },
+  { method: 'DELETE', path: (a, b) => `/api/v1/clubs/${a}/challenges/${b}` },
+  { method: 'PUT', path: (a, b) => `/api/v1/clubs/${a}/challenges/${b}/entries/${b}`, body: true },
+  { method: 'DELETE', path: (a, b) => `/api/v1/clubs/${a}/challenges/${b}/entries/${b}` },
+  { method: 'GET', path: (a, b) => `/api/v1/clubs/${a}/challenges/${b}/leaderboard` },
   { method: 'GET', path: (a) => `/api/v1/clubs/${a}/devices` },
   { method: 'GET', path: (a, b) => `/api/v1/clubs/${a}/athletes/${b}/history` },
   { method: 'GET', path: (a) => `/api/v1/clubs/${a}/dead-letters` },

@@ -41,7 +41,20 @@ describe('tenant isolation over every route', () => {
   /** Every row of club B in the roster tables, to compare after the refusals. */
   const clubBContent = () =>
     Object.fromEntries(
-      ['clubs', 'athletes', 'devices', 'pairings', 'athlete_groups', 'group_members', 'sessions', 'session_participants'].map((table) => [
+      [
+        'clubs',
+        'athletes',
+        'devices',
+        'pairings',
+        'athlete_groups',
+        'group_members',
+        'sessions',
+        'session_participants',
+        'training_log',
+        'readiness_checks',
+        'challenges',
+        'challenge_entries',
+      ].map((table) => [
         table,
         stores.db.prepare(`SELECT * FROM ${table} WHERE ${table === 'clubs' ? 'id' : 'club_id'} = 'club-b' ORDER BY 1, 2, 3`).all(),
       ]),
@@ -112,6 +125,8 @@ describe('tenant isolation over every route', () => {
     });
     stores.sessions.createGroup('club-b', { id: 'zoes', name: 'Zoe’s group', athletes: ['zoe'] });
     clubBSession = stores.sessions.startSession('club-b', { title: 'Zoe’s intervals', group: 'zoes', coach: null }, T0).id;
+    stores.challenges.create('club-b', { id: 'zoes-month', title: 'Zoe’s month', fromMs: T0, toMs: T0 + 30 * 86_400_000 });
+    stores.challenges.join('club-b', 'zoes-month', 'zoe');
     clubBBefore = clubBContent();
     stores.mqttAccounts.issueGateway('club-b', 'gw-b');
     const gatewayA = stores.mqttAccounts.issueGateway('club-a', 'gw-a');
@@ -131,7 +146,7 @@ describe('tenant isolation over every route', () => {
     route: string;
     /** A function where the id is only known once the data is set up. */
     url: string | (() => string);
-    method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+    method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
     body?: object;
     csv?: string;
   }[] = [
@@ -209,6 +224,38 @@ describe('tenant isolation over every route', () => {
       body: { title: 'Taken' },
     },
     { route: 'DELETE /api/v1/clubs/:club/sessions/:session', url: () => `/api/v1/clubs/club-b/sessions/${clubBSession}`, method: 'DELETE' },
+    { route: 'GET /api/v1/clubs/:club/athletes/:athlete/wellness', url: '/api/v1/clubs/club-b/athletes/zoe/wellness' },
+    {
+      route: 'POST /api/v1/clubs/:club/athletes/:athlete/readiness',
+      url: '/api/v1/clubs/club-b/athletes/zoe/readiness',
+      method: 'POST',
+      body: { fromMs: T0, toMs: T0 + 180_000 },
+    },
+    {
+      route: 'POST /api/v1/clubs/:club/athletes/:athlete/workouts',
+      url: '/api/v1/clubs/club-b/athletes/zoe/workouts',
+      method: 'POST',
+      csv: `time,hr\n${T0},120\n${T0 + 1000},121\n`,
+    },
+    { route: 'GET /api/v1/clubs/:club/challenges', url: '/api/v1/clubs/club-b/challenges' },
+    {
+      route: 'POST /api/v1/clubs/:club/challenges',
+      url: '/api/v1/clubs/club-b/challenges',
+      method: 'POST',
+      body: { id: 'moles', title: 'Moles', fromMs: T0, toMs: T0 + 86_400_000 },
+    },
+    { route: 'DELETE /api/v1/clubs/:club/challenges/:challenge', url: '/api/v1/clubs/club-b/challenges/zoes-month', method: 'DELETE' },
+    {
+      route: 'PUT /api/v1/clubs/:club/challenges/:challenge/entries/:athlete',
+      url: '/api/v1/clubs/club-b/challenges/zoes-month/entries/zoe',
+      method: 'PUT',
+    },
+    {
+      route: 'DELETE /api/v1/clubs/:club/challenges/:challenge/entries/:athlete',
+      url: '/api/v1/clubs/club-b/challenges/zoes-month/entries/zoe',
+      method: 'DELETE',
+    },
+    { route: 'GET /api/v1/clubs/:club/challenges/:challenge/leaderboard', url: '/api/v1/clubs/club-b/challenges/zoes-month/leaderboard' },
     { route: 'GET /api/v1/clubs/:club/sessions/:session/report', url: () => `/api/v1/clubs/club-b/sessions/${clubBSession}/report` },
     {
       route: 'POST /api/v1/clubs/:club/sessions/:session/stop',
