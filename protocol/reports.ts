@@ -107,6 +107,7 @@ export const ReadinessResult = z.object({
   baselineMean: z.number().nullable(),
   baselineSd: z.number().nullable(),
 });
+export type ReadinessResult = z.infer<typeof ReadinessResult>;
 
 export const Wellness = z.object({
   athlete: AthleteId,

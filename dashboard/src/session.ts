@@ -29,7 +29,7 @@ export async function acceptInvitation(token: string, name: string, password: st
 const post = <T>(url: string, body: unknown): Promise<T> => apiSend<T>('POST', url, body);
 
 /** A write to the API; rejects with the API's message. */
-export async function apiSend<T = unknown>(method: 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown): Promise<T> {
+export async function apiSend<T = unknown>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, body?: unknown): Promise<T> {
   return answerOf<T>(
     await fetch(url, {
       method,
