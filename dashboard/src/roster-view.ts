@@ -76,7 +76,7 @@ async function render(context: ClubContext): Promise<void> {
   const [{ athletes }, { devices }, settings] = await Promise.all([
     apiGet<{ athletes: Athlete[] }>(`${context.base}/athletes`),
     apiGet<{ devices: Device[] }>(`${context.base}/devices`),
-    apiGet<{ maxHrFormula: string }>(context.base),
+    apiGet<{ maxHrFormula: string; zoneModel: string }>(context.base),
   ]);
   const rerender = () => report(() => render(context));
   const nameOf = new Map(athletes.map((athlete) => [athlete.id, athlete.name]));
@@ -129,4 +129,5 @@ async function render(context: ClubContext): Promise<void> {
     ...athletes.map((athlete) => new Option(`${athlete.name}’s own`, athlete.id)),
   );
   settingsForm.querySelector<HTMLSelectElement>('select[name=maxHrFormula]')!.value = settings.maxHrFormula;
+  settingsForm.querySelector<HTMLSelectElement>('select[name=zoneModel]')!.value = settings.zoneModel;
 }
