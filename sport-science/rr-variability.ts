@@ -3,8 +3,9 @@
  * beat, a strap moving) are removed first, as Kubios and most field tools do, because one artefact
  * dominates RMSSD:
  * - physiological bounds: 300–2000 ms (200 to 30 beats a minute);
- * - successive-difference rule: a beat differing from the last accepted one by more than 20 % is dropped
- *   (Malik's rule), and the next beat is compared with the last accepted one.
+ * - a median filter: a beat differing by more than 20 % from the median of the plausible beats around it
+ *   (five before, five after) is dropped. Comparing with the neighbourhood rather than with the last kept
+ *   beat means a bad first beat cannot reject the whole recording, and a change of pace is followed.
  * RMSSD uses only differences of beats that were adjacent in the recording (no difference spans a
  * removed beat); SDNN is the sample standard deviation (n − 1) of the accepted beats.
  */
@@ -13,20 +14,24 @@ export const RR_MAX_MS = 2000;
 export const RR_MAX_RELATIVE_CHANGE = 0.2;
 /** Fewer accepted beats than this give no HRV figure (about 30 s at rest). */
 export const RR_MIN_BEATS = 30;
+const NEIGHBOURS = 5;
 
-/** The accepted beats, each with whether it follows the previous accepted beat directly. */
+/** The accepted beats, each with whether it follows the previous beat of the recording directly. */
 export function filterRrIntervals(rrMs: readonly number[]): { rrMs: number; adjacent: boolean }[] {
+  const plausible = rrMs.map((rr) => Number.isFinite(rr) && rr >= RR_MIN_MS && rr <= RR_MAX_MS);
   const accepted: { rrMs: number; adjacent: boolean }[] = [];
-  let previousAccepted: number | null = null;
-  let previousWasAccepted = false;
-  for (const rr of rrMs) {
-    const plausible = Number.isFinite(rr) && rr >= RR_MIN_MS && rr <= RR_MAX_MS;
-    const steady = previousAccepted === null || Math.abs(rr - previousAccepted) <= RR_MAX_RELATIVE_CHANGE * previousAccepted;
-    if (plausible && steady) {
-      accepted.push({ rrMs: rr, adjacent: previousWasAccepted });
-      previousAccepted = rr;
-      previousWasAccepted = true;
-    } else previousWasAccepted = false;
+  let previousAccepted = false;
+  for (const [index, rr] of rrMs.entries()) {
+    let keep = false;
+    if (plausible[index]) {
+      const around: number[] = [];
+      for (let other = Math.max(0, index - NEIGHBOURS); other <= Math.min(rrMs.length - 1, index + NEIGHBOURS); other++)
+        if (other !== index && plausible[other]) around.push(rrMs[other]!);
+      const reference = median(around) ?? rr;
+      keep = Math.abs(rr - reference) <= RR_MAX_RELATIVE_CHANGE * reference;
+    }
+    if (keep) accepted.push({ rrMs: rr, adjacent: previousAccepted });
+    previousAccepted = keep;
   }
   return accepted;
 }
@@ -53,4 +58,11 @@ export function sdnnMs(rrMs: readonly number[]): number | null {
   const mean = beats.reduce((sum, rr) => sum + rr, 0) / beats.length;
   const squares = beats.reduce((sum, rr) => sum + (rr - mean) ** 2, 0);
   return Math.sqrt(squares / (beats.length - 1));
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  values.sort((a, b) => a - b);
+  const middle = Math.floor(values.length / 2);
+  return values.length % 2 ? values[middle]! : (values[middle - 1]! + values[middle]!) / 2;
 }

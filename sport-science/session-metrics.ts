@@ -124,7 +124,7 @@ export function computeSessionMetrics(points: readonly HeartRatePoint[], athlete
   return {
     durationS: round(durationMs / 1000, 0),
     avgHr: durationMs === 0 ? null : round(spans.reduce((sum, span) => sum + span.heartRateBpm * span.spanMs, 0) / durationMs, 0),
-    maxHr: spans.length === 0 ? null : Math.max(...spans.map((span) => span.heartRateBpm)),
+    maxHr: spans.length === 0 ? null : highest(spans),
     timeInZoneS: timeInZoneMs.map((ms) => round(ms / 1000, 0)) as SessionMetrics['timeInZoneS'],
     kcal: kcal === null ? null : round(kcal, 0),
     trimpBanister: trimpBanister === null ? null : round(trimpBanister, 1),
@@ -144,19 +144,31 @@ export function computeSessionMetrics(points: readonly HeartRatePoint[], athlete
   };
 }
 
-/** The highest heart rate held for at least `holdMs` without a gap (the lowest beat within the best such stretch). */
+/**
+ * The highest heart rate held for at least `holdMs` without a gap: over every shortest stretch lasting
+ * that long, the lowest beat in it, and the best of those. Two pointers and a queue of candidate minima
+ * keep it linear however densely a file is sampled.
+ */
 export function highestSustained(spans: readonly Span[], holdMs: number): number | null {
   let best: number | null = null;
-  for (let start = 0; start < spans.length; start++) {
-    let lowest = Number.POSITIVE_INFINITY;
-    for (let end = start; end < spans.length; end++) {
-      if (end > start && spans[end]!.timeMs !== spans[end - 1]!.timeMs + spans[end - 1]!.spanMs) break; // a gap
-      lowest = Math.min(lowest, spans[end]!.heartRateBpm);
-      if (best !== null && lowest <= best) break;
-      if (spans[end]!.timeMs + spans[end]!.spanMs - spans[start]!.timeMs >= holdMs) {
-        best = lowest;
-        break;
-      }
+  let start = 0;
+  const minima: number[] = []; // indexes in [start, end] whose heart rates increase: the front is the minimum
+  for (let end = 0; end < spans.length; end++) {
+    if (end > 0 && spans[end]!.timeMs !== spans[end - 1]!.timeMs + spans[end - 1]!.spanMs) {
+      start = end; // a gap: stretches start again
+      minima.length = 0;
+    }
+    while (minima.length && spans[minima.at(-1)!]!.heartRateBpm >= spans[end]!.heartRateBpm) minima.pop();
+    minima.push(end);
+    const reach = spans[end]!.timeMs + spans[end]!.spanMs;
+    // The shortest stretch ending here that still lasts holdMs: move its start as far as it allows.
+    while (start < end && reach - spans[start + 1]!.timeMs >= holdMs) {
+      start++;
+      while (minima[0]! < start) minima.shift();
+    }
+    if (reach - spans[start]!.timeMs >= holdMs) {
+      const lowest = spans[minima[0]!]!.heartRateBpm;
+      if (best === null || lowest > best) best = lowest;
     }
   }
   return best;
@@ -165,7 +177,7 @@ export function highestSustained(spans: readonly Span[], holdMs: number): number
 /** Beats per minute lost in the 60 s after the last effort ended; null without effort or without data 60 s later. */
 function heartRateRecovery(spans: readonly Span[], maxHrBpm: number | null): number | null {
   if (spans.length === 0) return null;
-  const peak = Math.max(...spans.map((span) => span.heartRateBpm));
+  const peak = highest(spans);
   const threshold = maxHrBpm !== null ? (maxHrBpm * EFFORT_PERCENT_OF_MAX) / 100 : (peak * EFFORT_PERCENT_OF_PEAK) / 100;
   const lastEffort = spans.findLast((span) => span.heartRateBpm >= threshold);
   if (!lastEffort) return null;
@@ -175,6 +187,13 @@ function heartRateRecovery(spans: readonly Span[], maxHrBpm: number | null): num
     if (Math.abs(span.timeMs - target) <= HRR_TOLERANCE_MS && (!later || Math.abs(span.timeMs - target) < Math.abs(later.timeMs - target)))
       later = span;
   return later ? lastEffort.heartRateBpm - later.heartRateBpm : null;
+}
+
+/** The highest heart rate of the spans (a loop: a spread of 200,000 arguments overflows the stack). */
+function highest(spans: readonly Span[]): number {
+  let best = Number.NEGATIVE_INFINITY;
+  for (const span of spans) if (span.heartRateBpm > best) best = span.heartRateBpm;
+  return best;
 }
 
 function median(values: readonly number[]): number | null {

@@ -3,9 +3,9 @@
  * - acute and chronic load: exponentially weighted moving averages over 7 and 28 days, λ = 2/(N+1)
  *   (Williams et al. 2017), and their ratio (ACWR), shown only after 28 days of data and only as a trend
  *   flag: the evidence does not support it as an injury predictor (Impellizzeri et al. 2020);
- * - fitness, fatigue and form (Banister's impulse-response model as the Performance Manager Chart
- *   shows it): fitness a 42-day and fatigue a 7-day EWMA with the same λ, form = yesterday's fitness −
- *   yesterday's fatigue (so today's session does not lower today's form).
+ * - fitness, fatigue and form as the Performance Manager Chart (and GoldenCheetah, Intervals.icu) compute
+ *   them: fitness and fatigue with time constants of 42 and 7 days, λ = 1 − e^(−1/N), form = yesterday's
+ *   fitness − yesterday's fatigue (so today's session does not lower today's form).
  * Days without training count as a load of 0; averages start from 0 on the first day with data.
  */
 export const ACUTE_DAYS = 7;
@@ -16,7 +16,10 @@ export const FATIGUE_DAYS = 7;
 export const ACWR_HIGH = 1.5;
 export const ACWR_LOW = 0.8;
 
+/** Williams et al.'s EWMA for acute and chronic load. */
 export const ewmaLambda = (days: number) => 2 / (days + 1);
+/** The impulse-response model's decay for fitness and fatigue (time constant in days). */
+export const decayLambda = (days: number) => 1 - Math.exp(-1 / days);
 
 export interface LoadDay {
   /** The day (UTC midnight, ms). */
@@ -48,8 +51,8 @@ export function trainingLoad(dailyLoads: ReadonlyMap<number, number>, untilDayMs
     const form = fitness - fatigue;
     acute += ewmaLambda(ACUTE_DAYS) * (load - acute);
     chronic += ewmaLambda(CHRONIC_DAYS) * (load - chronic);
-    fitness += ewmaLambda(FITNESS_DAYS) * (load - fitness);
-    fatigue += ewmaLambda(FATIGUE_DAYS) * (load - fatigue);
+    fitness += decayLambda(FITNESS_DAYS) * (load - fitness);
+    fatigue += decayLambda(FATIGUE_DAYS) * (load - fatigue);
     const acwr = index + 1 >= CHRONIC_DAYS && chronic > 0 ? acute / chronic : null;
     days.push({
       dayMs: day,

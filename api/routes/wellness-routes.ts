@@ -89,8 +89,12 @@ export function registerWellnessRoutes(app: Api, deps: ApiDeps, settings: ApiSet
         throw error;
       }
       const nowMs = Date.now();
-      const startMs = Math.min(...points.map((point) => point.timeMs));
-      const endMs = Math.max(...points.map((point) => point.timeMs));
+      let startMs = Number.POSITIVE_INFINITY;
+      let endMs = Number.NEGATIVE_INFINITY;
+      for (const point of points) {
+        startMs = Math.min(startMs, point.timeMs);
+        endMs = Math.max(endMs, point.timeMs);
+      }
       if (endMs > nowMs + 60_000 || startMs < Date.UTC(2000, 0, 1))
         throw new ApiError('SC_ERR_VALIDATION', 'the workout’s times are in the future or before 2000: is the watch’s clock set?');
       // The same file twice is one workout.

@@ -1,8 +1,15 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { keytelKcalPerMinute } from '../../sport-science/energy-expenditure.ts';
 import { percentOfReserve, zonePercent } from '../../sport-science/heart-rate-zones.ts';
 import { rmssdMs, sdnnMs } from '../../sport-science/rr-variability.ts';
-import { computeSessionMetrics, type HeartRatePoint, type Physiology } from '../../sport-science/session-metrics.ts';
+import {
+  computeSessionMetrics,
+  type HeartRatePoint,
+  highestSustained,
+  type Physiology,
+  spansOf,
+} from '../../sport-science/session-metrics.ts';
 
 // Expected values computed by hand (and with a calculator): docs/metrics.md has the formulas.
 
@@ -93,6 +100,50 @@ describe('session metrics', () => {
   });
 });
 
+describe('the highest heart rate held for 10 s', () => {
+  /** The plain definition: every stretch without a gap lasting 10 s, its lowest beat, the best of those. */
+  const byDefinition = (points: HeartRatePoint[]) => {
+    const spans = spansOf(points);
+    let best: number | null = null;
+    for (let start = 0; start < spans.length; start++) {
+      let lowest = Number.POSITIVE_INFINITY;
+      for (let end = start; end < spans.length; end++) {
+        if (end > start && spans[end]!.timeMs !== spans[end - 1]!.timeMs + spans[end - 1]!.spanMs) break;
+        lowest = Math.min(lowest, spans[end]!.heartRateBpm);
+        if (spans[end]!.timeMs + spans[end]!.spanMs - spans[start]!.timeMs >= 10_000) {
+          best = best === null ? lowest : Math.max(best, lowest);
+          break;
+        }
+      }
+    }
+    return best;
+  };
+
+  it('is the plain definition’s answer on any recording, gaps and lost contact included', () => {
+    const recording = fc.array(
+      fc.record({
+        gapMs: fc.constantFrom(250, 1000, 1000, 1000, 2000, 9000),
+        bpm: fc.oneof(fc.integer({ min: 60, max: 210 }), fc.constant(null)),
+      }),
+      { maxLength: 120 },
+    );
+    fc.assert(
+      fc.property(recording, (steps) => {
+        let timeMs = T0;
+        const points = steps.map((step) => ({ timeMs: (timeMs += step.gapMs), heartRateBpm: step.bpm }));
+        expect(highestSustained(spansOf(points), 10_000)).toBe(byDefinition(points));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('stays quick on a densely sampled file', () => {
+    const dense = Array.from({ length: 200_000 }, (_, index) => ({ timeMs: T0 + index * 10, heartRateBpm: 100 + (index % 50) }));
+    // A quadratic search would not finish within the test's time-out here.
+    expect(computeSessionMetrics(dense, MALE_30, 'percent-max')).toMatchObject({ maxHr: 149, durationS: 2000 });
+  });
+});
+
 describe('heart-rate variability', () => {
   /** 40 beats alternating 800 and 820 ms: every successive difference is 20 ms. */
   const alternating = Array.from({ length: 40 }, (_, index) => (index % 2 ? 820 : 800));
@@ -106,6 +157,17 @@ describe('heart-rate variability', () => {
     const withArtefacts = [...alternating.slice(0, 20), 400, 2500, 1100, ...alternating.slice(20)];
     expect(rmssdMs(withArtefacts)).toBe(20);
     expect(sdnnMs(withArtefacts)).toBeCloseTo(Math.sqrt(4000 / 39), 9);
+  });
+
+  it('is not thrown off by a bad first beat, and follows a change of pace', () => {
+    expect(rmssdMs([1500, ...alternating])).toBe(20);
+    // Exercise (around 350 ms) then rest (around 800 ms): both halves keep their beats.
+    const exercise = Array.from({ length: 200 }, (_, index) => (index % 2 ? 356 : 350));
+    const rest = Array.from({ length: 200 }, (_, index) => (index % 2 ? 820 : 800));
+    const beats = [...exercise, ...rest];
+    const rmssd = rmssdMs(beats)!;
+    // Differences of 6 and of 20 ms, in equal numbers, and the one jump between them dropped.
+    expect(rmssd).toBeCloseTo(Math.sqrt((199 * 36 + 199 * 400) / 398), 0);
   });
 
   it('gives nothing from fewer than 30 clean beats', () => {

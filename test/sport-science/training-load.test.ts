@@ -7,17 +7,19 @@ const FIRST = Date.UTC(2026, 8, 1);
 describe('training load', () => {
   const everyDay100 = new Map(Array.from({ length: 60 }, (_, index) => [FIRST + index * DAY, 100]));
 
-  it('averages with λ = 2/(N+1) from 0 on the first day', () => {
+  it('averages acute and chronic load with λ = 2/(N+1), fitness and fatigue with 1 − e^(−1/N), from 0 on the first day', () => {
     const [first, second] = trainingLoad(everyDay100, FIRST + DAY);
-    expect(first).toMatchObject({ load: 100, acute: 25, chronic: 6.9, fitness: 4.7, fatigue: 25, form: 0, acwr: null, trend: null });
-    expect(second!.form).toBe(-20.3); // yesterday's fitness − fatigue: 4.65 − 25
+    // acute 2/8 × 100, chronic 2/29 × 100; fitness (1 − e^(−1/42)) × 100 = 2.35, fatigue (1 − e^(−1/7)) × 100 = 13.31
+    expect(first).toMatchObject({ load: 100, acute: 25, chronic: 6.9, fitness: 2.4, fatigue: 13.3, form: 0, acwr: null, trend: null });
+    expect(second!.form).toBe(-11); // yesterday's fitness − fatigue: 2.35 − 13.31
   });
 
   it('shows the acute:chronic ratio only from the 28th day, as a trend', () => {
     const days = trainingLoad(everyDay100, FIRST + 59 * DAY);
     expect(days[26]!.acwr).toBeNull();
-    // Day 28: acute 100·(1 − (6/8)^28) = 99.97, chronic 100·(1 − (27/29)^28) = 86.48
-    expect(days[27]).toMatchObject({ acute: 100, chronic: 86.5, acwr: 1.16, trend: 'steady', form: -27.6 });
+    // Day 28: acute 100·(1 − (6/8)^28) = 99.97, chronic 100·(1 − (27/29)^28) = 86.48; form after 27 days:
+    // 100·(1 − e^(−27/42)) − 100·(1 − e^(−27/7)) = 47.42 − 97.89
+    expect(days[27]).toMatchObject({ acute: 100, chronic: 86.5, acwr: 1.16, trend: 'steady', form: -50.5 });
   });
 
   it('flags load rising fast, and days without training as load 0', () => {
