@@ -135,7 +135,8 @@ export const ReadinessRequest = z
     path: ['toMs'],
   });
 
-export const WorkoutUploaded = z.object({ id: z.string(), title: z.string(), startMs: z.number(), metrics: SessionMetrics });
+export const UploadId = z.string().regex(/^u_[0-9a-f]{24}$/, 'an uploaded workout’s id');
+export const WorkoutUploaded = z.object({ id: UploadId, title: z.string(), startMs: z.number(), metrics: SessionMetrics });
 export const WorkoutQuery = z.object({ title: z.string().trim().min(1).max(80).optional() }).strict();
 
 // ---- challenges (api/routes/challenge-routes.ts)

@@ -20,6 +20,9 @@ export const WORKOUT_MAX_POINTS = 200_000;
 
 export class WorkoutFileError extends Error {}
 
+/** Beats one sample can carry: a strap notifies about every second, a slow logger every few. */
+const MAX_RR_PER_SAMPLE = 30;
+
 /** Reads a workout file: FIT when its header says so, otherwise CSV text. */
 export function readWorkoutFile(bytes: Uint8Array): Workout {
   if (bytes.byteLength > WORKOUT_FILE_MAX_BYTES) throw new WorkoutFileError(`the file is over ${WORKOUT_FILE_MAX_BYTES} bytes`);
@@ -58,8 +61,8 @@ function readCsv(text: string): WorkoutPoint[] {
       throw new WorkoutFileError(`${at}: hr "${hrCell}" is not a heart rate (20–250 bpm)`);
     const rrCell = column.rr >= 0 ? (cells[column.rr] ?? '') : '';
     const rrIntervalsMs = rrCell === '' ? [] : rrCell.split(/\s+/).map(Number);
-    if (rrIntervalsMs.some((rr) => !Number.isFinite(rr) || rr <= 0 || rr > 5000))
-      throw new WorkoutFileError(`${at}: rr "${rrCell}" is not milliseconds separated by spaces`);
+    if (rrIntervalsMs.length > MAX_RR_PER_SAMPLE || rrIntervalsMs.some((rr) => !Number.isFinite(rr) || rr <= 0 || rr > 5000))
+      throw new WorkoutFileError(`${at}: rr "${rrCell.slice(0, 40)}" is not up to ${MAX_RR_PER_SAMPLE} milliseconds separated by spaces`);
     points.push({ timeMs, heartRateBpm, ...(rrIntervalsMs.length ? { rrIntervalsMs } : {}) });
   }
   if (points.length === 0) throw new WorkoutFileError('no samples after the header');

@@ -210,6 +210,15 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (club_id, athlete_id, source, source_id)
   ) WITHOUT ROWID;
   CREATE INDEX training_log_by_time ON training_log (club_id, athlete_id, start_ms);
+  CREATE TABLE uploads (
+    club_id TEXT NOT NULL,
+    athlete_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    from_ms INTEGER NOT NULL,
+    to_ms INTEGER NOT NULL,
+    PRIMARY KEY (club_id, athlete_id, id)
+  ) WITHOUT ROWID;
   CREATE TABLE readiness_checks (
     club_id TEXT NOT NULL,
     athlete_id TEXT NOT NULL,

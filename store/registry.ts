@@ -101,7 +101,13 @@ export class Registry {
     if (this.hasMember(club, athlete.id)) throw new RosterError('conflict', `athlete "${athlete.id}" exists already`);
     // The pairing log of a removed athlete stays (those samples are still theirs): a new person under the
     // same id would inherit their history.
-    if (this.db.prepare('SELECT 1 FROM pairings WHERE club_id = ? AND member_id = ? LIMIT 1').get(club, athlete.id))
+    if (
+      this.db
+        .prepare(
+          'SELECT 1 FROM pairings WHERE club_id = ? AND member_id = ? UNION ALL SELECT 1 FROM uploads WHERE club_id = ? AND athlete_id = ? LIMIT 1',
+        )
+        .get(club, athlete.id, club, athlete.id)
+    )
       throw new RosterError('conflict', `id "${athlete.id}" belonged to an athlete removed earlier: choose another`);
     const { id, ...profile } = athlete;
     this.db.transaction(() => {
@@ -173,6 +179,7 @@ export class Registry {
       this.db.prepare('UPDATE devices SET owner_athlete_id = NULL WHERE club_id = ? AND owner_athlete_id = ?').run(club, id);
       this.db.prepare("DELETE FROM memberships WHERE club_id = ? AND role = 'athlete' AND athlete_id = ?").run(club, id);
       this.db.prepare('DELETE FROM invitations WHERE club_id = ? AND athlete_id = ? AND accepted_ms IS NULL').run(club, id);
+      this.db.prepare('DELETE FROM challenge_entries WHERE club_id = ? AND athlete_id = ?').run(club, id);
       return this.db.prepare('DELETE FROM athletes WHERE club_id = ? AND id = ?').run(club, id).changes > 0;
     })();
   }
@@ -348,13 +355,24 @@ export class Registry {
   }
 
   /**
-   * A workout recorded elsewhere (an uploaded file): its samples are stored under a device of their own,
-   * worn by the athlete for the workout's time, so history and load find them like any other.
+   * A workout recorded elsewhere (an uploaded file): its samples are stored under a device of its own,
+   * and history finds them through this record. Kept apart from the pairing log, so a session's
+   * participants and report never mix a watch file into what the club's straps recorded.
    */
-  recordUploadedWear(club: ClubId, device: DeviceId, athlete: AthleteId, fromMs: number, toMs: number): void {
+  recordUpload(club: ClubId, athlete: AthleteId, upload: { id: string; device: DeviceId; fromMs: number; toMs: number }): void {
     this.db
-      .prepare('INSERT OR REPLACE INTO pairings (club_id, device_id, member_id, from_ms, to_ms) VALUES (?, ?, ?, ?, ?)')
-      .run(club, device, athlete, fromMs, toMs);
+      .prepare('INSERT INTO uploads (club_id, athlete_id, id, device_id, from_ms, to_ms) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(club, athlete, upload.id, upload.device, upload.fromMs, upload.toMs);
+  }
+
+  /** Forgets an upload; its device (whose samples the caller deletes), or null when there was none. */
+  removeUpload(club: ClubId, athlete: AthleteId, id: string): DeviceId | null {
+    const row = this.db.prepare('SELECT device_id FROM uploads WHERE club_id = ? AND athlete_id = ? AND id = ?').get(club, athlete, id) as
+      | { device_id: string }
+      | undefined;
+    if (!row) return null;
+    this.db.prepare('DELETE FROM uploads WHERE club_id = ? AND athlete_id = ? AND id = ?').run(club, athlete, id);
+    return row.device_id;
   }
 
   /** When the device was last taken off (the end of its latest pairing), or null. */
@@ -381,15 +399,23 @@ export class Registry {
       .all(club, toMs, fromMs) as Pairing[];
   }
 
-  /** The devices an athlete wore within a time range, each clipped to it: how history finds their samples. */
-  wearIntervals(club: ClubId, athlete: AthleteId, fromMs: number, toMs: number): WearInterval[] {
+  /**
+   * The devices an athlete wore within a time range, each clipped to it: how history finds their samples.
+   * With `uploads`, the workouts they uploaded too (their history and load; a session's report is the
+   * club's straps only).
+   */
+  wearIntervals(club: ClubId, athlete: AthleteId, fromMs: number, toMs: number, options: { uploads?: boolean } = {}): WearInterval[] {
+    const sources = options.uploads
+      ? `SELECT device_id, from_ms, to_ms FROM pairings WHERE club_id = @club AND member_id = @athlete
+         UNION ALL SELECT device_id, from_ms, to_ms FROM uploads WHERE club_id = @club AND athlete_id = @athlete`
+      : 'SELECT device_id, from_ms, to_ms FROM pairings WHERE club_id = @club AND member_id = @athlete';
     return (
       this.db
         .prepare(
-          `SELECT device_id AS device, from_ms AS fromMs, to_ms AS toMs FROM pairings
-           WHERE club_id = ? AND member_id = ? AND from_ms < ? AND (to_ms IS NULL OR to_ms > ?) ORDER BY from_ms`,
+          `SELECT device_id AS device, from_ms AS fromMs, to_ms AS toMs FROM (${sources})
+           WHERE from_ms < @toMs AND (to_ms IS NULL OR to_ms > @fromMs) ORDER BY from_ms`,
         )
-        .all(club, athlete, toMs, fromMs) as { device: string; fromMs: number; toMs: number | null }[]
+        .all({ club, athlete, fromMs, toMs }) as { device: string; fromMs: number; toMs: number | null }[]
     ).map((wear) => ({ device: wear.device, fromMs: Math.max(fromMs, wear.fromMs), toMs: Math.min(toMs, wear.toMs ?? toMs) }));
   }
 }

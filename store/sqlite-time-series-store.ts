@@ -89,6 +89,10 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
     this.removeAthlete.run(club, athlete);
   }
 
+  async deleteDevice(club: string, device: string): Promise<void> {
+    this.db.prepare('DELETE FROM samples WHERE club_id = ? AND device_id = ?').run(club, device);
+  }
+
   async close(): Promise<void> {}
 }
 

@@ -92,6 +92,8 @@ export interface TimeSeriesStore {
   heartRateReadings(range: DeviceRange, limit: number): Promise<HeartRateReading[]>;
   /** GDPR erasure: every point of one athlete of one club. */
   deleteAthlete(club: ClubId, athlete: AthleteId): Promise<void>;
+  /** Every point of one device (an uploaded workout the athlete removed). */
+  deleteDevice(club: ClubId, device: DeviceId): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -29,6 +29,12 @@ export class TrainingLog {
       .run(club, athlete, entry.source, entry.sourceId, entry.title, entry.startMs, JSON.stringify(entry.metrics));
   }
 
+  retitle(club: ClubId, source: TrainingEntry['source'], sourceId: string, title: string): void {
+    this.db
+      .prepare('UPDATE training_log SET title = ? WHERE club_id = ? AND source = ? AND source_id = ?')
+      .run(title, club, source, sourceId);
+  }
+
   /** Forgets a session's or an upload's entries (the session was deleted). */
   forget(club: ClubId, source: TrainingEntry['source'], sourceId: string): void {
     this.db.prepare('DELETE FROM training_log WHERE club_id = ? AND source = ? AND source_id = ?').run(club, source, sourceId);

@@ -3,6 +3,9 @@ import { keytelKcalPerMinute } from '../../sport-science/energy-expenditure.ts';
 import { type ZoneModel, zoneForPercent, zonePercent } from '../../sport-science/heart-rate-zones.ts';
 import { MAX_SAMPLE_SPAN_MS, POINTS_PER_MINUTE, physiologyOf } from '../../sport-science/session-metrics.ts';
 
+/** A strap notifies about once a second: the span the report gives a sample before a gap. */
+const TYPICAL_SPAN_MS = 1000;
+
 interface Totals {
   kcal: number;
   points: number;
@@ -35,8 +38,9 @@ export class SessionEffort {
     const last = totals.last;
     if (last && timeMs <= last.timeMs) return; // a late replay
     totals.last = { timeMs, heartRateBpm };
-    if (!last || last.heartRateBpm === null || timeMs - last.timeMs > MAX_SAMPLE_SPAN_MS) return;
-    const minutes = (timeMs - last.timeMs) / 60_000;
+    if (!last || last.heartRateBpm === null) return;
+    // As the report counts it: a sample covers the time to the next, or its own second before a gap.
+    const minutes = (timeMs - last.timeMs > MAX_SAMPLE_SPAN_MS ? TYPICAL_SPAN_MS : timeMs - last.timeMs) / 60_000;
     const body = physiologyOf(athlete, timeMs);
     if (body.sex !== null && body.weightKg !== null && body.ageYears !== null)
       totals.kcal += keytelKcalPerMinute(last.heartRateBpm, { sex: body.sex, weightKg: body.weightKg, ageYears: body.ageYears }) * minutes;

@@ -47,6 +47,23 @@ export async function buildSessionReport(
   return { session, zoneModel, athletes, group: options.only === null ? groupSummary(athletes.map((row) => row.metrics)) : null };
 }
 
+/**
+ * A stopped session's report, read again, brings the training log up to date with it (samples ingest
+ * stored after the stop, a maximum the coach corrected since): the member's page and the report agree.
+ */
+export function recordReportTraining(deps: Pick<ApiDeps, 'trainingLog'>, club: string, report: SessionReport): void {
+  const { session } = report;
+  if (session.stopMs === null) return;
+  for (const row of report.athletes)
+    deps.trainingLog.record(club, row.athlete, {
+      source: 'session',
+      sourceId: session.id,
+      title: session.title,
+      startMs: session.startMs,
+      metrics: row.metrics,
+    });
+}
+
 /** Writes every participant's metrics into their training log (at the stop, and after a late pairing). */
 export async function recordSessionTraining(deps: ReportDeps, club: string, session: Session, only?: string): Promise<void> {
   if (session.stopMs === null) return;

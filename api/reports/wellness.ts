@@ -8,6 +8,7 @@ import type { ApiDeps } from '../app.ts';
 const DAY_MS = 86_400_000;
 /** Enough history for the 42-day fitness average to have settled before the 42 days shown. */
 const LOAD_HISTORY_DAYS = 126;
+const STREAK_HISTORY_DAYS = 371;
 const LOAD_SHOWN_DAYS = 42;
 const WEEKS_SHOWN = 8;
 const RECENT_SHOWN = 10;
@@ -19,7 +20,8 @@ export function buildWellness(
   athlete: { id: string; weeklyPointsGoal: number | null },
   nowMs: number,
 ): Wellness {
-  const entries = deps.trainingLog.list(club, athlete.id, nowMs - LOAD_HISTORY_DAYS * DAY_MS, nowMs + 1);
+  // A year for the goal's streak; the load needs 126 days of it.
+  const entries = deps.trainingLog.list(club, athlete.id, nowMs - STREAK_HISTORY_DAYS * DAY_MS, nowMs + 1);
   const thisWeek = weekStartOf(nowMs);
   const weeks = Array.from({ length: WEEKS_SHOWN }, (_, index) => {
     const weekStartMs = thisWeek - (WEEKS_SHOWN - 1 - index) * 7 * DAY_MS;
@@ -39,7 +41,7 @@ export function buildWellness(
     pointsByWeek.set(weekStartOf(entry.startMs), (pointsByWeek.get(weekStartOf(entry.startMs)) ?? 0) + (entry.metrics.points ?? 0));
   const dailyLoads = new Map<number, number>();
   for (const entry of entries)
-    if (entry.metrics.trimpBanister !== null)
+    if (entry.metrics.trimpBanister !== null && entry.startMs >= nowMs - LOAD_HISTORY_DAYS * DAY_MS)
       dailyLoads.set(dayOf(entry.startMs), (dailyLoads.get(dayOf(entry.startMs)) ?? 0) + entry.metrics.trimpBanister);
   const checks = deps.readiness.list(club, athlete.id, nowMs - READINESS_BASELINE_DAYS * DAY_MS * 2, nowMs + 1);
   const recentChecks = checks.filter((check) => check.atMs >= nowMs - READINESS_BASELINE_DAYS * DAY_MS);

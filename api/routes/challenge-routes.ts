@@ -6,6 +6,7 @@ import type { Challenge } from '../../store/challenges.ts';
 import type { Api, ApiDeps, ApiSettings } from '../app.ts';
 import { type ClubAccess, requireClubAccess, requireUser } from '../auth/club-access.ts';
 import { ApiError } from '../errors.ts';
+import { screenNameOf } from '../live/club-live-state.ts';
 
 const ChallengeParams = ClubParams.extend({ challenge: ChallengeId });
 const EntryParams = ChallengeParams.extend({ athlete: AthleteId });
@@ -91,7 +92,8 @@ export function registerChallengeRoutes(app: Api, deps: ApiDeps, settings: ApiSe
       const { club, challenge: id } = request.params;
       const access = requireClubAccess(request, club, 'member');
       const challenge = challengeOr404(club, id);
-      const names = new Map(deps.registry.listAthletes(club).map((athlete) => [athlete.id, athlete.displayName ?? athlete.name]));
+      // Shown to the club as each athlete chose to be shown on its screen.
+      const names = new Map(deps.registry.listAthletes(club).map((athlete) => [athlete.id, screenNameOf(athlete) ?? 'an athlete']));
       const scored = challenge.entrants
         .filter((athlete) => names.has(athlete))
         .map((athlete) => ({

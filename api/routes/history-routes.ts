@@ -25,7 +25,7 @@ export function registerHistoryRoutes(app: Api, deps: ApiDeps): void {
         );
       }
       // Whose samples they are comes from the pairing log: a pairing made late attributes earlier samples too.
-      const wear = deps.registry.wearIntervals(club, athlete, fromMs, toMs);
+      const wear = deps.registry.wearIntervals(club, athlete, fromMs, toMs, { uploads: true });
       if (wear.length > MAX_WEAR_INTERVALS)
         throw new ApiError(
           'SC_ERR_VALIDATION',

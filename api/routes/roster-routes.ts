@@ -17,6 +17,8 @@ import { requireAthleteAccess, requireClubAccess, requireUser } from '../auth/cl
 import { ApiError } from '../errors.ts';
 
 const DeviceParams = ClubParams.extend({ device: DeviceId });
+/** What only the athlete decides: how the club's screen shows them, and their weekly goal. */
+const ATHLETE_CHOICES = ['screenPrivacy', 'alias', 'screenHideKcal', 'weeklyPointsGoal'] as const;
 /** A spreadsheet of a few thousand members fits; a bigger upload is not a roster. */
 export const ROSTER_CSV_MAX_BYTES = 1024 * 1024;
 
@@ -84,8 +86,12 @@ export function registerRosterRoutes(app: Api, deps: ApiDeps, settings: ApiSetti
     { config: writeLimit, schema: { params: AthleteParams, body: AthletePatch, response: { 200: Athlete } } },
     async (request) => {
       const { club, athlete } = request.params;
-      // Staff edit anyone's profile; an athlete edits their own.
-      requireAthleteAccess(requireClubAccess(request, club, 'member'), athlete);
+      // Staff edit anyone's profile; an athlete edits their own. How they appear on the shared screen and
+      // their goal are the athlete's own choices, nobody else's.
+      const access = requireClubAccess(request, club, 'member');
+      requireAthleteAccess(access, athlete);
+      if (access.athlete !== athlete && ATHLETE_CHOICES.some((field) => request.body[field] !== undefined))
+        throw new ApiError('SC_ERR_FORBIDDEN', `only the athlete sets ${ATHLETE_CHOICES.join(', ')}`);
       const updated = deps.registry.updateAthlete(club, athlete, request.body) ?? notFound('no such athlete');
       audit(request, 'athlete-updated', club, athlete);
       return updated;

@@ -16,7 +16,7 @@ import {
 import type { Api, ApiDeps, ApiSettings } from '../app.ts';
 import { requireClubAccess, requireUser } from '../auth/club-access.ts';
 import { ApiError } from '../errors.ts';
-import { buildSessionReport, recordSessionTraining } from '../reports/session-report.ts';
+import { buildSessionReport, recordReportTraining, recordSessionTraining } from '../reports/session-report.ts';
 import { participantsOf } from './session-participants.ts';
 
 const GroupParams = ClubParams.extend({ group: GroupId });
@@ -139,6 +139,7 @@ export function registerSessionRoutes(app: Api, deps: ApiDeps, settings: ApiSett
       const { club, session: id } = request.params;
       requireClubAccess(request, club, 'staff');
       const session = deps.sessions.updateSession(club, id, request.body) ?? notFound('no such session');
+      if (request.body.title !== undefined) deps.trainingLog.retitle(club, 'session', id, request.body.title);
       audit(request, 'session-updated', club, id);
       return withParticipants(club, session);
     },
@@ -160,7 +161,8 @@ export function registerSessionRoutes(app: Api, deps: ApiDeps, settings: ApiSett
   // The report: every participant's numbers and curve for staff; an athlete who took part gets their own row.
   app.get(
     '/api/v1/clubs/:club/sessions/:session/report',
-    { schema: { params: SessionParams, querystring: ReportQuery, response: { 200: SessionReport } } },
+    // Each read reads every participant's samples: rate-limited like a write.
+    { config: writeLimit, schema: { params: SessionParams, querystring: ReportQuery, response: { 200: SessionReport } } },
     async (request) => {
       const { club, session: id } = request.params;
       const access = requireClubAccess(request, club, 'member');
@@ -168,11 +170,13 @@ export function registerSessionRoutes(app: Api, deps: ApiDeps, settings: ApiSett
       if (!found || (!access.staff && !found.participants.some((participant) => participant.athlete === access.athlete)))
         notFound('no such session');
       const session = await withParticipants(club, found!);
-      return buildSessionReport(deps, club, session, {
+      const report = await buildSessionReport(deps, club, session, {
         widthPx: request.query.width,
         only: access.staff ? null : access.athlete,
         nowMs: Date.now(),
       });
+      recordReportTraining(deps, club, report);
+      return report;
     },
   );
 
@@ -194,7 +198,10 @@ export function registerSessionRoutes(app: Api, deps: ApiDeps, settings: ApiSett
         if (device.owner === null && device.athlete !== null) deps.registry.endPairing(club, device.id, nowMs);
       audit(request, 'session-stopped', club, id);
       const stopped = deps.sessions.getSession(club, id)!;
-      await recordSessionTraining(deps, club, stopped);
+      // The stop stands even when the store cannot be read now: reading the report later writes the log.
+      await recordSessionTraining(deps, club, stopped).catch((error: unknown) =>
+        request.log.warn({ err: error, session: id }, 'training log not written at stop; the next read of the report writes it'),
+      );
       return stopped;
     },
   );

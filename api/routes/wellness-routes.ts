@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { AthleteParams, NoQuery } from '../../protocol/api.ts';
-import { ReadinessRequest, ReadinessResult, Wellness, WorkoutQuery, WorkoutUploaded } from '../../protocol/reports.ts';
+import { AthleteParams, NoBody, NoQuery } from '../../protocol/api.ts';
+import { ReadinessRequest, ReadinessResult, UploadId, Wellness, WorkoutQuery, WorkoutUploaded } from '../../protocol/reports.ts';
 import { readWorkoutFile, WORKOUT_MAX_POINTS, WorkoutFileError } from '../../protocol/workout-file.ts';
 import { READINESS_BASELINE_DAYS } from '../../sport-science/readiness.ts';
 import { rmssdMs } from '../../sport-science/rr-variability.ts';
@@ -50,7 +50,9 @@ export function registerWellnessRoutes(app: Api, deps: ApiDeps, settings: ApiSet
       const readings = await readingsOf(deps, club, athlete.id, fromMs, toMs);
       const rmssd = rmssdMs(readings.flatMap((reading) => reading.rrIntervalsMs ?? []));
       const heartRates = readings.map((reading) => reading.heartRateBpm).filter((bpm): bpm is number => bpm !== null);
-      if (rmssd === null || heartRates.length === 0)
+      // Most of the window must be there: a strap that dropped out for two of three minutes measured little.
+      const coveredMs = readings.length > 1 ? readings.at(-1)!.timeMs - readings[0]!.timeMs : 0;
+      if (rmssd === null || heartRates.length === 0 || coveredMs < 0.8 * (toMs - fromMs))
         throw new ApiError(
           'SC_ERR_VALIDATION',
           'too few clean heartbeats in that window: is your own strap on, paired to you, and sending RR intervals?',
@@ -97,11 +99,20 @@ export function registerWellnessRoutes(app: Api, deps: ApiDeps, settings: ApiSet
       }
       if (endMs > nowMs + 60_000 || startMs < Date.UTC(2000, 0, 1))
         throw new ApiError('SC_ERR_VALIDATION', 'the workout’s times are in the future or before 2000: is the watch’s clock set?');
-      // The same file twice is one workout.
-      const id = `u_${createHash('sha256').update(bytes).digest('hex').slice(0, 20)}`;
+      // The same file twice for one athlete is one workout; the same file for another athlete is theirs.
+      const id = `u_${createHash('sha256').update(athlete.id).update('\0').update(bytes).digest('hex').slice(0, 24)}`;
       const title = request.query.title ?? 'Workout from a file';
-      if (deps.trainingLog.list(club, athlete.id, startMs, startMs + 1).some((entry) => entry.sourceId === id))
-        throw new ApiError('SC_ERR_CONFLICT', 'this file was uploaded already');
+      // A workout that overlaps one in the log (this file again, or a club session it also recorded) would count twice.
+      const overlapping = deps.trainingLog
+        .list(club, athlete.id, startMs - DAY_MS, endMs + 1)
+        .find((entry) => entry.startMs <= endMs && entry.startMs + entry.metrics.durationS * 1000 > startMs);
+      if (overlapping)
+        throw new ApiError(
+          'SC_ERR_CONFLICT',
+          overlapping.sourceId === id
+            ? 'this file was uploaded already'
+            : `it overlaps “${overlapping.title}”, already in the training log`,
+        );
       const device = `upload.${id}`;
       const stored: StoredPoint[] = points.slice(0, WORKOUT_MAX_POINTS).map((point) => ({
         club,
@@ -116,12 +127,27 @@ export function registerWellnessRoutes(app: Api, deps: ApiDeps, settings: ApiSet
       }));
       for (let index = 0; index < stored.length; index += WRITE_CHUNK)
         await deps.timeSeries.writePoints(stored.slice(index, index + WRITE_CHUNK));
-      deps.registry.recordUploadedWear(club, device, athlete.id, startMs, endMs + 1);
+      deps.registry.recordUpload(club, athlete.id, { id, device, fromMs: startMs, toMs: endMs + 1 });
       const zoneModel = deps.registry.clubSettings(club)?.zoneModel ?? 'percent-max';
       const metrics = computeSessionMetrics(points, physiologyOf(athlete, startMs), zoneModel);
       deps.trainingLog.record(club, athlete.id, { source: 'upload', sourceId: id, title, startMs, metrics });
       deps.accounts.audit({ actor: requireUser(request).user.id, action: 'workout-uploaded', club, subject: `${athlete.id} ${id}` });
       return reply.status(201).send({ id, title, startMs, metrics });
+    },
+  );
+
+  // A workout uploaded by mistake goes away whole: its samples, its place in history and in the load.
+  app.delete(
+    '/api/v1/clubs/:club/athletes/:athlete/workouts/:workout',
+    { config: writeLimit, schema: { params: AthleteParams.extend({ workout: UploadId }), querystring: NoQuery, body: NoBody } },
+    async (request, reply) => {
+      const { club, workout } = request.params;
+      const athlete = athleteFor(request);
+      const device = deps.registry.removeUpload(club, athlete.id, workout) ?? notFound('no such workout');
+      await deps.timeSeries.deleteDevice(club, device);
+      deps.trainingLog.forget(club, 'upload', workout);
+      deps.accounts.audit({ actor: requireUser(request).user.id, action: 'workout-removed', club, subject: `${athlete.id} ${workout}` });
+      return reply.status(204).send();
     },
   );
 }

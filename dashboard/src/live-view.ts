@@ -89,18 +89,20 @@ const SORTS: Record<string, (a: LiveAthlete, b: LiveAthlete) => number> = {
 function renderTiles(update: LiveUpdate): void {
   lastUpdate = update;
   for (const listener of updateListeners) listener(update);
-  const sorted = [...update.athletes].sort(SORTS[sortSelect.value] ?? SORTS.name);
+  // The big screen shows who is here (heard from), not the whole roster by name.
+  const shown = screenMode ? update.athletes.filter((tile) => tile.state !== 'waiting') : update.athletes;
+  const sorted = [...shown].sort(SORTS[sortSelect.value] ?? SORTS.name);
   const elements = sorted.map(renderTile);
   tilesElement.replaceChildren(...elements);
   for (const id of [...tileElements.keys()]) if (!update.athletes.some((tile) => tile.id === id)) tileElements.delete(id);
   const live = update.athletes.filter((tile) => tile.state === 'live').length;
   summary.textContent = `${live}/${update.athletes.length} live · ${new Date(update.serverTimeMs).toLocaleTimeString()}`;
   renderSession(update);
-  emptyNote.hidden = update.athletes.length > 0;
+  emptyNote.hidden = shown.length > 0;
   emptyNote.textContent = update.session
     ? 'The session is running, but nobody is paired yet: pair the straps on the Pairing page.'
     : 'Nobody to show yet: add athletes on the Roster page and pair their straps.';
-  if (screenMode) layOutScreen(update.athletes.length);
+  if (screenMode) layOutScreen(shown.length);
 }
 
 function renderSession(update: LiveUpdate): void {
@@ -283,5 +285,5 @@ document.querySelector<HTMLButtonElement>('#fullscreen')!.onclick = () => {
 };
 window.addEventListener('resize', () => {
   chart?.setSize(chartSize());
-  if (screenMode && lastUpdate) layOutScreen(lastUpdate.athletes.length);
+  if (screenMode && lastUpdate) layOutScreen(tilesElement.childElementCount);
 });

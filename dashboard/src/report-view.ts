@@ -82,7 +82,8 @@ function athleteRow(context: ClubContext, athlete: ReportAthlete): HTMLTableRowE
   ]);
   row.dataset.athlete = athlete.athlete;
   // A maximum held above the recorded one: the coach decides whether it becomes the athlete's maximum.
-  if (m.suggestedMaxHrBpm !== null && context.staff) {
+  // Above 230 bpm is not a maximum but a strap's artefact: shown, never offered.
+  if (m.suggestedMaxHrBpm !== null && context.staff && m.suggestedMaxHrBpm <= 230) {
     const cell = row.cells[row.cells.length - 1]!;
     cell.textContent = `${cell.textContent === '—' ? '' : `${cell.textContent}; `}held ${m.suggestedMaxHrBpm} bpm above the max of ${athlete.maxHrBpm}`;
     cell.append(

@@ -104,6 +104,9 @@ async function render(context: ClubContext, athleteId: string): Promise<void> {
       uploadResult.textContent = (error as Error).message;
     }
   };
+  // How they appear on the club's screen, and their goal, are the athlete's own choices.
+  privacyForm.hidden = athleteId !== context.athlete;
+  section.querySelector<HTMLElement>('#privacy-title')!.hidden = privacyForm.hidden;
   renderPrivacy(athlete, base, rerender);
 }
 

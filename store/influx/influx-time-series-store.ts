@@ -129,26 +129,35 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
     });
   }
 
-  /** GDPR erasure: DROP SERIES on 1.x, the delete API on 2.x. */
+  /** GDPR erasure of the points tagged with the athlete. */
   async deleteAthlete(club: string, athlete: string): Promise<void> {
+    await this.deleteSeries({ club, athlete });
+  }
+
+  async deleteDevice(club: string, device: string): Promise<void> {
+    await this.deleteSeries({ club, device });
+  }
+
+  /** Every point with these tags: DROP SERIES on 1.x, the delete API on 2.x. */
+  private async deleteSeries(tags: { club: string; athlete?: string; device?: string }): Promise<void> {
     if ((this.version.major ?? 1) >= 2) {
       const url = new URL('/api/v2/delete', this.options.url);
       url.searchParams.set('org', this.options.org ?? '');
       url.searchParams.set('bucket', this.database);
+      const predicate = Object.entries(tags)
+        .filter(([, value]) => value !== undefined)
+        .map(([tag, value]) => `${tag}="${value}"`)
+        .join(' AND ');
       const response = await fetch(url, {
         method: 'POST',
         headers: { ...this.authHeaders(), 'content-type': 'application/json' },
-        body: JSON.stringify({
-          start: '1970-01-01T00:00:00Z',
-          stop: new Date(Date.now() + 86_400_000).toISOString(),
-          predicate: `club="${club}" AND athlete="${athlete}"`,
-        }),
+        body: JSON.stringify({ start: '1970-01-01T00:00:00Z', stop: new Date(Date.now() + 86_400_000).toISOString(), predicate }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       if (!response.ok) throw new StoreQueryError(`InfluxDB delete answered ${response.status}: ${await response.text()}`);
       return;
     }
-    await this.query(`DROP SERIES FROM /.*/ WHERE ${tagConditions({ club, athlete }).join(' AND ')}`, 'POST');
+    await this.query(`DROP SERIES FROM /.*/ WHERE ${tagConditions(tags).join(' AND ')}`, 'POST');
   }
 
   async close(): Promise<void> {

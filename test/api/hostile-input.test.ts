@@ -69,6 +69,7 @@ const REGISTRY_TABLES = [
   'readiness_checks',
   'challenges',
   'challenge_entries',
+  'uploads',
   'audit_log',
 ];
 
@@ -105,6 +106,7 @@ const ROUTES: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; path: (a: s
   { method: 'GET', path: (a, b) => `/api/v1/clubs/${a}/athletes/${b}/wellness` },
   { method: 'POST', path: (a, b) => `/api/v1/clubs/${a}/athletes/${b}/readiness`, body: true },
   { method: 'POST', path: (a, b) => `/api/v1/clubs/${a}/athletes/${b}/workouts`, body: true },
+  { method: 'DELETE', path: (a, b) => `/api/v1/clubs/${a}/athletes/${b}/workouts/${b}` },
   { method: 'GET', path: (a) => `/api/v1/clubs/${a}/challenges` },
   { method: 'POST', path: (a) => `/api/v1/clubs/${a}/challenges`, body: true },
   { method: 'DELETE', path: (a, b) => `/api/v1/clubs/${a}/challenges/${b}` },

@@ -54,6 +54,7 @@ describe('tenant isolation over every route', () => {
         'readiness_checks',
         'challenges',
         'challenge_entries',
+        'uploads',
       ].map((table) => [
         table,
         stores.db.prepare(`SELECT * FROM ${table} WHERE ${table === 'clubs' ? 'id' : 'club_id'} = 'club-b' ORDER BY 1, 2, 3`).all(),
@@ -236,6 +237,11 @@ describe('tenant isolation over every route', () => {
       url: '/api/v1/clubs/club-b/athletes/zoe/workouts',
       method: 'POST',
       csv: `time,hr\n${T0},120\n${T0 + 1000},121\n`,
+    },
+    {
+      route: 'DELETE /api/v1/clubs/:club/athletes/:athlete/workouts/:workout',
+      url: `/api/v1/clubs/club-b/athletes/zoe/workouts/u_${'a'.repeat(24)}`,
+      method: 'DELETE',
     },
     { route: 'GET /api/v1/clubs/:club/challenges', url: '/api/v1/clubs/club-b/challenges' },
     {

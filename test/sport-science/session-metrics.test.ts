@@ -130,7 +130,10 @@ describe('the highest heart rate held for 10 s', () => {
     fc.assert(
       fc.property(recording, (steps) => {
         let timeMs = T0;
-        const points = steps.map((step) => ({ timeMs: (timeMs += step.gapMs), heartRateBpm: step.bpm }));
+        const points = steps.map((step) => {
+          timeMs += step.gapMs;
+          return { timeMs, heartRateBpm: step.bpm };
+        });
         expect(highestSustained(spansOf(points), 10_000)).toBe(byDefinition(points));
       }),
       { numRuns: 500 },

@@ -92,6 +92,14 @@ export function describeTimeSeriesStoreContract(name: string, newStore: () => Pr
       expect(await store.heartRateReadings({ club: 'demo', device: 'hrm-1', fromMs: T0, toMs: T0 + 60_000 }, 2)).toHaveLength(2);
     });
 
+    it('deletes one device’s points and nothing else', async () => {
+      const store = await newStore();
+      await store.writePoints([hr(T0, 100, 'ann', 'upload.u_1'), hr(T0 + 1000, 101, 'ann', 'upload.u_1'), hr(T0, 110, 'ann', 'hrm-1')]);
+      await store.deleteDevice('demo', 'upload.u_1');
+      expect(await store.countPoints({ club: 'demo', device: 'upload.u_1' })).toBe(0);
+      expect(await store.countPoints({ club: 'demo', device: 'hrm-1' })).toBe(1);
+    });
+
     it('tells when a device’s first point in a range was taken, across kinds (a session’s late joiner)', async () => {
       const store = await newStore();
       await store.writePoints([
