@@ -45,6 +45,8 @@ export function showPages(club: ClubContext, pages: Record<string, Page>): void 
   nav.hidden = false;
   for (const tab of nav.querySelectorAll<HTMLButtonElement>('button[data-page]')) {
     tab.hidden = (tab.dataset.staff !== undefined && !club.staff) || (tab.dataset.manager !== undefined && !club.manager);
+    // Staff look at any athlete's week; an athlete at their own.
+    if (tab.dataset.page === 'wellness') tab.textContent = club.athlete ? 'My week' : 'Weeks';
     tab.onclick = () => {
       location.hash = tab.dataset.page!;
     };

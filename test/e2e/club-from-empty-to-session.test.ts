@@ -65,7 +65,7 @@ describe.skipIf(!hasChromium)('a club from empty to a running session, in Chromi
     await page.click('#login button[type=submit]');
     await expect
       .poll(() => page.locator('#pages button:not([hidden])').allInnerTexts())
-      .toEqual(['Live', 'Sessions', 'Pairing', 'Roster', 'History', 'Admin']);
+      .toEqual(['Live', 'Sessions', 'Pairing', 'Roster', 'Big screen', 'Weeks', 'History', 'Admin']);
   });
 
   it('issues the gateway’s credentials, and the gateway starts sending three straps nobody knows', async () => {
