@@ -7,12 +7,16 @@ import {
   mergeBuckets,
   type PointFilter,
   type RangeQuery,
+  type RawSample,
   rrIntervalsOf,
   type StoredPoint,
   type TimeSeriesStore,
   toDenseSeries,
   wearWithin,
 } from './time-series-store.ts';
+
+/** Rows one delete transaction removes: short enough that ingest's commits never wait long. */
+const DELETE_CHUNK = 5000;
 
 /** The embedded default: samples in the club's SQLite file, aggregated by SQLite itself. */
 export class SqliteTimeSeriesStore implements TimeSeriesStore {
@@ -90,7 +94,38 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
   }
 
   async deleteDevice(club: string, device: string): Promise<void> {
-    this.db.prepare('DELETE FROM samples WHERE club_id = ? AND device_id = ?').run(club, device);
+    await this.deleteRange({ club, device, fromMs: 0, toMs: Number.MAX_SAFE_INTEGER });
+  }
+
+  async deleteRange(range: DeviceRange): Promise<void> {
+    await this.deleteInChunks(
+      `SELECT club_id, device_id, kind, time_ms FROM samples
+       WHERE club_id = @club AND device_id = @device AND time_ms >= @fromMs AND time_ms < @toMs LIMIT ${DELETE_CHUNK}`,
+      { ...range },
+    );
+  }
+
+  async deleteOlderThan(club: string, beforeMs: number): Promise<void> {
+    await this.deleteInChunks(
+      `SELECT club_id, device_id, kind, time_ms FROM samples WHERE club_id = @club AND time_ms < @beforeMs LIMIT ${DELETE_CHUNK}`,
+      { club, beforeMs },
+    );
+  }
+
+  /** Deletes a few thousand rows per transaction, yielding between them: ingest keeps writing meanwhile. */
+  private async deleteInChunks(select: string, parameters: Record<string, unknown>): Promise<void> {
+    const deleteChunk = this.db.prepare(`DELETE FROM samples WHERE (club_id, device_id, kind, time_ms) IN (${select})`);
+    while (deleteChunk.run(parameters).changes === DELETE_CHUNK) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  async readSamples(range: DeviceRange, limit: number): Promise<RawSample[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT time_ms AS timeMs, kind, fields FROM samples
+         WHERE club_id = @club AND device_id = @device AND time_ms >= @fromMs AND time_ms < @toMs ORDER BY time_ms, kind LIMIT @limit`,
+      )
+      .all({ ...range, limit }) as { timeMs: number; kind: RawSample['kind']; fields: string }[];
+    return rows.map((row) => ({ timeMs: row.timeMs, kind: row.kind, fields: JSON.parse(row.fields) as RawSample['fields'] }));
   }
 
   async close(): Promise<void> {}

@@ -73,6 +73,13 @@ export interface HeartRateReading {
   rrIntervalsMs?: number[];
 }
 
+/** A stored sample as it is: its kind and its stored fields (numbers, and RR intervals as text). */
+export interface RawSample {
+  timeMs: number;
+  kind: SampleKind;
+  fields: Record<string, number | string>;
+}
+
 /** The stored form of RR intervals (a comma-separated string field) back to numbers. */
 export function rrIntervalsOf(stored: unknown): number[] | undefined {
   if (typeof stored !== 'string' || stored === '') return undefined;
@@ -94,6 +101,12 @@ export interface TimeSeriesStore {
   deleteAthlete(club: ClubId, athlete: AthleteId): Promise<void>;
   /** Every point of one device (an uploaded workout the athlete removed). */
   deleteDevice(club: ClubId, device: DeviceId): Promise<void>;
+  /** One device's points in a time range, every kind (erasure by the pairing log's intervals). */
+  deleteRange(range: DeviceRange): Promise<void>;
+  /** A club's points older than a time (its retention). */
+  deleteOlderThan(club: ClubId, beforeMs: number): Promise<void>;
+  /** One device's samples of every kind in a time range, oldest first, at most `limit` (exports). */
+  readSamples(range: DeviceRange, limit: number): Promise<RawSample[]>;
   close(): Promise<void>;
 }
 

@@ -9,6 +9,7 @@ import {
   mergeBuckets,
   type PointFilter,
   type RangeQuery,
+  type RawSample,
   rrIntervalsOf,
   type StoredPoint,
   type TimeSeriesStore,
@@ -24,6 +25,8 @@ import { chooseWriteEndpoint, pingServer, type ServerVersion, type WriteEndpoint
  * fields vary (a heart-rate point without skin contact has no heartRateBpm).
  */
 const SAMPLE_COUNT_FIELD = 'samples';
+/** The tags every point carries (not measured values). */
+const TAGS = new Set(['club', 'device', 'athlete']);
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 interface InfluxQlResponse {
@@ -131,15 +134,27 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
 
   /** GDPR erasure of the points tagged with the athlete. */
   async deleteAthlete(club: string, athlete: string): Promise<void> {
-    await this.deleteSeries({ club, athlete });
+    await this.deletePoints({ club, athlete });
   }
 
   async deleteDevice(club: string, device: string): Promise<void> {
-    await this.deleteSeries({ club, device });
+    await this.deletePoints({ club, device });
   }
 
-  /** Every point with these tags: DROP SERIES on 1.x, the delete API on 2.x. */
-  private async deleteSeries(tags: { club: string; athlete?: string; device?: string }): Promise<void> {
+  async deleteRange(range: DeviceRange): Promise<void> {
+    await this.deletePoints({ club: range.club, device: range.device }, range.fromMs, range.toMs);
+  }
+
+  async deleteOlderThan(club: string, beforeMs: number): Promise<void> {
+    await this.deletePoints({ club }, 0, beforeMs);
+  }
+
+  /** Points with these tags in [fromMs, toMs): InfluxQL DELETE on 1.x, the delete API on 2.x. */
+  private async deletePoints(
+    tags: { club: string; athlete?: string; device?: string },
+    fromMs = 0,
+    toMs = Date.now() + 86_400_000,
+  ): Promise<void> {
     if ((this.version.major ?? 1) >= 2) {
       const url = new URL('/api/v2/delete', this.options.url);
       url.searchParams.set('org', this.options.org ?? '');
@@ -151,13 +166,41 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
       const response = await fetch(url, {
         method: 'POST',
         headers: { ...this.authHeaders(), 'content-type': 'application/json' },
-        body: JSON.stringify({ start: '1970-01-01T00:00:00Z', stop: new Date(Date.now() + 86_400_000).toISOString(), predicate }),
+        body: JSON.stringify({ start: new Date(fromMs).toISOString(), stop: new Date(toMs).toISOString(), predicate }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       if (!response.ok) throw new StoreQueryError(`InfluxDB delete answered ${response.status}: ${await response.text()}`);
       return;
     }
-    await this.query(`DROP SERIES FROM /.*/ WHERE ${tagConditions(tags).join(' AND ')}`, 'POST');
+    // Without FROM, DELETE covers every measurement (kind).
+    const where = [...tagConditions(tags), `time >= ${Math.trunc(fromMs)}ms`, `time < ${Math.trunc(toMs)}ms`];
+    await this.query(`DELETE WHERE ${where.join(' AND ')}`, 'POST');
+  }
+
+  async readSamples(range: DeviceRange, limit: number): Promise<RawSample[]> {
+    const where = [
+      ...tagConditions({ club: range.club, device: range.device }),
+      `time >= ${Math.trunc(range.fromMs)}ms`,
+      `time < ${Math.trunc(range.toMs)}ms`,
+    ];
+    const series = await this.query(
+      `SELECT * FROM ${SAMPLE_KINDS.map(quoteIdentifier).join(', ')} WHERE ${where.join(' AND ')} ORDER BY time LIMIT ${Math.trunc(limit)}`,
+    );
+    const samples: RawSample[] = [];
+    for (const one of series) {
+      const columns = one.columns ?? [];
+      for (const values of one.values ?? []) {
+        const fields: RawSample['fields'] = {};
+        columns.forEach((column, index) => {
+          const value = values[index];
+          // Tags and the count field are how points are stored, not what was measured.
+          if (column === 'time' || TAGS.has(column) || column === SAMPLE_COUNT_FIELD || value === null || value === undefined) return;
+          fields[column] = value as number | string;
+        });
+        samples.push({ timeMs: values[0] as number, kind: one.name as RawSample['kind'], fields });
+      }
+    }
+    return samples.sort((a, b) => a.timeMs - b.timeMs || a.kind.localeCompare(b.kind)).slice(0, limit);
   }
 
   async close(): Promise<void> {

@@ -92,6 +92,39 @@ export function describeTimeSeriesStoreContract(name: string, newStore: () => Pr
       expect(await store.heartRateReadings({ club: 'demo', device: 'hrm-1', fromMs: T0, toMs: T0 + 60_000 }, 2)).toHaveLength(2);
     });
 
+    it('reads back one device’s samples of every kind in a range', async () => {
+      const store = await newStore();
+      await store.writePoints([
+        hr(T0, 100, 'ann', 'bike-1'),
+        { club: 'demo', device: 'bike-1', athlete: 'ann', kind: 'cycling_power', timeMs: T0, fields: { powerW: 250, cadenceRpm: 90 } },
+        { club: 'demo', device: 'bike-1', athlete: 'ann', kind: 'cycling_power', timeMs: T0 + 1000, fields: { powerW: 260 } },
+        hr(T0, 120, 'bob', 'hrm-2'),
+      ]);
+      expect(await store.readSamples({ club: 'demo', device: 'bike-1', fromMs: T0, toMs: T0 + 5000 }, 100)).toEqual([
+        { timeMs: T0, kind: 'cycling_power', fields: { powerW: 250, cadenceRpm: 90 } },
+        { timeMs: T0, kind: 'heart_rate', fields: { heartRateBpm: 100, rrIntervalsMs: '800,810.5' } },
+        { timeMs: T0 + 1000, kind: 'cycling_power', fields: { powerW: 260 } },
+      ]);
+    });
+
+    it('deletes a device’s points in a time range, and a club’s points older than a time', async () => {
+      const store = await newStore();
+      await store.writePoints([
+        hr(T0, 100, null, 'belt-1'),
+        hr(T0 + 60_000, 101, null, 'belt-1'),
+        hr(T0 + 120_000, 102, null, 'belt-1'),
+        { club: 'demo', device: 'belt-1', athlete: null, kind: 'battery', timeMs: T0 + 60_000, fields: { batteryPercent: 80 } },
+        { ...hr(T0, 110, null, 'belt-1'), club: 'other' },
+      ]);
+      await store.deleteRange({ club: 'demo', device: 'belt-1', fromMs: T0 + 30_000, toMs: T0 + 90_000 });
+      expect(
+        (await store.readSamples({ club: 'demo', device: 'belt-1', fromMs: 0, toMs: T0 + 600_000 }, 100)).map((sample) => sample.timeMs),
+      ).toEqual([T0, T0 + 120_000]);
+      await store.deleteOlderThan('demo', T0 + 60_000);
+      expect(await store.countPoints({ club: 'demo' })).toBe(1);
+      expect(await store.countPoints({ club: 'other' })).toBe(1);
+    });
+
     it('deletes one device’s points and nothing else', async () => {
       const store = await newStore();
       await store.writePoints([hr(T0, 100, 'ann', 'upload.u_1'), hr(T0 + 1000, 101, 'ann', 'upload.u_1'), hr(T0, 110, 'ann', 'hrm-1')]);
