@@ -44,6 +44,7 @@ import type { LiveHub } from './live/live-hub.ts';
 import { registerAuthRoutes } from './routes/auth-routes.ts';
 import { registerChallengeRoutes } from './routes/challenge-routes.ts';
 import { registerClubAdminRoutes } from './routes/club-admin-routes.ts';
+import { registerExportRoutes } from './routes/export-routes.ts';
 import { registerHistoryRoutes } from './routes/history-routes.ts';
 import { registerLiveRoutes } from './routes/live-routes.ts';
 import { registerOperationsRoutes } from './routes/operations-routes.ts';
@@ -207,6 +208,7 @@ export function buildApp(config: ApiAppConfig, deps: ApiDeps): Api {
     registerSessionRoutes(routes, deps, settings);
     registerWellnessRoutes(routes, deps, settings);
     registerChallengeRoutes(routes, deps, settings);
+    registerExportRoutes(routes, deps, settings);
     registerClubAdminRoutes(routes, deps, settings);
     registerLiveRoutes(routes, deps, settings);
     registerDashboard(routes, config.DASHBOARD_DIR);

@@ -243,6 +243,18 @@ describe('tenant isolation over every route', () => {
       url: `/api/v1/clubs/club-b/athletes/zoe/workouts/u_${'a'.repeat(24)}`,
       method: 'DELETE',
     },
+    {
+      route: 'GET /api/v1/clubs/:club/sessions/:session/athletes/:athlete/export.fit',
+      url: () => `/api/v1/clubs/club-b/sessions/${clubBSession}/athletes/zoe/export.fit`,
+    },
+    {
+      route: 'GET /api/v1/clubs/:club/sessions/:session/athletes/:athlete/export.csv',
+      url: () => `/api/v1/clubs/club-b/sessions/${clubBSession}/athletes/zoe/export.csv`,
+    },
+    {
+      route: 'GET /api/v1/clubs/:club/sessions/:session/export.csv',
+      url: () => `/api/v1/clubs/club-b/sessions/${clubBSession}/export.csv`,
+    },
     { route: 'GET /api/v1/clubs/:club/challenges', url: '/api/v1/clubs/club-b/challenges' },
     {
       route: 'POST /api/v1/clubs/:club/challenges',

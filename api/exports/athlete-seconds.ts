@@ -1,0 +1,76 @@
+import type { ActivitySecond } from '../../protocol/fit-activity.ts';
+import { rrIntervalsOf } from '../../store/time-series-store.ts';
+import type { ApiDeps } from '../app.ts';
+
+/** Samples one export reads at most per athlete (a long day of several devices at one a second). */
+export const MAX_EXPORT_SAMPLES = 500_000;
+
+/**
+ * An athlete's seconds over a time range, merged from every device they wore (the pairing log, and with
+ * `uploads` the workouts they uploaded): heart rate and RR from a strap, power, cadence, speed and
+ * distance from whatever measured them. A machine's heart rate counts where no strap gave one.
+ */
+export async function athleteSeconds(
+  deps: Pick<ApiDeps, 'registry' | 'timeSeries'>,
+  club: string,
+  athlete: string,
+  fromMs: number,
+  toMs: number,
+  options: { uploads?: boolean } = {},
+): Promise<ActivitySecond[]> {
+  const seconds = new Map<number, ActivitySecond>();
+  let read = 0;
+  for (const wear of deps.registry.wearIntervals(club, athlete, fromMs, toMs, options)) {
+    if (read >= MAX_EXPORT_SAMPLES) break;
+    const samples = await deps.timeSeries.readSamples({ club, ...wear }, MAX_EXPORT_SAMPLES - read);
+    read += samples.length;
+    for (const sample of samples) {
+      const timeMs = Math.floor(sample.timeMs / 1000) * 1000;
+      const second = seconds.get(timeMs) ?? { timeMs };
+      seconds.set(timeMs, second);
+      const fields = sample.fields;
+      const number = (name: string) => (typeof fields[name] === 'number' ? (fields[name] as number) : undefined);
+      if (sample.kind === 'heart_rate') {
+        if (number('heartRateBpm') !== undefined) second.heartRateBpm = number('heartRateBpm');
+        const rr = rrIntervalsOf(fields.rrIntervalsMs);
+        if (rr) second.rrIntervalsMs = [...(second.rrIntervalsMs ?? []), ...rr];
+        continue;
+      }
+      if (second.heartRateBpm === undefined && number('heartRateBpm') !== undefined) second.heartRateBpm = number('heartRateBpm');
+      second.powerW = number('powerW') ?? second.powerW;
+      // Running cadence is in steps a minute; FIT's is in strides (a stride is two steps).
+      const cadence = number('cadenceRpm') ?? (number('cadenceSpm') !== undefined ? number('cadenceSpm')! / 2 : undefined);
+      second.cadenceRpm = cadence ?? second.cadenceRpm;
+      second.speedMps = number('speedMps') ?? second.speedMps;
+      second.distanceM = number('distanceM') ?? second.distanceM;
+    }
+  }
+  return [...seconds.values()].sort((a, b) => a.timeMs - b.timeMs);
+}
+
+/** One CSV row a second: what an athlete's devices measured in it. */
+export const SECONDS_CSV_HEADER = 'time,heart_rate_bpm,rr_ms,power_w,cadence_rpm,speed_mps,distance_m';
+
+export function secondsCsvRow(second: ActivitySecond): string {
+  const cell = (value: number | undefined) => (value === undefined ? '' : String(value));
+  return [
+    new Date(second.timeMs).toISOString(),
+    cell(second.heartRateBpm),
+    (second.rrIntervalsMs ?? []).join(' '),
+    cell(second.powerW),
+    cell(second.cadenceRpm),
+    cell(second.speedMps),
+    cell(second.distanceM),
+  ].join(',');
+}
+
+/** A time zone's offset from UTC at a moment, in minutes (for FIT's local timestamp); 0 for UTC or an unknown zone. */
+export function utcOffsetMinutes(timeZone: string, atMs: number): number {
+  try {
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(new Date(atMs));
+    const match = /GMT([+-])(\d{2}):(\d{2})/.exec(parts.find((part) => part.type === 'timeZoneName')?.value ?? '');
+    return match ? (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3])) : 0;
+  } catch {
+    return 0;
+  }
+}
