@@ -31,6 +31,7 @@ import type { Accounts } from '../store/accounts.ts';
 import type { Challenges } from '../store/challenges.ts';
 import type { ClubSessions } from '../store/club-sessions.ts';
 import type { DeadLetters } from '../store/dead-letters.ts';
+import type { IngestQueue } from '../store/ingest-queue.ts';
 import type { MqttAccounts } from '../store/mqtt-accounts.ts';
 import type { ReadinessChecks } from '../store/readiness-checks.ts';
 import type { Registry } from '../store/registry.ts';
@@ -39,11 +40,14 @@ import { StoreQueryError } from '../store/store-errors.ts';
 import type { TimeSeriesStore } from '../store/time-series-store.ts';
 import type { TrainingLog } from '../store/training-log.ts';
 import { identify } from './auth/principal.ts';
+import { INGEST_SETTLE_MS } from './data-rights/erasure.ts';
+import { applyRetention } from './data-rights/retention.ts';
 import { API_ERRORS, ApiError, type ApiErrorCode } from './errors.ts';
 import type { LiveHub } from './live/live-hub.ts';
 import { registerAuthRoutes } from './routes/auth-routes.ts';
 import { registerChallengeRoutes } from './routes/challenge-routes.ts';
 import { registerClubAdminRoutes } from './routes/club-admin-routes.ts';
+import { registerDataRightsRoutes } from './routes/data-rights-routes.ts';
 import { registerExportRoutes } from './routes/export-routes.ts';
 import { registerHistoryRoutes } from './routes/history-routes.ts';
 import { registerLiveRoutes } from './routes/live-routes.ts';
@@ -63,6 +67,7 @@ export interface ApiDeps {
   challenges: Challenges;
   timeSeries: TimeSeriesStore;
   deadLetters: DeadLetters;
+  ingestQueue: IngestQueue;
   metricsRegistry: MetricsRegistry;
   live: LiveHub;
   logger: Logger;
@@ -78,6 +83,8 @@ export interface ApiAppConfig {
   LIVE_MAX_STREAMS_PER_USER?: number;
   LOGIN_ATTEMPTS_PER_MINUTE?: number;
   WRITES_PER_MINUTE?: number;
+  /** How long an erasure waits for batches ingest read before it began, then deletes again (ms). */
+  ERASURE_SETTLE?: number;
   /** Believe X-Forwarded-* from a reverse proxy (Fastify's trustProxy): true, or its addresses. */
   TRUST_PROXY?: boolean | string;
   /** Origins allowed to call the API from their pages (CORS, with the session cookie); none by default. */
@@ -175,11 +182,18 @@ export function buildApp(config: ApiAppConfig, deps: ApiDeps): Api {
       throw new ApiError('SC_ERR_NOT_FOUND', 'no such club');
   });
 
-  // Expired login sessions are deleted hourly (a hash and a user id each, but nothing is kept longer than needed).
+  // Expired login sessions are deleted hourly (a hash and a user id each, but nothing is kept longer than needed),
+  // and so are samples older than a club keeps.
   let sessionCleanup: NodeJS.Timeout | null = null;
+  const retention = () =>
+    applyRetention(deps, app.log).catch((error: unknown) => app.log.warn({ err: error }, 'retention not applied; tried again in an hour'));
   app.addHook('onReady', async () => {
     deps.accounts.deleteExpiredSessions();
-    sessionCleanup = setInterval(() => deps.accounts.deleteExpiredSessions(), 3_600_000);
+    void retention();
+    sessionCleanup = setInterval(() => {
+      deps.accounts.deleteExpiredSessions();
+      void retention();
+    }, 3_600_000);
     sessionCleanup.unref();
   });
   app.addHook('onClose', async () => {
@@ -209,6 +223,7 @@ export function buildApp(config: ApiAppConfig, deps: ApiDeps): Api {
     registerWellnessRoutes(routes, deps, settings);
     registerChallengeRoutes(routes, deps, settings);
     registerExportRoutes(routes, deps, settings);
+    registerDataRightsRoutes(routes, deps, { ...settings, erasureSettleMs: config.ERASURE_SETTLE ?? INGEST_SETTLE_MS });
     registerClubAdminRoutes(routes, deps, settings);
     registerLiveRoutes(routes, deps, settings);
     registerDashboard(routes, config.DASHBOARD_DIR);

@@ -6,6 +6,7 @@ import { ClubSessions } from '../store/club-sessions.ts';
 import { openDatabase, type SqliteDatabase } from '../store/database.ts';
 import { DeadLetters } from '../store/dead-letters.ts';
 import { InfluxTimeSeriesStore } from '../store/influx/influx-time-series-store.ts';
+import { IngestQueue } from '../store/ingest-queue.ts';
 import { MqttAccounts } from '../store/mqtt-accounts.ts';
 import { ReadinessChecks } from '../store/readiness-checks.ts';
 import { Registry } from '../store/registry.ts';
@@ -26,6 +27,8 @@ export interface Stores {
   challenges: Challenges;
   timeSeries: TimeSeriesStore;
   deadLetters: DeadLetters;
+  /** Ingest's durable queue (the API reaches into it only to erase an athlete's points). */
+  ingestQueue: IngestQueue;
   close(): Promise<void>;
 }
 
@@ -57,6 +60,7 @@ export async function openStores(dataDir: string, config: StoreConfig, logger: L
       challenges: new Challenges(db),
       timeSeries,
       deadLetters: new DeadLetters(db),
+      ingestQueue: new IngestQueue(db),
       async close() {
         await timeSeries.close();
         db.close();

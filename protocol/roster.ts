@@ -185,6 +185,17 @@ export const NearbyDevice = z.object({
 });
 export type NearbyDevice = z.infer<typeof NearbyDevice>;
 
-export const ClubSettings = z.object({ id: ClubId, name: Name, maxHrFormula: MaxHrFormula, zoneModel: ZoneModel });
+/** Months of samples a club keeps (older ones are deleted); null: kept until erased. */
+export const RetentionMonths = z.number().int().min(1).max(240).nullable();
+export const ClubSettings = z.object({
+  id: ClubId,
+  name: Name,
+  maxHrFormula: MaxHrFormula,
+  zoneModel: ZoneModel,
+  retentionMonths: RetentionMonths,
+});
 export type ClubSettings = z.infer<typeof ClubSettings>;
-export const ClubSettingsPatch = z.object({ name: Name, maxHrFormula: MaxHrFormula, zoneModel: ZoneModel }).partial().strict();
+export const ClubSettingsPatch = z
+  .object({ name: Name, maxHrFormula: MaxHrFormula, zoneModel: ZoneModel, retentionMonths: RetentionMonths })
+  .partial()
+  .strict();

@@ -126,6 +126,17 @@ export class ClubSessions {
       .run(club, session, athlete, joinedMs);
   }
 
+  /** Every session an athlete took part in, oldest first (their archive). */
+  sessionsOf(club: ClubId, athlete: AthleteId): Session[] {
+    const rows = this.db
+      .prepare(
+        `${SESSION_SELECT} WHERE s.club_id = ? AND s.id IN (SELECT session_id FROM session_participants WHERE club_id = ? AND athlete_id = ?)
+         ORDER BY s.start_ms`,
+      )
+      .all(club, club, athlete) as SessionRow[];
+    return rows.map((row) => this.toSession(club, row));
+  }
+
   /** Stopped sessions that overlap a time range. */
   stoppedSessionsOverlapping(club: ClubId, fromMs: number, toMs: number): Session[] {
     const rows = this.db

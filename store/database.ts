@@ -194,6 +194,7 @@ export const MIGRATIONS: readonly string[] = [
   // their metrics), readiness checks, and opt-in challenges.
   `
   ALTER TABLE clubs ADD COLUMN zone_model TEXT NOT NULL DEFAULT 'percent-max';
+  ALTER TABLE clubs ADD COLUMN retention_months INTEGER;
   ALTER TABLE athletes ADD COLUMN alias TEXT;
   ALTER TABLE athletes ADD COLUMN screen_privacy TEXT NOT NULL DEFAULT 'name';
   ALTER TABLE athletes ADD COLUMN screen_hide_kcal INTEGER NOT NULL DEFAULT 0;

@@ -46,7 +46,7 @@ export class DeadLetters {
   private recordsSincePrune = 0;
 
   constructor(
-    db: SqliteDatabase,
+    private readonly db: SqliteDatabase,
     private readonly limits: DeadLetterLimits = DEFAULT_DEAD_LETTER_LIMITS,
   ) {
     this.insert = db.prepare(
@@ -84,6 +84,26 @@ export class DeadLetters {
     this.recordsSincePrune = 0;
     this.pruneOld.run(nowMs - this.limits.maxAgeMs);
     this.pruneBeyond.run(this.limits.maxCount);
+  }
+
+  /** Deletes a club's letters matching a predicate (an erasure), a chunk at a time; returns how many. */
+  async erase(club: string, matches: (letter: DeadLetter) => boolean): Promise<number> {
+    let removed = 0;
+    let after = 0;
+    for (;;) {
+      const letters = this.db
+        .prepare(
+          `SELECT id, received_ms AS receivedMs, topic, club_id AS club, reason, detail, payload, payload_bytes AS payloadBytes FROM dead_letters
+           WHERE club_id = ? AND id > ? ORDER BY id LIMIT 1000`,
+        )
+        .all(club, after) as DeadLetter[];
+      if (letters.length === 0) return removed;
+      const doomed = letters.filter(matches).map((letter) => letter.id);
+      for (const id of doomed) this.db.prepare('DELETE FROM dead_letters WHERE id = ?').run(id);
+      removed += doomed.length;
+      after = letters.at(-1)!.id;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   list(options: { limit: number; reason?: DeadLetterReason; club?: string }): DeadLetter[] {

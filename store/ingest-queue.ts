@@ -1,6 +1,9 @@
 import type { SqliteDatabase } from './database.ts';
 import type { StoredPoint } from './time-series-store.ts';
 
+/** Queue entries one erasure transaction rewrites. */
+const ERASE_CHUNK = 200;
+
 export interface QueuedEntry {
   id: number;
   enqueuedMs: number;
@@ -19,13 +22,16 @@ export class IngestQueue {
   private readonly stats;
   private readonly removeUpTo;
 
-  constructor(db: SqliteDatabase) {
+  private readonly after;
+
+  constructor(private readonly db: SqliteDatabase) {
     this.insert = db.prepare('INSERT INTO ingest_queue (enqueued_ms, point_count, points) VALUES (?, ?, ?)');
     this.head = db.prepare('SELECT id, enqueued_ms, points, point_count FROM ingest_queue ORDER BY id LIMIT ?');
     this.stats = db.prepare(
       'SELECT COUNT(*) AS entries, COALESCE(SUM(point_count), 0) AS points, MIN(enqueued_ms) AS oldest FROM ingest_queue',
     );
     this.removeUpTo = db.prepare('DELETE FROM ingest_queue WHERE id <= ?');
+    this.after = db.prepare('SELECT id, points FROM ingest_queue WHERE id > ? ORDER BY id LIMIT ?');
   }
 
   enqueue(points: readonly StoredPoint[], nowMs: number): void {
@@ -48,6 +54,34 @@ export class IngestQueue {
   /** Removes every entry up to and including id (entries drain strictly in order). */
   acknowledgeThrough(id: number): void {
     this.removeUpTo.run(id);
+  }
+
+  /**
+   * Removes queued points matching a predicate (an erasure), entry by entry in short transactions;
+   * an entry left without points goes. Returns how many points were removed.
+   */
+  async erase(matches: (point: StoredPoint) => boolean): Promise<number> {
+    let removed = 0;
+    let after = 0;
+    for (;;) {
+      const rows = this.after.all(after, ERASE_CHUNK) as { id: number; points: string }[];
+      if (rows.length === 0) return removed;
+      this.db.transaction(() => {
+        for (const row of rows) {
+          const points = JSON.parse(row.points) as StoredPoint[];
+          const kept = points.filter((point) => !matches(point));
+          if (kept.length === points.length) continue;
+          removed += points.length - kept.length;
+          if (kept.length === 0) this.db.prepare('DELETE FROM ingest_queue WHERE id = ?').run(row.id);
+          else
+            this.db
+              .prepare('UPDATE ingest_queue SET points = ?, point_count = ? WHERE id = ?')
+              .run(JSON.stringify(kept), kept.length, row.id);
+        }
+      })();
+      after = rows.at(-1)!.id;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   depth(): { entries: number; points: number; oldestEnqueuedMs: number | null } {

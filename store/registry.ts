@@ -84,11 +84,25 @@ export class Registry {
   }
 
   clubSettings(id: ClubId): ClubSettings | null {
-    const row = this.db.prepare('SELECT id, name, max_hr_formula AS maxHrFormula, zone_model AS zoneModel FROM clubs WHERE id = ?').get(id);
+    const row = this.db
+      .prepare(
+        'SELECT id, name, max_hr_formula AS maxHrFormula, zone_model AS zoneModel, retention_months AS retentionMonths FROM clubs WHERE id = ?',
+      )
+      .get(id);
     return (row as ClubSettings | undefined) ?? null;
   }
 
-  updateClub(id: ClubId, patch: { name?: string; maxHrFormula?: MaxHrFormula; zoneModel?: ClubSettings['zoneModel'] }): void {
+  /** Clubs that keep samples for a limited time, with how many months. */
+  clubsWithRetention(): { club: ClubId; months: number }[] {
+    return this.db.prepare('SELECT id AS club, retention_months AS months FROM clubs WHERE retention_months IS NOT NULL').all() as {
+      club: ClubId;
+      months: number;
+    }[];
+  }
+
+  updateClub(id: ClubId, patch: Partial<Omit<ClubSettings, 'id'>>): void {
+    if (patch.retentionMonths !== undefined)
+      this.db.prepare('UPDATE clubs SET retention_months = ? WHERE id = ?').run(patch.retentionMonths, id);
     if (patch.name !== undefined) this.db.prepare('UPDATE clubs SET name = ? WHERE id = ?').run(patch.name, id);
     if (patch.maxHrFormula !== undefined) this.db.prepare('UPDATE clubs SET max_hr_formula = ? WHERE id = ?').run(patch.maxHrFormula, id);
     if (patch.zoneModel !== undefined) this.db.prepare('UPDATE clubs SET zone_model = ? WHERE id = ?').run(patch.zoneModel, id);
@@ -182,6 +196,45 @@ export class Registry {
       this.db.prepare('DELETE FROM challenge_entries WHERE club_id = ? AND athlete_id = ?').run(club, id);
       return this.db.prepare('DELETE FROM athletes WHERE club_id = ? AND id = ?').run(club, id).changes > 0;
     })();
+  }
+
+  /**
+   * Erasure's last step, once the athlete's samples are gone: every row about them, in one transaction.
+   * The pairing log, uploads, training log, readiness checks, challenge entries, group and session
+   * participation, the devices that were theirs, the logins that were only them (and their invitations).
+   * Returns how many logins went.
+   */
+  eraseAthlete(club: ClubId, id: AthleteId): { logins: number } {
+    return this.db.transaction(() => {
+      const logins = this.db
+        .prepare(
+          `SELECT m.user_id AS id FROM memberships m JOIN users u ON u.id = m.user_id
+           WHERE m.club_id = ? AND m.role = 'athlete' AND m.athlete_id = ? AND u.platform_admin = 0
+             AND NOT EXISTS (SELECT 1 FROM memberships other WHERE other.user_id = m.user_id AND other.club_id <> m.club_id)`,
+        )
+        .all(club, id) as { id: string }[];
+      for (const statement of [
+        'DELETE FROM pairings WHERE club_id = ? AND member_id = ?',
+        'DELETE FROM uploads WHERE club_id = ? AND athlete_id = ?',
+        'DELETE FROM training_log WHERE club_id = ? AND athlete_id = ?',
+        'DELETE FROM readiness_checks WHERE club_id = ? AND athlete_id = ?',
+        'DELETE FROM challenge_entries WHERE club_id = ? AND athlete_id = ?',
+        'DELETE FROM group_members WHERE club_id = ? AND athlete_id = ?',
+        'DELETE FROM session_participants WHERE club_id = ? AND athlete_id = ?',
+        'DELETE FROM devices WHERE club_id = ? AND owner_athlete_id = ?',
+        "DELETE FROM memberships WHERE club_id = ? AND role = 'athlete' AND athlete_id = ?",
+        'DELETE FROM invitations WHERE club_id = ? AND athlete_id = ?',
+        'DELETE FROM athletes WHERE club_id = ? AND id = ?',
+      ])
+        this.db.prepare(statement).run(club, id);
+      for (const login of logins) this.db.prepare('DELETE FROM users WHERE id = ?').run(login.id);
+      return { logins: logins.length };
+    })();
+  }
+
+  /** Every stretch of time a device carried the athlete's samples: the pairing log (open ones to now) and uploads. */
+  everythingWorn(club: ClubId, id: AthleteId, nowMs = Date.now()): { device: DeviceId; fromMs: number; toMs: number }[] {
+    return this.wearIntervals(club, id, 0, nowMs + 86_400_000, { uploads: true });
   }
 
   /** Runs several registry writes as one: all of them or none. */

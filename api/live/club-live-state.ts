@@ -138,6 +138,16 @@ export class ClubLiveState {
     return devices.sort((a, b) => (b.rssiDbm ?? -200) - (a.rssiDbm ?? -200) || a.id.localeCompare(b.id)).slice(0, 100);
   }
 
+  /** Forgets devices entirely (their readings, what the gateways said of them, their chart lines), and a tile's line. */
+  forget(devices: readonly string[], tile: string): void {
+    delete this.chart.series[tile];
+    for (const device of devices) {
+      this.readings.delete(device);
+      this.heard.delete(device);
+      delete this.chart.series[`device:${device}`];
+    }
+  }
+
   get devicesHeld(): number {
     return this.readings.size;
   }

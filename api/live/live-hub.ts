@@ -108,6 +108,13 @@ export class LiveHub {
     return { update: this.updateOf(club, state, nowMs), chart: state.chartSnapshot() };
   }
 
+  /** Forgets what the live view holds of an erased athlete: their devices' readings and their session totals. */
+  forget(club: string, devices: readonly string[], athlete: string): void {
+    this.clubs.get(club)?.forget(devices, athlete);
+    this.efforts.get(club)?.forgetAthlete(athlete);
+    this.views.delete(club);
+  }
+
   /** Devices heard that nobody wears, for the walk-in pairing screen (api/routes/pairing-routes.ts). */
   nearby(club: string, worn: ReadonlySet<string>, registered: ReadonlySet<string>): NearbyDevice[] {
     return this.clubs.get(club)?.nearby(worn, registered, Date.now()) ?? [];

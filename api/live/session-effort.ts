@@ -49,6 +49,10 @@ export class SessionEffort {
     if (zone > 0) totals.points += POINTS_PER_MINUTE[zone - 1]! * minutes;
   }
 
+  forgetAthlete(athlete: string): void {
+    this.totals.delete(athlete);
+  }
+
   /** An athlete's totals so far: null without a session, or where the club lacks what the formula needs. */
   of(athlete: Athlete, zoneModel: ZoneModel): { kcal: number | null; points: number | null } {
     if (this.sessionId === null) return { kcal: null, points: null };

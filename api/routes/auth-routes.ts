@@ -109,7 +109,7 @@ function startSession(request: FastifyRequest, reply: FastifyReply, user: User, 
   });
 }
 
-function meOf(user: User): z.infer<typeof Me> {
+export function meOf(user: User): z.infer<typeof Me> {
   return {
     user: { id: user.id, email: user.email, name: user.name, platformAdmin: user.platformAdmin },
     memberships: user.memberships,

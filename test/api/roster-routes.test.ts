@@ -60,11 +60,18 @@ describe('roster routes', () => {
         name: 'Riverside Rowing',
         maxHrFormula: 'tanaka',
         zoneModel: 'percent-max',
+        retentionMonths: null,
       });
       expect((await call('coach', 'PATCH', '', { name: 'Taken over' })).statusCode).toBe(403);
       expect((await call('otherClubAdmin', 'PATCH', '', { name: 'Taken over' })).statusCode).toBe(404);
       const changed = await call('admin', 'PATCH', '', { name: 'Riverside RC' });
-      expect(changed.json()).toEqual({ id: 'riverside', name: 'Riverside RC', maxHrFormula: 'tanaka', zoneModel: 'percent-max' });
+      expect(changed.json()).toEqual({
+        id: 'riverside',
+        name: 'Riverside RC',
+        maxHrFormula: 'tanaka',
+        zoneModel: 'percent-max',
+        retentionMonths: null,
+      });
     });
 
     it('estimates a maximum heart rate with the formula the club chose, and says it is an estimate', async () => {
@@ -74,7 +81,7 @@ describe('roster routes', () => {
       expect(await ann()).toMatchObject({ maxHrBpm: 190, maxHrEstimated: true }); // Fox: 220 − 30
       expect((await call('admin', 'PATCH', '', { maxHrFormula: 'gellish' })).statusCode).toBe(200);
       expect(await ann()).toMatchObject({ maxHrBpm: 186, maxHrEstimated: true }); // Gellish: 207 − 0.7 × 30
-      expect((await call('admin', 'PATCH', '', { maxHrFormula: 'tanaka', zoneModel: 'percent-max' })).statusCode).toBe(200);
+      expect((await call('admin', 'PATCH', '', { maxHrFormula: 'tanaka' })).statusCode).toBe(200);
       // A measured maximum wins, and is not an estimate.
       expect((await call('coach', 'GET', '/athletes/bob')).json()).toMatchObject({ maxHrBpm: 185, maxHrEstimated: false });
     });

@@ -137,7 +137,13 @@ describe('a club’s file from before the roster (schema 3)', () => {
         athlete: 'ann',
       });
       expect(registry.getDevice('club', 'spare', T0 + 1)).toMatchObject({ owner: null, athlete: null }); // worn by nobody: the pool's
-      expect(registry.clubSettings('club')).toEqual({ id: 'club', name: 'Club', maxHrFormula: 'tanaka', zoneModel: 'percent-max' });
+      expect(registry.clubSettings('club')).toEqual({
+        id: 'club',
+        name: 'Club',
+        maxHrFormula: 'tanaka',
+        zoneModel: 'percent-max',
+        retentionMonths: null,
+      });
       expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     } finally {
       db.close();
