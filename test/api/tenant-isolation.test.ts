@@ -255,6 +255,12 @@ describe('tenant isolation over every route', () => {
       route: 'GET /api/v1/clubs/:club/sessions/:session/export.csv',
       url: () => `/api/v1/clubs/club-b/sessions/${clubBSession}/export.csv`,
     },
+    {
+      route: 'POST /api/v1/clubs/:club/athletes/:athlete/erasure',
+      url: '/api/v1/clubs/club-b/athletes/zoe/erasure',
+      method: 'POST',
+      body: { confirm: 'zoe' },
+    },
     { route: 'GET /api/v1/clubs/:club/challenges', url: '/api/v1/clubs/club-b/challenges' },
     {
       route: 'POST /api/v1/clubs/:club/challenges',
@@ -293,6 +299,10 @@ describe('tenant isolation over every route', () => {
     'GET /api/v1/auth/me': 'the caller’s own account (401 without one)',
     'POST /api/v1/auth/password': 'the caller’s own password (401 without a login)',
     'GET /api/v1/invitations/:token': 'needs the one-time token of the link',
+    'GET /api/v1/me/export': 'the caller’s own archive (401 without a login; nothing of a club they are not an athlete of)',
+    'POST /api/v1/me/exports': 'starts the caller’s own archive',
+    'GET /api/v1/jobs/:job': 'the caller’s own jobs only (another’s answers 404)',
+    'GET /api/v1/jobs/:job/archive': 'the caller’s own export only',
     'POST /api/v1/invitations/:token/accept': 'needs the one-time token of the link',
   };
 
@@ -314,6 +324,10 @@ describe('tenant isolation over every route', () => {
     { url: '/api/v1/auth/me' },
     { url: '/api/v1/auth/password', method: 'POST', body: { currentPassword: 'x', newPassword: 'something long enough' } },
     { url: `/api/v1/invitations/${'A'.repeat(43)}` },
+    { url: '/api/v1/me/export' },
+    { url: '/api/v1/me/exports', method: 'POST' },
+    { url: `/api/v1/jobs/j_${'A'.repeat(16)}` },
+    { url: `/api/v1/jobs/j_${'A'.repeat(16)}/archive` },
     { url: `/api/v1/invitations/${'A'.repeat(43)}/accept`, method: 'POST', body: { name: 'Mole', password: 'something long enough' } },
   ];
   it.each(OUTSIDERS.flatMap((who) => OPEN_REQUESTS.map((request) => [who, `${request.method ?? 'GET'} ${request.url}`, request] as const)))(

@@ -1,0 +1,222 @@
+import { Decoder, Stream } from '@garmin/fitsdk';
+import { unzipSync } from 'fflate';
+import { Registry as MetricsRegistry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Api, buildApp } from '../../api/app.ts';
+import { applyRetention } from '../../api/data-rights/retention.ts';
+import { LiveHub } from '../../api/live/live-hub.ts';
+import { openStores, type Stores } from '../../cli/open-stores.ts';
+import type { StoredPoint } from '../../store/time-series-store.ts';
+import { hasInfluxd, type RunningInfluxd, startInfluxd } from '../helpers/influxd.ts';
+import { sessionCookie } from '../helpers/sessions.ts';
+import { testLogger } from '../helpers/silent-logger.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+// A member's data rights, end to end on each store: everything about them as one archive, and erasure
+// that reaches every place their samples are (including those stored before their strap was paired to
+// them), the ingest queue and the dead letters; and a club's retention.
+
+const HOUR = 3_600_000;
+
+function dataRights(storeName: string, openTheStores: () => Promise<Stores>): void {
+  describe(`data rights on ${storeName}`, () => {
+    let stores: Stores;
+    let app: Api;
+    const as = {} as Record<'admin' | 'coach' | 'ann' | 'bob' | 'otherClubAdmin', string>;
+    const T = Math.floor((Date.now() - 4 * HOUR) / 1000) * 1000;
+    const hr = (device: string, athlete: string | null, timeMs: number, bpm = 130): StoredPoint => ({
+      club: 'riverside',
+      device,
+      athlete,
+      kind: 'heart_rate',
+      timeMs,
+      fields: { heartRateBpm: bpm, rrIntervalsMs: '460,470' },
+    });
+    const seconds = (device: string, athlete: string | null, fromMs: number, count: number) =>
+      Array.from({ length: count }, (_, second) => hr(device, athlete, fromMs + second * 1000));
+    const call = (who: keyof typeof as, method: 'GET' | 'POST', url: string, payload?: object) =>
+      app.inject({ method, url, headers: { cookie: as[who] }, ...(payload ? { payload } : {}) });
+
+    beforeAll(async () => {
+      stores = await openTheStores();
+      const { registry, accounts } = stores;
+      registry.upsertClub('riverside', 'Riverside');
+      registry.upsertClub('hilltop', 'Hilltop');
+      registry.createAthlete('riverside', {
+        id: 'ann',
+        name: 'Ann Other',
+        sex: 'female',
+        birthYear: 1990,
+        weightKg: 60,
+        restHrBpm: 50,
+        maxHrBpm: 190,
+        consentMs: Date.UTC(2026, 8, 1),
+      });
+      registry.createAthlete('riverside', { id: 'bob', name: 'Bob', maxHrBpm: 185 });
+      registry.createDevice('riverside', { id: 'hrm-ann', profile: 'heart_rate', owner: 'ann' }, T);
+      registry.createDevice('riverside', { id: 'belt-1', profile: 'heart_rate' }, T);
+      // Belt 1 sent for ten minutes before anyone paired it; Ann then paired it back to that moment (late
+      // attachment) and wore it an hour; Bob wore it later.
+      await stores.timeSeries.writePoints([...seconds('belt-1', null, T, 600), ...seconds('hrm-ann', 'ann', T + HOUR, 600)]);
+      registry.pairDevice('riverside', 'belt-1', 'ann', T, T + 30 * 60_000);
+      registry.endPairing('riverside', 'belt-1', T + HOUR);
+      registry.pairDevice('riverside', 'belt-1', 'bob', T + 2 * HOUR, T + 2 * HOUR);
+      await stores.timeSeries.writePoints(seconds('belt-1', 'bob', T + 2 * HOUR, 300));
+      const session = stores.sessions.startSession('riverside', { title: 'Morning', group: null, coach: null }, T);
+      stores.sessions.stopSession('riverside', session.id, [{ athlete: 'ann', joinedMs: T }], T + 20 * 60_000);
+      stores.readiness.record('riverside', 'ann', { atMs: T, durationS: 180, rmssdMs: 42, restHrBpm: 55 });
+      stores.challenges.create('riverside', { id: 'winter', title: 'Winter', fromMs: T - HOUR, toMs: T + 24 * HOUR });
+      stores.challenges.join('riverside', 'winter', 'ann');
+      // Still in flight when the erasure comes: queued in ingest, and a rejected message naming her strap.
+      stores.ingestQueue.enqueue([hr('hrm-ann', 'ann', T + HOUR + 700_000), hr('belt-1', 'bob', T + 2 * HOUR + 400_000)], Date.now());
+      for (const device of ['hrm-ann', 'hrm-bob'])
+        stores.deadLetters.record({
+          receivedMs: T + HOUR + 1000,
+          topic: 'sc/v1/riverside/gw/telemetry',
+          reason: 'invalid_json',
+          detail: 'broken',
+          payload: Buffer.from(`{"samples":[{"device":"${device}","timeMs":`),
+        });
+      const live = new LiveHub({ brokerUrl: 'mqtt://127.0.0.1:1', registry, logger: testLogger, staleAfterMs: 10_000, windowMs: 60_000 });
+      app = buildApp(
+        { DASHBOARD_DIR: '/nonexistent', WRITES_PER_MINUTE: 1_000_000, ERASURE_SETTLE: 0 },
+        { ...stores, metricsRegistry: new MetricsRegistry(), live, logger: testLogger },
+      );
+      as.admin = sessionCookie(stores, { membership: { club: 'riverside', role: 'admin', athlete: null } });
+      as.coach = sessionCookie(stores, { membership: { club: 'riverside', role: 'coach', athlete: null } });
+      as.ann = sessionCookie({ accounts }, { membership: { club: 'riverside', role: 'athlete', athlete: 'ann' } });
+      as.bob = sessionCookie(stores, { membership: { club: 'riverside', role: 'athlete', athlete: 'bob' } });
+      as.otherClubAdmin = sessionCookie(stores, { membership: { club: 'hilltop', role: 'admin', athlete: null } });
+    });
+    afterAll(async () => {
+      await app?.close();
+      await stores?.close();
+    });
+
+    const unzip = (bytes: Buffer) => unzipSync(new Uint8Array(bytes));
+    const text = (files: Record<string, Uint8Array>, name: string) => Buffer.from(files[name]!).toString('utf8');
+
+    it('gives the member everything about them as one archive: profile, consent, pairings, sessions, samples as CSV and FIT', async () => {
+      const response = await call('ann', 'GET', '/api/v1/me/export');
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toBe('application/zip');
+      const files = unzip(response.rawPayload);
+      const names = Object.keys(files).sort();
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'README.txt',
+          'account.json',
+          'riverside/profile.json',
+          'riverside/pairings.json',
+          'riverside/training-log.json',
+          'riverside/readiness.json',
+          'riverside/challenges.json',
+          'riverside/sessions.json',
+        ]),
+      );
+      expect(JSON.parse(text(files, 'riverside/profile.json'))).toMatchObject({ id: 'ann', consentMs: Date.UTC(2026, 8, 1) });
+      expect(
+        JSON.parse(text(files, 'riverside/pairings.json'))
+          .map((wear: { device: string }) => wear.device)
+          .sort(),
+      ).toEqual(['belt-1', 'hrm-ann']);
+      expect(JSON.parse(text(files, 'riverside/challenges.json'))).toEqual([expect.objectContaining({ id: 'winter' })]);
+      const fit = names.find((name) => name.startsWith('riverside/sessions/') && name.endsWith('.fit'))!;
+      const decoded = new Decoder(Stream.fromByteArray(Array.from(files[fit]!))).read();
+      // The session's 20 minutes: the ten belt 1 recorded before the pairing are Ann's too.
+      expect(decoded.messages.recordMesgs).toHaveLength(600);
+      const samples = names.filter((name) => name.startsWith('riverside/samples/'));
+      const rows = samples.flatMap((name) => text(files, name).split('\n').slice(1));
+      // Her seconds: belt 1 before and while she wore it, and her own strap; none of Bob's.
+      expect(rows).toHaveLength(1200);
+      expect(JSON.stringify(Object.keys(files))).not.toContain('bob');
+    });
+
+    it('builds the same archive as a job whose progress the page can show', async () => {
+      const started = await call('ann', 'POST', '/api/v1/me/exports');
+      expect(started.statusCode).toBe(202);
+      const job = await waitFor(async () => {
+        const view = (await call('ann', 'GET', `/api/v1/jobs/${started.json().id}`)).json();
+        return view.status === 'done' ? view : null;
+      });
+      expect(job.done).toBe(job.total);
+      expect((await call('bob', 'GET', `/api/v1/jobs/${job.id}`)).statusCode).toBe(404);
+      const archive = await call('ann', 'GET', job.archive);
+      expect(Object.keys(unzip(archive.rawPayload))).toContain('riverside/profile.json');
+    });
+
+    it('lets only the athlete or the club’s admin ask for an erasure, naming the athlete again', async () => {
+      expect((await call('bob', 'POST', '/api/v1/clubs/riverside/athletes/ann/erasure', { confirm: 'ann' })).statusCode).toBe(404);
+      expect((await call('coach', 'POST', '/api/v1/clubs/riverside/athletes/ann/erasure', { confirm: 'ann' })).statusCode).toBe(403);
+      expect((await call('otherClubAdmin', 'POST', '/api/v1/clubs/riverside/athletes/ann/erasure', { confirm: 'ann' })).statusCode).toBe(
+        404,
+      );
+      const unconfirmed = await call('admin', 'POST', '/api/v1/clubs/riverside/athletes/ann/erasure', { confirm: 'bob' });
+      expect(unconfirmed.statusCode).toBe(400);
+      expect(stores.registry.hasMember('riverside', 'ann')).toBe(true);
+    });
+
+    it('erases the athlete everywhere: samples by every interval a device carried them, the queue, dead letters, registry, login', async () => {
+      const started = await call('admin', 'POST', '/api/v1/clubs/riverside/athletes/ann/erasure', { confirm: 'ann' });
+      expect(started.statusCode).toBe(202);
+      const job = await waitFor(async () => {
+        const view = (await call('admin', 'GET', `/api/v1/jobs/${started.json().id}`)).json();
+        return view.status !== 'running' ? view : null;
+      });
+      expect(job).toMatchObject({ status: 'done', error: null });
+      expect(job.done).toBe(job.total);
+
+      const count = (device: string, fromMs = 0, toMs = Date.now() + HOUR) =>
+        stores.timeSeries.countPoints({ club: 'riverside', device, fromMs, toMs });
+      expect(await count('hrm-ann')).toBe(0);
+      // Belt 1's ten minutes before the pairing went with her; Bob's time on it stays.
+      expect(await count('belt-1', T, T + HOUR)).toBe(0);
+      expect(await count('belt-1', T + 2 * HOUR)).toBe(300);
+      expect(stores.ingestQueue.depth().points).toBe(1);
+      const letters = stores.deadLetters.list({ limit: 10, club: 'riverside' }).map((letter) => letter.payload.toString());
+      expect(letters).toEqual([expect.stringContaining('hrm-bob')]);
+      expect(stores.registry.hasMember('riverside', 'ann')).toBe(false);
+      expect(stores.registry.hasDevice('riverside', 'hrm-ann')).toBe(false);
+      expect(stores.registry.pairingLog('riverside', 0, Date.now() + HOUR).map((pairing) => pairing.athlete)).toEqual(['bob']);
+      expect(stores.trainingLog.list('riverside', 'ann', 0, Date.now() + HOUR)).toEqual([]);
+      expect(stores.readiness.list('riverside', 'ann', 0, Date.now() + HOUR)).toEqual([]);
+      expect(stores.challenges.get('riverside', 'winter')!.entrants).toEqual([]);
+      // Her login was only her: it is gone, and with it her session.
+      expect((await call('ann', 'GET', '/api/v1/auth/me')).statusCode).toBe(401);
+      // The audit says an erasure happened, not whose.
+      const audit = stores.db.prepare("SELECT actor, subject FROM audit_log WHERE action = 'athlete-erased'").all() as {
+        subject: string;
+      }[];
+      expect(audit).toHaveLength(1);
+      expect(JSON.stringify(audit)).not.toMatch(/ann/i);
+      // Erased means the id can be someone new's: nothing of Ann's is left for them to inherit.
+      expect(stores.registry.createAthlete('riverside', { id: 'ann', name: 'Another Ann' }).devices).toEqual([]);
+    });
+
+    it('deletes samples older than the club keeps, and nothing newer', async () => {
+      await stores.timeSeries.writePoints([
+        hr('belt-2', null, Date.now() - 100 * 86_400_000),
+        hr('belt-2', null, Date.now() - 10 * 86_400_000),
+      ]);
+      stores.registry.updateClub('riverside', { retentionMonths: 3 });
+      await applyRetention(stores, testLogger);
+      expect(await stores.timeSeries.countPoints({ club: 'riverside', device: 'belt-2' })).toBe(1);
+      expect(await stores.timeSeries.countPoints({ club: 'riverside', device: 'belt-1' })).toBe(300);
+    });
+  });
+}
+
+dataRights('SQLite', () => openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger));
+
+describe.skipIf(!hasInfluxd())('on InfluxDB 1.x', () => {
+  let influxd: RunningInfluxd;
+  beforeAll(async () => {
+    influxd = await startInfluxd();
+  });
+  afterAll(async () => {
+    await influxd?.dispose();
+  });
+  dataRights('InfluxDB', () =>
+    openStores(':memory:', { STORE: 'influxdb', INFLUX_URL: influxd.url, INFLUX_DATABASE: 'rights', INFLUX_WRITE_API: 'auto' }, testLogger),
+  );
+});
