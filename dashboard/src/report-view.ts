@@ -48,7 +48,15 @@ async function render(context: ClubContext, sessionId: string): Promise<void> {
   groupElement.textContent = group
     ? `${group.athletes} athletes · average ${group.avgHr ?? '—'} bpm · ${group.kcal} kcal · ${group.points} points · mean TRIMP ${group.trimpBanister ?? '—'} · mean minutes in Z1–Z5: ${group.timeInZoneS.map(minutes).join(' / ')}`
     : '';
-  rows.replaceChildren(...data.athletes.map((athlete) => athleteRow(context, athlete)));
+  rows.replaceChildren(...data.athletes.map((athlete) => athleteRow(context, athlete, session.id)));
+  // Staff take the whole session as one CSV (every athlete, a row a second).
+  const sessionCsv = document.createElement('a');
+  sessionCsv.className = 'button';
+  sessionCsv.dataset.testid = 'session-csv';
+  sessionCsv.textContent = 'Session CSV';
+  sessionCsv.href = `${context.base}/sessions/${encodeURIComponent(session.id)}/export.csv`;
+  sessionCsv.download = '';
+  section.querySelector('.session-csv')!.replaceChildren(...(context.staff ? [sessionCsv] : []));
   for (const chart of charts) chart.destroy();
   charts = [];
   curves.replaceChildren();
@@ -63,7 +71,7 @@ async function render(context: ClubContext, sessionId: string): Promise<void> {
   }
 }
 
-function athleteRow(context: ClubContext, athlete: ReportAthlete): HTMLTableRowElement {
+function athleteRow(context: ClubContext, athlete: ReportAthlete, sessionId: string): HTMLTableRowElement {
   const m = athlete.metrics;
   const row = rowOf([
     athlete.name,
@@ -81,10 +89,13 @@ function athleteRow(context: ClubContext, athlete: ReportAthlete): HTMLTableRowE
     m.notes.join('; ') || null,
   ]);
   row.dataset.athlete = athlete.athlete;
+  const exports = row.insertCell();
+  exports.className = 'no-print';
+  exports.append(...exportLinks(context, sessionId, athlete.athlete));
   // A maximum held above the recorded one: the coach decides whether it becomes the athlete's maximum.
   // Above 230 bpm is not a maximum but a strap's artefact: shown, never offered.
   if (m.suggestedMaxHrBpm !== null && context.staff && m.suggestedMaxHrBpm <= 230) {
-    const cell = row.cells[row.cells.length - 1]!;
+    const cell = row.cells[row.cells.length - 2]!;
     cell.textContent = `${cell.textContent === '—' ? '' : `${cell.textContent}; `}held ${m.suggestedMaxHrBpm} bpm above the max of ${athlete.maxHrBpm}`;
     cell.append(
       button(`Set max to ${m.suggestedMaxHrBpm}`, async () => {
@@ -130,3 +141,22 @@ function curveChart(athlete: ReportAthlete, into: HTMLElement): uPlot {
 }
 
 const minutes = (seconds: number) => String(Math.round(seconds / 60));
+
+/** Links to an athlete's part of a session as a FIT activity (for Strava, Garmin Connect…) and as CSV. */
+export function exportLinks(context: ClubContext, sessionId: string, athlete: string): HTMLAnchorElement[] {
+  const base = `${context.base}/sessions/${encodeURIComponent(sessionId)}/athletes/${encodeURIComponent(athlete)}`;
+  // The activity's local time is the wearer's: the browser's time zone.
+  const tz = encodeURIComponent(Intl.DateTimeFormat().resolvedOptions().timeZone);
+  return [
+    ['FIT', `${base}/export.fit?tz=${tz}`],
+    ['CSV', `${base}/export.csv`],
+  ].map(([label, href]) => {
+    const link = document.createElement('a');
+    link.textContent = label!;
+    link.href = href!;
+    link.download = '';
+    link.className = 'button small';
+    link.dataset.export = label!.toLowerCase();
+    return link;
+  });
+}

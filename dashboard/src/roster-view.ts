@@ -64,7 +64,8 @@ export const rosterPage: Page = {
     };
     settingsForm.onsubmit = async (event) => {
       event.preventDefault();
-      await report(() => apiSend('PATCH', context.base, formFields(settingsForm)));
+      const { retentionMonths, ...fields } = formFields(settingsForm, ['retentionMonths']);
+      await report(() => apiSend('PATCH', context.base, { ...fields, retentionMonths: retentionMonths ?? null }));
       await refresh();
     };
     settingsForm.hidden = !context.manager;
@@ -76,7 +77,7 @@ async function render(context: ClubContext): Promise<void> {
   const [{ athletes }, { devices }, settings] = await Promise.all([
     apiGet<{ athletes: Athlete[] }>(`${context.base}/athletes`),
     apiGet<{ devices: Device[] }>(`${context.base}/devices`),
-    apiGet<{ maxHrFormula: string; zoneModel: string }>(context.base),
+    apiGet<{ maxHrFormula: string; zoneModel: string; retentionMonths: number | null }>(context.base),
   ]);
   const rerender = () => report(() => render(context));
   const nameOf = new Map(athletes.map((athlete) => [athlete.id, athlete.name]));
@@ -130,4 +131,5 @@ async function render(context: ClubContext): Promise<void> {
   );
   settingsForm.querySelector<HTMLSelectElement>('select[name=maxHrFormula]')!.value = settings.maxHrFormula;
   settingsForm.querySelector<HTMLSelectElement>('select[name=zoneModel]')!.value = settings.zoneModel;
+  settingsForm.querySelector<HTMLInputElement>('input[name=retentionMonths]')!.value = settings.retentionMonths?.toString() ?? '';
 }

@@ -4,6 +4,7 @@ import type { Athlete } from '../../protocol/roster.ts';
 import { button, dateTime, duration, formFields, listItem, reportTo, rowOf } from './dom.ts';
 import { onLiveUpdate } from './live-view.ts';
 import type { ClubContext, Page } from './pages.ts';
+import { exportLinks } from './report-view.ts';
 import { apiGet, apiSend, apiUpload } from './session.ts';
 
 // What a member sees on their phone: their week against their goal, their training load, a morning
@@ -82,7 +83,7 @@ async function render(context: ClubContext, athleteId: string): Promise<void> {
   renderWeek(wellness);
   renderLoad(wellness);
   renderReadiness(context, wellness, base, athleteId === context.athlete, rerender);
-  renderRecent(wellness.recent);
+  renderRecent(context, athleteId, wellness.recent);
   renderChallenges(context, challenges, athleteId, rerender);
   uploadForm.onsubmit = async (event) => {
     event.preventDefault();
@@ -107,6 +108,7 @@ async function render(context: ClubContext, athleteId: string): Promise<void> {
   // How they appear on the club's screen, and their goal, are the athlete's own choices.
   privacyForm.hidden = athleteId !== context.athlete;
   section.querySelector<HTMLElement>('#privacy-title')!.hidden = privacyForm.hidden;
+  renderDataRights(context, athleteId);
   renderPrivacy(athlete, base, rerender);
 }
 
@@ -234,7 +236,7 @@ function renderReadiness(context: ClubContext, wellness: Wellness, base: string,
   };
 }
 
-function renderRecent(recent: Wellness['recent']): void {
+function renderRecent(context: ClubContext, athleteId: string, recent: Wellness['recent']): void {
   recentRows.replaceChildren(
     ...recent.map((entry) => {
       const row = rowOf([
@@ -252,6 +254,7 @@ function renderRecent(recent: Wellness['recent']): void {
           button('Report', () => {
             location.hash = `report:${entry.sourceId}`;
           }),
+          ...exportLinks(context, entry.sourceId, athleteId),
         );
       return row;
     }),
@@ -329,5 +332,74 @@ function renderPrivacy(athlete: Athlete, base: string, rerender: () => Promise<u
       }),
     );
     await rerender();
+  };
+}
+
+interface JobView {
+  id: string;
+  status: 'running' | 'done' | 'failed';
+  done: number;
+  total: number;
+  step: string;
+  error: string | null;
+  archive: string | null;
+}
+
+/**
+ * The member's rights over their data: the archive (their own only) and erasure (theirs, or any athlete's
+ * for the club's admin), both as jobs whose progress the page follows.
+ */
+function renderDataRights(context: ClubContext, athleteId: string): void {
+  const own = athleteId === context.athlete;
+  const box = section.querySelector<HTMLElement>('#my-data')!;
+  section.querySelector<HTMLElement>('#my-data-title')!.textContent = own ? 'My data' : 'This athlete’s data';
+  const progress = section.querySelector<HTMLProgressElement>('.job-progress')!;
+  const status = section.querySelector<HTMLElement>('.job-status')!;
+  const archive = box.querySelector<HTMLButtonElement>('.archive')!;
+  const erase = box.querySelector<HTMLButtonElement>('.erase')!;
+  archive.hidden = !own;
+  erase.hidden = !own && !context.manager;
+  erase.textContent = own ? 'Erase my data…' : 'Erase this athlete’s data…';
+  const follow = async (job: JobView, done: (job: JobView) => void) => {
+    progress.hidden = false;
+    for (;;) {
+      progress.max = job.total;
+      progress.value = job.done;
+      status.textContent = `${job.step} (${job.done}/${job.total})`;
+      if (job.status !== 'running') break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      try {
+        job = await apiGet<JobView>(`/api/v1/jobs/${job.id}`);
+      } catch {
+        // An erasure of one's own data ends one's login with it.
+        status.textContent = 'Done: your data and this login are erased.';
+        return;
+      }
+    }
+    if (job.status === 'failed') status.textContent = `Failed: ${job.error}`;
+    else done(job);
+  };
+  archive.onclick = async () => {
+    const job = await report(() => apiSend<JobView>('POST', '/api/v1/me/exports'));
+    if (job)
+      await follow(job, (finished) => {
+        status.textContent = 'Your archive is ready.';
+        const link = document.createElement('a');
+        link.href = finished.archive!;
+        link.download = '';
+        link.textContent = ' Download it';
+        link.dataset.testid = 'archive-link';
+        status.append(link);
+      });
+  };
+  erase.onclick = async () => {
+    const typed = prompt(
+      `This erases ${own ? 'all your data' : `all of ${athleteId}’s data`} in this club for good: samples, sessions, profile${own ? ', and this login' : ''}. Type ${athleteId} to confirm.`,
+    );
+    if (typed !== athleteId) return;
+    const job = await report(() =>
+      apiSend<JobView>('POST', `${context.base}/athletes/${encodeURIComponent(athleteId)}/erasure`, { confirm: athleteId }),
+    );
+    if (job) await follow(job, () => (status.textContent = 'Erased.'));
   };
 }

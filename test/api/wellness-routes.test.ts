@@ -179,7 +179,7 @@ describe('a member’s page, readiness, workouts from files and challenges', () 
   describe('workouts from files', () => {
     const start = Date.now() - 2 * 3_600_000;
     /** Twenty minutes at 140 bpm, as a watch saves them. */
-    const fit = () => {
+    const fitFile = () => {
       const encoder = new Encoder();
       const mesg = (fields: object) => fields as Mesg;
       encoder.onMesg(
@@ -199,7 +199,7 @@ describe('a member’s page, readiness, workouts from files and challenges', () 
       });
 
     it('land in the athlete’s history and training log, once', async () => {
-      const file = fit();
+      const file = fitFile();
       const response = await upload('ann', file, 'application/octet-stream', '?title=Sunday%20run');
       expect(response.statusCode).toBe(201);
       // Fox for a 30-year-old woman: 140 bpm is 74 % of 190, Z3 for 20 minutes.
@@ -242,7 +242,7 @@ describe('a member’s page, readiness, workouts from files and challenges', () 
       const garbage = await upload('ann', Buffer.from([0, 1, 2, 3, 255, 254]));
       expect(garbage.statusCode).toBe(400);
       expect(garbage.json().message).toMatch(/neither a FIT file nor UTF-8/);
-      expect((await upload('bob', fit())).statusCode).toBe(404);
+      expect((await upload('bob', fitFile())).statusCode).toBe(404);
       const json = await call('ann', 'POST', '/athletes/ann/workouts', { hr: 120 });
       expect(json.statusCode).toBe(415);
     });

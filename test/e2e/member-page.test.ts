@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { Encoder, type Mesg, Profile } from '@garmin/fitsdk';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { Decoder, Encoder, type Mesg, Profile, Stream } from '@garmin/fitsdk';
+import { unzipSync } from 'fflate';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionMetrics, Wellness } from '../../protocol/reports.ts';
@@ -61,6 +62,28 @@ describe.skipIf(!hasChromium)('a member’s week on a phone, in Chromium', () =>
           metrics: metrics(45),
         });
     challenges.create('riverside', { id: 'winter', title: 'Winter points', fromMs: Date.now() - 40 * DAY, toMs: Date.now() + 30 * DAY });
+    // This morning's class, with the samples of her own strap.
+    registry.createDevice('riverside', { id: 'hrm-maya', profile: 'heart_rate', owner: 'maya' }, 0);
+    const classStart = Math.floor((Date.now() - 2 * 3_600_000) / 1000) * 1000;
+    await stack.stores.timeSeries.writePoints(
+      Array.from({ length: 600 }, (_, second) => ({
+        club: 'riverside',
+        device: 'hrm-maya',
+        athlete: 'maya',
+        kind: 'heart_rate' as const,
+        timeMs: classStart + second * 1000,
+        fields: { heartRateBpm: 140 + (second % 20), rrIntervalsMs: '430,425' },
+      })),
+    );
+    const morning = stack.stores.sessions.startSession('riverside', { title: 'Morning class', group: null, coach: null }, classStart);
+    stack.stores.sessions.stopSession('riverside', morning.id, [{ athlete: 'maya', joinedMs: classStart }], classStart + 600_000);
+    trainingLog.record('riverside', 'maya', {
+      source: 'session',
+      sourceId: morning.id,
+      title: 'Morning class',
+      startMs: classStart,
+      metrics: metrics(40),
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -138,6 +161,25 @@ describe.skipIf(!hasChromium)('a member’s week on a phone, in Chromium', () =>
       .toBe(String((await api<Wellness>('/athletes/maya/wellness')).weeks.at(-1)!.points));
   });
 
+  it('downloads a session as a FIT activity and everything about her as one archive, with its progress', async () => {
+    const row = page.locator('[data-testid="recent"] tbody tr', { hasText: 'Morning class' });
+    const [fitDownload] = await Promise.all([page.waitForEvent('download'), row.locator('a[data-export="fit"]').click()]);
+    expect(fitDownload.suggestedFilename()).toMatch(/^\d{4}-\d\d-\d\d-morning-class-maya\.fit$/);
+    const fit = readFileSync((await fitDownload.path())!);
+    const decoded = new Decoder(Stream.fromBuffer(fit)).read();
+    expect(decoded.messages.recordMesgs).toHaveLength(600);
+    expect(decoded.messages.recordMesgs![0]!.heartRate).toBe(140);
+
+    await page.click('#my-data button.archive');
+    await expect.poll(() => page.locator('[data-testid="job-status"]').innerText(), { timeout: 20_000 }).toMatch(/Your archive is ready/);
+    const progress = page.locator('[data-testid="job-progress"]');
+    expect(await progress.evaluate((bar) => (bar as HTMLProgressElement).value === (bar as HTMLProgressElement).max)).toBe(true);
+    const [archiveDownload] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="archive-link"]')]);
+    const files = unzipSync(new Uint8Array(readFileSync((await archiveDownload.path())!)));
+    expect(Object.keys(files)).toEqual(expect.arrayContaining(['account.json', 'riverside/profile.json', 'riverside/sessions.json']));
+    expect(Object.keys(files).some((name) => /^riverside\/sessions\/.*morning-class.*\.fit$/.test(name))).toBe(true);
+  });
+
   it('lets the member opt into a challenge, and choose how the club’s screen shows them', async () => {
     const challenge = page.locator('[data-challenge="winter"]');
     await challenge.locator('button', { hasText: 'Join' }).click();
@@ -150,5 +192,14 @@ describe.skipIf(!hasChromium)('a member’s week on a phone, in Chromium', () =>
     await expect
       .poll(() => stack.stores.registry.getAthlete('riverside', 'maya'))
       .toMatchObject({ screenPrivacy: 'initials', screenHideKcal: true });
+  });
+
+  it('erases her data when she asks, confirming with her id, and her login with it', async () => {
+    page.once('dialog', (dialog) => void dialog.accept('maya'));
+    await page.click('#my-data button.erase');
+    await expect.poll(() => page.locator('[data-testid="job-status"]').innerText(), { timeout: 30_000 }).toMatch(/erased/);
+    expect(stack.stores.registry.hasMember('riverside', 'maya')).toBe(false);
+    expect(await stack.stores.timeSeries.countPoints({ club: 'riverside', device: 'hrm-maya' })).toBe(0);
+    expect(stack.stores.accounts.findByEmail(MAYA.email)).toBeNull();
   });
 });
