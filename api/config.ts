@@ -25,8 +25,8 @@ export const ApiConfig = z.object({
   LOGIN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).max(1000).default(10),
   /** Writes (POST, PATCH, DELETE) per address and minute. */
   WRITES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
-  /** How long an erasure waits for batches ingest read before it began, then deletes again (at least ingest's flush interval). */
-  ERASURE_SETTLE: DurationMs.pipe(z.number().min(0).max(600_000)).default(5000),
+  /** The longest an erasure waits for ingest to write the batches it read before the erasure began, then sweeps again. */
+  ERASURE_SETTLE: DurationMs.pipe(z.number().min(0).max(600_000)).default(30_000),
   /** PEM files: with both, the API answers HTTPS only (and the session cookie is Secure). */
   API_TLS_CERT: z.string().min(1).optional(),
   API_TLS_KEY: z.string().min(1).optional(),

@@ -27,6 +27,8 @@ export interface BatchWriterOptions {
   retryMaxMs?: number;
   /** Told whenever written points left the queue (ingest resumes a held acknowledgement). */
   onQueueShrunk?: () => void;
+  /** Whether a queued point is still to be written (false: it belonged to an athlete erased since). */
+  keep?: (point: StoredPoint) => boolean;
 }
 
 /**
@@ -105,7 +107,10 @@ export class BatchWriter {
   private async writeQueued(): Promise<void> {
     const { queue, metrics, logger, batchSize } = this.options;
     for (let entries = queue.peek(batchSize); entries.length > 0 && !this.stopped; entries = queue.peek(batchSize)) {
-      const points = entries.flatMap((entry) => entry.points);
+      const queued = entries.flatMap((entry) => entry.points);
+      // Points of an erased athlete that were queued before the erasure reached the queue are not written.
+      const keep = this.options.keep;
+      const points = keep ? queued.filter(keep) : queued;
       const stopTimer = metrics.writeSeconds.startTimer();
       let refused: RefusedPoints;
       try {
@@ -117,7 +122,7 @@ export class BatchWriter {
       }
       stopTimer();
       if (refused.points.length > 0) this.setAside(refused);
-      this.forget(entries, points.length);
+      this.forget(entries, queued.length);
       if (this.failures > 0) logger.info({ failures: this.failures }, 'store writes succeed again');
       this.failures = 0;
       metrics.batches.inc();

@@ -37,6 +37,9 @@ export type IngestServiceConfig = Pick<
 
 const DEFAULT_KEEPALIVE_S = 30;
 const DEAD_LETTER_PRUNE_EVERY_MS = 3_600_000;
+/** How long ingest trusts its copy of a club's erased stretches before reading them again. */
+const ERASED_TTL_MS = 5000;
+
 /** What the persistent session subscribes to: every club's telemetry, QoS 1. */
 const SESSION_FILTERS = [buildChannelFilter('telemetry')];
 const DEFAULT_STALL_AFTER_MS = 300_000;
@@ -98,6 +101,7 @@ export class IngestService {
       batchSize: config.INGEST_BATCH_SIZE,
       flushIntervalMs: config.INGEST_FLUSH_INTERVAL,
       onQueueShrunk: () => this.hold?.resumeIfRoom(),
+      keep: (point) => !this.wasErased(point),
     });
   }
 
@@ -292,8 +296,8 @@ export class IngestService {
     }
     const { topic: where, message } = validation;
     this.trackSequence(where, message);
-    const points = this.toPoints(where, message);
-    this.queue.enqueue(points, receivedMs);
+    const points = this.toPoints(where, message).filter((point) => !this.wasErased(point));
+    if (points.length > 0) this.queue.enqueue(points, receivedMs);
     this.metrics.messagesAccepted.inc();
     this.writer.notifyQueued(points.length);
   }
@@ -306,6 +310,21 @@ export class IngestService {
     }
     if (late) this.metrics.sequenceLate.inc();
     if (repeat) this.metrics.sequenceRepeats.inc();
+  }
+
+  private readonly erased = new Map<string, { intervals: { device: string; fromMs: number; toMs: number }[]; readMs: number }>();
+
+  /** A sample from a stretch of a device's time that belonged to an erased athlete (a replay, a late batch): never stored. */
+  private wasErased(point: StoredPoint): boolean {
+    const nowMs = Date.now();
+    let known = this.erased.get(point.club);
+    if (!known || nowMs - known.readMs > ERASED_TTL_MS) {
+      known = { intervals: this.deps.registry.erasedIntervals(point.club), readMs: nowMs };
+      this.erased.set(point.club, known);
+    }
+    return known.intervals.some(
+      (interval) => interval.device === point.device && point.timeMs >= interval.fromMs && point.timeMs < interval.toMs,
+    );
   }
 
   private toPoints(where: GatewayTopic, message: TelemetryMessage): StoredPoint[] {

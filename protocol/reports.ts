@@ -163,3 +163,16 @@ export const Leaderboard = z.object({
   /** Only athletes who opted in, by effort points in the challenge's period. */
   entries: z.array(z.object({ rank: z.number(), athlete: AthleteId, name: z.string(), points: z.number() })),
 });
+
+/** An IANA time zone (Europe/Paris), for the local time of exported activities. */
+export const TimeZone = z
+  .string()
+  .max(64)
+  .refine((zone) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'an IANA time zone, e.g. Europe/Paris');

@@ -246,6 +246,26 @@ export const MIGRATIONS: readonly string[] = [
     FOREIGN KEY (club_id, challenge_id) REFERENCES challenges(club_id, id) ON DELETE CASCADE
   ) WITHOUT ROWID;
   `,
+  // Erasure that survives a restart and keeps late data out: the requests not finished yet, and the
+  // stretches of time a device carried an erased athlete (ingest drops anything that arrives for them).
+  // Samples by time, for a club's retention.
+  `
+  CREATE TABLE erasure_requests (
+    club_id TEXT NOT NULL,
+    athlete_id TEXT NOT NULL,
+    requested_by TEXT NOT NULL,
+    requested_ms INTEGER NOT NULL,
+    PRIMARY KEY (club_id, athlete_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE erased_intervals (
+    club_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    from_ms INTEGER NOT NULL,
+    to_ms INTEGER NOT NULL,
+    PRIMARY KEY (club_id, device_id, from_ms)
+  ) WITHOUT ROWID;
+  CREATE INDEX samples_by_time ON samples (club_id, time_ms);
+  `,
 ];
 
 /** Opens (creating and migrating when needed) the embedded database file; ':memory:' for tests. */

@@ -84,6 +84,16 @@ export class IngestQueue {
     }
   }
 
+  /** The newest entry's id (0 when empty): entries up to it were queued before now. */
+  lastId(): number {
+    return (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM ingest_queue').get() as { id: number }).id;
+  }
+
+  /** Whether every entry up to `id` has been written and acknowledged (or the queue never held them). */
+  drainedThrough(id: number): boolean {
+    return this.db.prepare('SELECT 1 FROM ingest_queue WHERE id <= ? LIMIT 1').get(id) === undefined;
+  }
+
   depth(): { entries: number; points: number; oldestEnqueuedMs: number | null } {
     const row = this.stats.get() as { entries: number; points: number; oldest: number | null };
     return { entries: row.entries, points: row.points, oldestEnqueuedMs: row.oldest };

@@ -225,16 +225,74 @@ export class Registry {
         "DELETE FROM memberships WHERE club_id = ? AND role = 'athlete' AND athlete_id = ?",
         'DELETE FROM invitations WHERE club_id = ? AND athlete_id = ?',
         'DELETE FROM athletes WHERE club_id = ? AND id = ?',
+        'DELETE FROM erasure_requests WHERE club_id = ? AND athlete_id = ?',
       ])
         this.db.prepare(statement).run(club, id);
-      for (const login of logins) this.db.prepare('DELETE FROM users WHERE id = ?').run(login.id);
+      // The audit log keeps that things happened, no longer to whom: entries naming them or done by their login.
+      this.db.prepare("UPDATE audit_log SET subject = '[erased athlete]' WHERE club_id = ? AND instr(subject, ?) > 0").run(club, id);
+      for (const login of logins) {
+        this.db.prepare("UPDATE audit_log SET actor = '[erased athlete]' WHERE actor = ?").run(login.id);
+        this.db.prepare('DELETE FROM users WHERE id = ?').run(login.id);
+      }
       return { logins: logins.length };
     })();
   }
 
-  /** Every stretch of time a device carried the athlete's samples: the pairing log (open ones to now) and uploads. */
+  /** Every stretch of time a device carried the athlete's samples, up to now: the pairing log and uploads. */
   everythingWorn(club: ClubId, id: AthleteId, nowMs = Date.now()): { device: DeviceId; fromMs: number; toMs: number }[] {
-    return this.wearIntervals(club, id, 0, nowMs + 86_400_000, { uploads: true });
+    return this.wearIntervals(club, id, 0, nowMs, { uploads: true });
+  }
+
+  /** Ends the athlete's own open pairings (never someone else's on the same device). */
+  endPairingsOf(club: ClubId, athlete: AthleteId, atMs: number): void {
+    this.db
+      .prepare('UPDATE pairings SET to_ms = ? WHERE club_id = ? AND member_id = ? AND to_ms IS NULL AND from_ms < ?')
+      .run(atMs, club, athlete, atMs);
+    this.db.prepare('DELETE FROM pairings WHERE club_id = ? AND member_id = ? AND to_ms IS NULL').run(club, athlete);
+  }
+
+  /** Whether anything about the athlete is left (an athlete removed from the roster keeps their log until erased). */
+  hasTraces(club: ClubId, athlete: AthleteId): boolean {
+    return (
+      this.db
+        .prepare(
+          `SELECT 1 FROM athletes WHERE club_id = @club AND id = @athlete
+           UNION ALL SELECT 1 FROM pairings WHERE club_id = @club AND member_id = @athlete
+           UNION ALL SELECT 1 FROM uploads WHERE club_id = @club AND athlete_id = @athlete
+           UNION ALL SELECT 1 FROM training_log WHERE club_id = @club AND athlete_id = @athlete
+           UNION ALL SELECT 1 FROM readiness_checks WHERE club_id = @club AND athlete_id = @athlete LIMIT 1`,
+        )
+        .get({ club, athlete }) !== undefined
+    );
+  }
+
+  // ---- erasure's bookkeeping
+
+  requestErasure(club: ClubId, athlete: AthleteId, requestedBy: string, nowMs = Date.now()): void {
+    this.db
+      .prepare('INSERT OR IGNORE INTO erasure_requests (club_id, athlete_id, requested_by, requested_ms) VALUES (?, ?, ?, ?)')
+      .run(club, athlete, requestedBy, nowMs);
+  }
+
+  /** Erasures asked for and not finished (an API restart resumes them). */
+  pendingErasures(): { club: ClubId; athlete: AthleteId; requestedBy: string }[] {
+    return this.db
+      .prepare('SELECT club_id AS club, athlete_id AS athlete, requested_by AS requestedBy FROM erasure_requests ORDER BY requested_ms')
+      .all() as { club: ClubId; athlete: AthleteId; requestedBy: string }[];
+  }
+
+  /** Remembers that these stretches of a device's time were an erased athlete's: ingest drops what arrives for them later. */
+  recordErasedIntervals(club: ClubId, intervals: readonly { device: DeviceId; fromMs: number; toMs: number }[]): void {
+    const insert = this.db.prepare('INSERT OR REPLACE INTO erased_intervals (club_id, device_id, from_ms, to_ms) VALUES (?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const interval of intervals) insert.run(club, interval.device, interval.fromMs, interval.toMs);
+    })();
+  }
+
+  erasedIntervals(club: ClubId): { device: DeviceId; fromMs: number; toMs: number }[] {
+    return this.db
+      .prepare('SELECT device_id AS device, from_ms AS fromMs, to_ms AS toMs FROM erased_intervals WHERE club_id = ?')
+      .all(club) as { device: DeviceId; fromMs: number; toMs: number }[];
   }
 
   /** Runs several registry writes as one: all of them or none. */

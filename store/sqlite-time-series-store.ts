@@ -1,3 +1,4 @@
+import { SAMPLE_KINDS } from '../protocol/mqtt/telemetry.ts';
 import type { SqliteDatabase } from './database.ts';
 import {
   type AggregatedSeries,
@@ -98,11 +99,13 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
   }
 
   async deleteRange(range: DeviceRange): Promise<void> {
-    await this.deleteInChunks(
-      `SELECT club_id, device_id, kind, time_ms FROM samples
-       WHERE club_id = @club AND device_id = @device AND time_ms >= @fromMs AND time_ms < @toMs LIMIT ${DELETE_CHUNK}`,
-      { ...range },
-    );
+    // Kind by kind: the primary key (club, device, kind, time) then seeks straight to the range.
+    for (const kind of SAMPLE_KINDS)
+      await this.deleteInChunks(
+        `SELECT club_id, device_id, kind, time_ms FROM samples
+         WHERE club_id = @club AND device_id = @device AND kind = @kind AND time_ms >= @fromMs AND time_ms < @toMs LIMIT ${DELETE_CHUNK}`,
+        { ...range, kind },
+      );
   }
 
   async deleteOlderThan(club: string, beforeMs: number): Promise<void> {

@@ -3,7 +3,7 @@ import type { Me } from '../../protocol/api.ts';
 import { encodeFitActivity } from '../../protocol/fit-activity.ts';
 import { computeSessionMetrics, physiologyOf } from '../../sport-science/session-metrics.ts';
 import type { ApiDeps } from '../app.ts';
-import { athleteSeconds, SECONDS_CSV_HEADER, secondsCsvRow } from '../exports/athlete-seconds.ts';
+import { athleteSeconds, SECONDS_CSV_HEADER, secondsCsvRow, utcOffsetMinutes } from '../exports/athlete-seconds.ts';
 import { fileName } from '../routes/export-routes.ts';
 import type { Progress } from './erasure.ts';
 
@@ -31,6 +31,7 @@ account.json              your login: email, name, your roles in each club
 export async function writeArchive(
   deps: ArchiveDeps,
   me: Me,
+  timeZone: string,
   write: (chunk: Uint8Array) => Promise<void>,
   onProgress: (progress: Progress) => void,
 ): Promise<void> {
@@ -88,7 +89,14 @@ export async function writeArchive(
     );
     await add(
       `${club}/sessions.json`,
-      json(plan.sessions.map((session) => ({ ...session, mine: log.find((entry) => entry.sourceId === session.id)?.metrics ?? null }))),
+      // Their own part of each session: who else took part is not theirs to take away.
+      json(
+        plan.sessions.map(({ participants, ...session }) => ({
+          ...session,
+          joinedMs: participants.find((participant) => participant.athlete === athlete)?.joinedMs ?? null,
+          mine: log.find((entry) => entry.sourceId === session.id)?.metrics ?? null,
+        })),
+      ),
     );
     step(`${club}: profile and logs`);
     for (const session of plan.sessions) {
@@ -113,7 +121,7 @@ export async function writeArchive(
           avgHeartRateBpm: metrics.avgHr,
           maxHeartRateBpm: metrics.maxHr,
           kcal: metrics.kcal,
-          utcOffsetMinutes: 0,
+          utcOffsetMinutes: utcOffsetMinutes(timeZone, session.startMs),
         }),
       );
       step(`${club}: session ${session.title}`);
@@ -139,11 +147,13 @@ async function monthsOf(
   club: string,
   worn: readonly { device: string; fromMs: number; toMs: number }[],
 ): Promise<{ fromMs: number; toMs: number }[]> {
-  // A strap paired "since ever" (the demo's) would otherwise mean fifty years of empty months.
-  const firsts = await Promise.all(
-    worn.map((wear) => deps.timeSeries.firstPointMs({ club, device: wear.device, fromMs: wear.fromMs, toMs: wear.toMs })),
-  );
-  const known = firsts.filter((time): time is number => time !== null);
+  // A strap paired "since ever" (the demo's) would otherwise mean fifty years of empty months. One query
+  // at a time: an athlete of years has hundreds of wear intervals.
+  const known: number[] = [];
+  for (const wear of worn) {
+    const first = await deps.timeSeries.firstPointMs({ club, device: wear.device, fromMs: wear.fromMs, toMs: wear.toMs });
+    if (first !== null) known.push(first);
+  }
   if (known.length === 0) return [];
   const months: { fromMs: number; toMs: number }[] = [];
   for (let cursor = Math.min(...known); cursor <= Date.now(); ) {

@@ -1,3 +1,4 @@
+import type { StoredPoint } from '../../store/time-series-store.ts';
 import type { ApiDeps } from '../app.ts';
 
 export interface Progress {
@@ -13,63 +14,91 @@ export interface ErasureResult {
   logins: number;
 }
 
-/** How long ingest may still hold a batch it read before the erasure began (its flush interval, with margin). */
-export const INGEST_SETTLE_MS = 5000;
+/** How long an erasure waits at most for ingest to write the batches it had read before the erasure began. */
+export const INGEST_SETTLE_MS = 30_000;
+
+type ErasureDeps = Pick<ApiDeps, 'registry' | 'timeSeries' | 'ingestQueue' | 'deadLetters' | 'live'>;
 
 /**
- * Erases an athlete from a club (GDPR art. 17): their samples in the time-series store by every interval
- * a device carried them (so samples stored before a strap was paired to them go too), the points still
- * queued in ingest, the dead letters from their devices in those times, the live view's memory of them,
- * and then every registry row about them. The registry goes last: an erasure interrupted halfway can be
- * run again and finds everything still to erase. A second pass over the store after ingest settles
- * catches a batch that was on its way while the first pass ran.
+ * Erases an athlete from a club (GDPR art. 17). In order:
+ * 1. their own open pairings end now, and every stretch of time a device carried them (the pairing log
+ *    and their uploads, up to now) is remembered as erased: ingest drops anything that arrives for it later
+ *    (a gateway's replay, a batch in flight);
+ * 2. the points still queued in ingest, their samples in the time-series store by those stretches (so
+ *    samples a strap sent before it was paired to them go too) and any sample tagged with them, the dead
+ *    letters holding their samples, and what the live view holds of them;
+ * 3. once ingest has written every batch it had read before step 1 (or `settleMs` passed), the store is
+ *    swept again; then every registry row about them, and the request.
+ * Interrupted, it is resumed from the request (the API does so at start): every step can run twice.
  */
 export async function eraseAthlete(
-  deps: Pick<ApiDeps, 'registry' | 'timeSeries' | 'ingestQueue' | 'deadLetters' | 'live'>,
+  deps: ErasureDeps,
   club: string,
   athlete: string,
   onProgress: (progress: Progress) => void,
   settleMs = INGEST_SETTLE_MS,
 ): Promise<ErasureResult> {
   const nowMs = Date.now();
-  // From now on nothing new is theirs: their devices' pairings end before anything is deleted.
+  deps.registry.endPairingsOf(club, athlete, nowMs);
   const worn = deps.registry.everythingWorn(club, athlete, nowMs);
-  for (const device of new Set(worn.map((wear) => wear.device))) deps.registry.endPairing(club, device, nowMs);
+  deps.registry.recordErasedIntervals(club, worn);
+  const lastQueued = deps.ingestQueue.lastId();
   const devices = new Set(worn.map((wear) => wear.device));
-  const total = worn.length * 2 + 3;
+  const total = worn.length * 2 + 4;
   let done = 0;
   const step = (name: string) => onProgress({ done: ++done, total, step: name });
-  const theirs = (device: string, timeMs: number) =>
-    worn.some((wear) => wear.device === device && timeMs >= wear.fromMs && timeMs < wear.toMs);
+  const theirs = (point: Pick<StoredPoint, 'club' | 'device' | 'athlete' | 'timeMs'>) =>
+    point.club === club &&
+    (point.athlete === athlete ||
+      worn.some((wear) => wear.device === point.device && point.timeMs >= wear.fromMs && point.timeMs < wear.toMs));
 
-  const queuedPoints = await deps.ingestQueue.erase(
-    (point) => point.club === club && (point.athlete === athlete || theirs(point.device, point.timeMs)),
-  );
+  const queuedPoints = await deps.ingestQueue.erase(theirs);
   step('ingest queue');
-  const deleteSamples = async (pass: string) => {
+  const sweep = async (pass: string) => {
     for (const wear of worn) {
       await deps.timeSeries.deleteRange({ club, ...wear });
       step(pass);
     }
+    await deps.timeSeries.deleteAthlete(club, athlete);
   };
-  await deleteSamples('samples');
-  await deps.timeSeries.deleteAthlete(club, athlete);
-  const deadLetters = await deps.deadLetters.erase(club, (letter) => {
-    const text = letter.payload.toString('utf8');
-    return [...devices].some(
-      (device) =>
-        text.includes(`"${device}"`) &&
-        worn.some(
-          (wear) => wear.device === device && letter.receivedMs >= wear.fromMs - 3_600_000 && letter.receivedMs < wear.toMs + 3_600_000,
-        ),
-    );
-  });
+  await sweep('samples');
+  // Letters are the club's already: a sample in one is theirs by device and time (or by their tag).
+  const deadLetters = await deps.deadLetters.erase(club, (letter) =>
+    letterIsTheirs(letter, devices, (sample) => theirs({ ...sample, club })),
+  );
   step('dead letters');
   deps.live.forget(club, [...devices], athlete);
-  await new Promise((resolve) => setTimeout(resolve, settleMs));
-  await deleteSamples('samples, second pass');
-  await deps.timeSeries.deleteAthlete(club, athlete);
+  const settledBy = Date.now() + settleMs;
+  while (!deps.ingestQueue.drainedThrough(lastQueued) && Date.now() < settledBy) await new Promise((resolve) => setTimeout(resolve, 200));
+  step('ingest settled');
+  await sweep('samples, second pass');
   const { logins } = deps.registry.eraseAthlete(club, athlete);
   step('registry');
   return { intervals: worn.length, queuedPoints, deadLetters, logins };
+}
+
+/**
+ * Whether a dead letter holds the athlete's samples: parsed when it is JSON (a whole message, or the points
+ * a store refused), matched by device and sample time; a truncated preview, by one of their devices' ids.
+ */
+function letterIsTheirs(
+  letter: { payload: Buffer },
+  devices: ReadonlySet<string>,
+  theirs: (sample: { device: string; athlete: string | null; timeMs: number }) => boolean,
+): boolean {
+  const text = letter.payload.toString('utf8');
+  try {
+    const parsed = JSON.parse(text) as { samples?: unknown } | unknown[];
+    const items = Array.isArray(parsed) ? parsed : Array.isArray(parsed?.samples) ? parsed.samples : [];
+    return items.some((item) => {
+      const sample = item as { device?: unknown; athlete?: unknown; timeMs?: unknown };
+      return (
+        typeof sample.device === 'string' &&
+        typeof sample.timeMs === 'number' &&
+        theirs({ device: sample.device, athlete: typeof sample.athlete === 'string' ? sample.athlete : null, timeMs: sample.timeMs })
+      );
+    });
+  } catch {
+    return [...devices].some((device) => text.includes(`"${device}"`));
+  }
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 
 /** A long piece of work a person started (an export, an erasure), with its progress for their page. */
@@ -16,7 +17,7 @@ export interface Job {
   finishedMs: number | null;
   /** Why it failed, in words. */
   error: string | null;
-  /** The archive an export wrote, until it is fetched or expires. */
+  /** The archive an export wrote (alone in a directory of its own), until the job expires. */
   file: string | null;
 }
 
@@ -32,7 +33,13 @@ export const MAX_RUNNING_PER_USER = 2;
 export class Jobs {
   private readonly jobs = new Map<string, Job>();
 
-  constructor(private readonly logger: Logger) {}
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly logger: Logger) {
+    // Archives of health data do not outlive their hour, whether or not another job starts.
+    this.sweeper = setInterval(() => this.expire(), 60_000);
+    this.sweeper.unref();
+  }
 
   start(
     kind: Job['kind'],
@@ -77,13 +84,16 @@ export class Jobs {
     for (const [id, job] of this.jobs)
       if (job.finishedMs !== null && nowMs - job.finishedMs > KEEP_MS) {
         this.jobs.delete(id);
-        if (job.file) void rm(job.file, { force: true });
+        if (job.file) void rm(dirname(job.file), { recursive: true, force: true });
       }
   }
 
   /** Deletes every archive still on disk (the API is stopping). */
   async close(): Promise<void> {
-    await Promise.all([...this.jobs.values()].map((job) => (job.file ? rm(job.file, { force: true }) : undefined)));
+    clearInterval(this.sweeper);
+    await Promise.all(
+      [...this.jobs.values()].map((job) => (job.file ? rm(dirname(job.file), { recursive: true, force: true }) : undefined)),
+    );
     this.jobs.clear();
   }
 }

@@ -4,7 +4,9 @@ import type { ApiDeps } from '../app.ts';
 /** The start of the day `months` calendar months before `nowMs` (UTC): what a club keeps begins there. */
 export function retentionCutoff(nowMs: number, months: number): number {
   const now = new Date(nowMs);
-  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - months, now.getUTCDate());
+  // The same day of the month, or the month's last day when it has fewer (31 May − 3 months: 28 or 29 February).
+  const lastDay = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - months + 1, 0)).getUTCDate();
+  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - months, Math.min(now.getUTCDate(), lastDay));
 }
 
 /**

@@ -1,9 +1,9 @@
 import type { ActivitySecond } from '../../protocol/fit-activity.ts';
-import { rrIntervalsOf } from '../../store/time-series-store.ts';
+import { type RawSample, rrIntervalsOf } from '../../store/time-series-store.ts';
 import type { ApiDeps } from '../app.ts';
 
-/** Samples one export reads at most per athlete (a long day of several devices at one a second). */
-export const MAX_EXPORT_SAMPLES = 500_000;
+/** Samples read per store query: a page, so a long month never arrives in one response. */
+const PAGE = 20_000;
 
 /**
  * An athlete's seconds over a time range, merged from every device they wore (the pairing log, and with
@@ -19,33 +19,41 @@ export async function athleteSeconds(
   options: { uploads?: boolean } = {},
 ): Promise<ActivitySecond[]> {
   const seconds = new Map<number, ActivitySecond>();
-  let read = 0;
   for (const wear of deps.registry.wearIntervals(club, athlete, fromMs, toMs, options)) {
-    if (read >= MAX_EXPORT_SAMPLES) break;
-    const samples = await deps.timeSeries.readSamples({ club, ...wear }, MAX_EXPORT_SAMPLES - read);
-    read += samples.length;
-    for (const sample of samples) {
-      const timeMs = Math.floor(sample.timeMs / 1000) * 1000;
-      const second = seconds.get(timeMs) ?? { timeMs };
-      seconds.set(timeMs, second);
-      const fields = sample.fields;
-      const number = (name: string) => (typeof fields[name] === 'number' ? (fields[name] as number) : undefined);
-      if (sample.kind === 'heart_rate') {
-        if (number('heartRateBpm') !== undefined) second.heartRateBpm = number('heartRateBpm');
-        const rr = rrIntervalsOf(fields.rrIntervalsMs);
-        if (rr) second.rrIntervalsMs = [...(second.rrIntervalsMs ?? []), ...rr];
-        continue;
-      }
-      if (second.heartRateBpm === undefined && number('heartRateBpm') !== undefined) second.heartRateBpm = number('heartRateBpm');
-      second.powerW = number('powerW') ?? second.powerW;
-      // Running cadence is in steps a minute; FIT's is in strides (a stride is two steps).
-      const cadence = number('cadenceRpm') ?? (number('cadenceSpm') !== undefined ? number('cadenceSpm')! / 2 : undefined);
-      second.cadenceRpm = cadence ?? second.cadenceRpm;
-      second.speedMps = number('speedMps') ?? second.speedMps;
-      second.distanceM = number('distanceM') ?? second.distanceM;
+    // Page by time: the next page starts after the last millisecond read (samples sharing it came in one page).
+    for (let cursor = wear.fromMs; cursor < wear.toMs; ) {
+      const samples = await deps.timeSeries.readSamples({ club, device: wear.device, fromMs: cursor, toMs: wear.toMs }, PAGE);
+      if (samples.length === 0) break;
+      const lastMs = samples.at(-1)!.timeMs;
+      const complete = samples.length < PAGE ? samples : samples.filter((sample) => sample.timeMs < lastMs);
+      cursor = samples.length < PAGE ? wear.toMs : complete.length > 0 ? lastMs : lastMs + 1;
+      addSamples(seconds, complete.length > 0 || samples.length < PAGE ? complete : samples);
     }
   }
   return [...seconds.values()].sort((a, b) => a.timeMs - b.timeMs);
+}
+
+function addSamples(seconds: Map<number, ActivitySecond>, samples: readonly RawSample[]): void {
+  for (const sample of samples) {
+    const timeMs = Math.floor(sample.timeMs / 1000) * 1000;
+    const second = seconds.get(timeMs) ?? { timeMs };
+    seconds.set(timeMs, second);
+    const fields = sample.fields;
+    const number = (name: string) => (typeof fields[name] === 'number' ? (fields[name] as number) : undefined);
+    if (sample.kind === 'heart_rate') {
+      if (number('heartRateBpm') !== undefined) second.heartRateBpm = number('heartRateBpm');
+      const rr = rrIntervalsOf(fields.rrIntervalsMs);
+      if (rr) second.rrIntervalsMs = [...(second.rrIntervalsMs ?? []), ...rr];
+      continue;
+    }
+    if (second.heartRateBpm === undefined && number('heartRateBpm') !== undefined) second.heartRateBpm = number('heartRateBpm');
+    second.powerW = number('powerW') ?? second.powerW;
+    // Running cadence is in steps a minute; FIT's is in strides (a stride is two steps).
+    const cadence = number('cadenceRpm') ?? (number('cadenceSpm') !== undefined ? number('cadenceSpm')! / 2 : undefined);
+    second.cadenceRpm = cadence ?? second.cadenceRpm;
+    second.speedMps = number('speedMps') ?? second.speedMps;
+    second.distanceM = number('distanceM') ?? second.distanceM;
+  }
 }
 
 /** One CSV row a second: what an athlete's devices measured in it. */

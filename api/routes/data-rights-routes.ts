@@ -1,11 +1,12 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, open } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { z } from 'zod';
 import { AthleteParams, NoBody, NoQuery } from '../../protocol/api.ts';
 import { AthleteId } from '../../protocol/ids.ts';
+import { TimeZone } from '../../protocol/reports.ts';
 import type { Api, ApiDeps, ApiSettings } from '../app.ts';
 import { requireClubAccess, requireUser } from '../auth/club-access.ts';
 import { writeArchive } from '../data-rights/archive.ts';
@@ -28,6 +29,8 @@ const JobView = z.object({
   /** Where to fetch an export's archive once it is done. */
   archive: z.string().nullable(),
 });
+/** The member's time zone (the page sends the browser's), for the local time of the archive's FIT files. */
+const ArchiveQuery = z.object({ tz: TimeZone.default('UTC') }).strict();
 /** Erasure cannot be undone: the request names the athlete again. */
 const ErasureRequest = z.object({ confirm: AthleteId }).strict();
 
@@ -47,7 +50,8 @@ const viewOf = (job: Job) => ({
 /**
  * A member's rights over their data (GDPR art. 15, 17 and 20): everything about them as one archive,
  * and erasure, asked by them or by their club's admin. Both run as jobs with progress for a long history;
- * the archive also streams at once from GET /api/v1/me/export.
+ * the archive also streams at once from GET /api/v1/me/export. An erasure is recorded before it starts,
+ * so an API that stops halfway resumes it at its next start.
  */
 export function registerDataRightsRoutes(app: Api, deps: ApiDeps, settings: ApiSettings & { erasureSettleMs: number }): void {
   const jobs = new Jobs(deps.logger.child({ module: 'jobs' }));
@@ -62,40 +66,77 @@ export function registerDataRightsRoutes(app: Api, deps: ApiDeps, settings: ApiS
     }
   };
   const archiveName = () => `sport-connect-${new Date().toISOString().slice(0, 10)}.zip`;
+  /** Archives being streamed now, per person: one at a time (each reads a whole history). */
+  const streaming = new Set<string>();
+  const startErasure = (club: string, athlete: string, owner: string) =>
+    startJob('erasure', owner, async (progress) => {
+      const result = await eraseAthlete(
+        deps,
+        club,
+        athlete,
+        ({ done, total, step }) => progress(done, total, step),
+        settings.erasureSettleMs,
+      );
+      // That it happened, and how much went: never who, nor what.
+      deps.accounts.audit({
+        actor: owner,
+        action: 'athlete-erased',
+        club,
+        subject: `${result.intervals} wear intervals, ${result.queuedPoints} queued points, ${result.deadLetters} dead letters, ${result.logins} logins`,
+      });
+      return null;
+    });
+  // Erasures an earlier run did not finish go on (their requester may follow them again if still logged in).
+  app.addHook('onReady', async () => {
+    for (const pending of deps.registry.pendingErasures()) {
+      deps.logger.warn({ club: pending.club }, 'resuming an unfinished erasure');
+      startErasure(pending.club, pending.athlete, pending.requestedBy);
+    }
+  });
 
-  app.get('/api/v1/me/export', { config: limit, schema: { querystring: NoQuery } }, async (request, reply) => {
+  app.get('/api/v1/me/export', { config: limit, schema: { querystring: ArchiveQuery } }, async (request, reply) => {
     const me = meOf(requireUser(request).user);
+    if (streaming.has(me.user.id)) throw new ApiError('SC_ERR_RATE_LIMITED', 'your archive is being built already');
+    streaming.add(me.user.id);
     const stream = new PassThrough();
     const write = (chunk: Uint8Array) =>
       stream.write(chunk) ? Promise.resolve() : new Promise<void>((resolve) => stream.once('drain', resolve));
-    writeArchive(deps, me, write, () => undefined).then(
-      () => stream.end(),
-      (error: unknown) => {
-        request.log.error({ err: error }, 'archive failed');
-        stream.destroy(error as Error);
-      },
-    );
+    writeArchive(deps, me, request.query.tz, write, () => undefined)
+      .then(
+        () => stream.end(),
+        (error: unknown) => {
+          request.log.error({ err: error }, 'archive failed');
+          stream.destroy(error as Error);
+        },
+      )
+      .finally(() => streaming.delete(me.user.id));
     return reply.type('application/zip').header('content-disposition', `attachment; filename="${archiveName()}"`).send(stream);
   });
 
   app.post(
     '/api/v1/me/exports',
-    { config: limit, schema: { querystring: NoQuery, body: NoBody, response: { 202: JobView } } },
+    { config: limit, schema: { querystring: ArchiveQuery, body: NoBody, response: { 202: JobView } } },
     async (request, reply) => {
       const me = meOf(requireUser(request).user);
       const job = startJob('export', me.user.id, async (progress) => {
-        const file = join(await mkdtemp(join(tmpdir(), 'sc-export-')), archiveName());
+        const directory = await mkdtemp(join(tmpdir(), 'sc-export-'));
+        const file = join(directory, archiveName());
         const handle = await open(file, 'w');
         try {
           await writeArchive(
             deps,
             me,
+            request.query.tz,
             async (chunk) => void (await handle.write(chunk)),
             ({ done, total, step }) => progress(done, total, step),
           );
-        } finally {
+        } catch (error) {
+          // A half-written archive of health data does not stay on disk.
           await handle.close();
+          await rm(directory, { recursive: true, force: true });
+          throw error;
         }
+        await handle.close();
         return file;
       });
       return reply.status(202).send(viewOf(job));
@@ -128,27 +169,12 @@ export function registerDataRightsRoutes(app: Api, deps: ApiDeps, settings: ApiS
           access.staff ? 'SC_ERR_FORBIDDEN' : 'SC_ERR_NOT_FOUND',
           'an erasure is asked by the athlete or the club’s admin',
         );
-      if (!deps.registry.hasMember(club, athlete)) notFound();
+      // An athlete removed from the roster keeps their log until erased: their admin can still erase them.
+      if (!deps.registry.hasTraces(club, athlete)) notFound();
       if (request.body.confirm !== athlete) throw new ApiError('SC_ERR_VALIDATION', 'confirm names the athlete to erase, exactly');
-      const actor = requireUser(request).user.id;
-      const job = startJob('erasure', actor, async (progress) => {
-        const result = await eraseAthlete(
-          deps,
-          club,
-          athlete,
-          ({ done, total, step }) => progress(done, total, step),
-          settings.erasureSettleMs,
-        );
-        // That it happened, and how much went: never who, nor what.
-        deps.accounts.audit({
-          actor: access.athlete === athlete ? 'the athlete' : actor,
-          action: 'athlete-erased',
-          club,
-          subject: `${result.intervals} wear intervals, ${result.queuedPoints} queued points, ${result.deadLetters} dead letters, ${result.logins} logins`,
-        });
-        return null;
-      });
-      return reply.status(202).send(viewOf(job));
+      const actor = access.athlete === athlete ? 'the athlete' : requireUser(request).user.id;
+      deps.registry.requestErasure(club, athlete, actor);
+      return reply.status(202).send(viewOf(startErasure(club, athlete, requireUser(request).user.id)));
     },
   );
 }

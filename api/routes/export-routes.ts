@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ClubParams } from '../../protocol/api.ts';
 import { encodeFitActivity } from '../../protocol/fit-activity.ts';
 import { AthleteId } from '../../protocol/ids.ts';
+import { TimeZone } from '../../protocol/reports.ts';
 import { SessionId } from '../../protocol/roster.ts';
 import { computeSessionMetrics, physiologyOf } from '../../sport-science/session-metrics.ts';
 import type { Api, ApiDeps, ApiSettings } from '../app.ts';
@@ -12,15 +13,7 @@ import { athleteSeconds, SECONDS_CSV_HEADER, secondsCsvRow, utcOffsetMinutes } f
 const SessionParams = ClubParams.extend({ session: SessionId });
 const AthleteSessionParams = SessionParams.extend({ athlete: AthleteId });
 /** The wearer's time zone (the page sends the browser's), for the activity's local time. */
-const ExportQuery = z
-  .object({
-    tz: z
-      .string()
-      .max(64)
-      .refine((zone) => isTimeZone(zone), 'an IANA time zone, e.g. Europe/Paris')
-      .default('UTC'),
-  })
-  .strict();
+const ExportQuery = z.object({ tz: TimeZone.default('UTC') }).strict();
 
 /**
  * A session's samples to take elsewhere: per athlete a FIT activity (Strava, Garmin Connect,
@@ -114,13 +107,4 @@ export function fileName(session: { startMs: number; title: string }, who: strin
     .replace(/[\s_]+/g, '-')
     .slice(0, 40);
   return `${new Date(session.startMs).toISOString().slice(0, 10)}-${title || 'session'}-${who}`;
-}
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -360,7 +360,7 @@ function renderDataRights(context: ClubContext, athleteId: string): void {
   archive.hidden = !own;
   erase.hidden = !own && !context.manager;
   erase.textContent = own ? 'Erase my data…' : 'Erase this athlete’s data…';
-  const follow = async (job: JobView, done: (job: JobView) => void) => {
+  const follow = async (job: JobView, done: (job: JobView) => void, endsThisLogin = false) => {
     progress.hidden = false;
     for (;;) {
       progress.max = job.total;
@@ -370,9 +370,9 @@ function renderDataRights(context: ClubContext, athleteId: string): void {
       await new Promise((resolve) => setTimeout(resolve, 500));
       try {
         job = await apiGet<JobView>(`/api/v1/jobs/${job.id}`);
-      } catch {
-        // An erasure of one's own data ends one's login with it.
-        status.textContent = 'Done: your data and this login are erased.';
+      } catch (error) {
+        // An erasure of one's own data ends one's login with it: the job can no longer be asked about.
+        status.textContent = endsThisLogin ? 'Done: your data and this login are erased.' : (error as Error).message;
         return;
       }
     }
@@ -380,7 +380,8 @@ function renderDataRights(context: ClubContext, athleteId: string): void {
     else done(job);
   };
   archive.onclick = async () => {
-    const job = await report(() => apiSend<JobView>('POST', '/api/v1/me/exports'));
+    const tz = encodeURIComponent(Intl.DateTimeFormat().resolvedOptions().timeZone);
+    const job = await report(() => apiSend<JobView>('POST', `/api/v1/me/exports?tz=${tz}`));
     if (job)
       await follow(job, (finished) => {
         status.textContent = 'Your archive is ready.';
@@ -400,6 +401,6 @@ function renderDataRights(context: ClubContext, athleteId: string): void {
     const job = await report(() =>
       apiSend<JobView>('POST', `${context.base}/athletes/${encodeURIComponent(athleteId)}/erasure`, { confirm: athleteId }),
     );
-    if (job) await follow(job, () => (status.textContent = 'Erased.'));
+    if (job) await follow(job, () => (status.textContent = 'Erased.'), own);
   };
 }

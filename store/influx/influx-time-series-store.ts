@@ -149,7 +149,10 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
     await this.deletePoints({ club }, 0, beforeMs);
   }
 
-  /** Points with these tags in [fromMs, toMs): InfluxQL DELETE on 1.x, the delete API on 2.x. */
+  /**
+   * Points with these tags in [fromMs, toMs): InfluxQL DELETE on 1.x, the delete API on 2.x (whose stop is
+   * inclusive, hence the millisecond before toMs: the next wearer's first sample may sit exactly at toMs).
+   */
   private async deletePoints(
     tags: { club: string; athlete?: string; device?: string },
     fromMs = 0,
@@ -166,7 +169,7 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
       const response = await fetch(url, {
         method: 'POST',
         headers: { ...this.authHeaders(), 'content-type': 'application/json' },
-        body: JSON.stringify({ start: new Date(fromMs).toISOString(), stop: new Date(toMs).toISOString(), predicate }),
+        body: JSON.stringify({ start: new Date(fromMs).toISOString(), stop: new Date(toMs - 1).toISOString(), predicate }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       if (!response.ok) throw new StoreQueryError(`InfluxDB delete answered ${response.status}: ${await response.text()}`);

@@ -6,6 +6,7 @@ import { type Api, buildApp } from '../../api/app.ts';
 import { applyRetention } from '../../api/data-rights/retention.ts';
 import { LiveHub } from '../../api/live/live-hub.ts';
 import { openStores, type Stores } from '../../cli/open-stores.ts';
+import { IngestService } from '../../ingest/ingest-service.ts';
 import type { StoredPoint } from '../../store/time-series-store.ts';
 import { hasInfluxd, type RunningInfluxd, startInfluxd } from '../helpers/influxd.ts';
 import { sessionCookie } from '../helpers/sessions.ts';
@@ -63,7 +64,16 @@ function dataRights(storeName: string, openTheStores: () => Promise<Stores>): vo
       registry.pairDevice('riverside', 'belt-1', 'bob', T + 2 * HOUR, T + 2 * HOUR);
       await stores.timeSeries.writePoints(seconds('belt-1', 'bob', T + 2 * HOUR, 300));
       const session = stores.sessions.startSession('riverside', { title: 'Morning', group: null, coach: null }, T);
-      stores.sessions.stopSession('riverside', session.id, [{ athlete: 'ann', joinedMs: T }], T + 20 * 60_000);
+      stores.sessions.stopSession(
+        'riverside',
+        session.id,
+        [
+          { athlete: 'ann', joinedMs: T },
+          { athlete: 'bob', joinedMs: T + 60_000 },
+        ],
+        T + 20 * 60_000,
+      );
+      stores.accounts.audit({ actor: 'cli', action: 'device-paired', club: 'riverside', subject: 'belt-1 → ann' });
       stores.readiness.record('riverside', 'ann', { atMs: T, durationS: 180, rmssdMs: 42, restHrBpm: 55 });
       stores.challenges.create('riverside', { id: 'winter', title: 'Winter', fromMs: T - HOUR, toMs: T + 24 * HOUR });
       stores.challenges.join('riverside', 'winter', 'ann');
@@ -79,7 +89,7 @@ function dataRights(storeName: string, openTheStores: () => Promise<Stores>): vo
         });
       const live = new LiveHub({ brokerUrl: 'mqtt://127.0.0.1:1', registry, logger: testLogger, staleAfterMs: 10_000, windowMs: 60_000 });
       app = buildApp(
-        { DASHBOARD_DIR: '/nonexistent', WRITES_PER_MINUTE: 1_000_000, ERASURE_SETTLE: 0 },
+        { DASHBOARD_DIR: '/nonexistent', WRITES_PER_MINUTE: 1_000_000, ERASURE_SETTLE: 10_000 },
         { ...stores, metricsRegistry: new MetricsRegistry(), live, logger: testLogger },
       );
       as.admin = sessionCookie(stores, { membership: { club: 'riverside', role: 'admin', athlete: null } });
@@ -130,6 +140,10 @@ function dataRights(storeName: string, openTheStores: () => Promise<Stores>): vo
       // Her seconds: belt 1 before and while she wore it, and her own strap; none of Bob's.
       expect(rows).toHaveLength(1200);
       expect(JSON.stringify(Object.keys(files))).not.toContain('bob');
+      // Her own part of each session, not who else took part.
+      const sessionsJson = text(files, 'riverside/sessions.json');
+      expect(JSON.parse(sessionsJson)[0]).toMatchObject({ title: 'Morning', joinedMs: T });
+      expect(sessionsJson).not.toContain('participants');
     });
 
     it('builds the same archive as a job whose progress the page can show', async () => {
@@ -157,8 +171,14 @@ function dataRights(storeName: string, openTheStores: () => Promise<Stores>): vo
     });
 
     it('erases the athlete everywhere: samples by every interval a device carried them, the queue, dead letters, registry, login', async () => {
+      // A batch ingest read before the erasure, written while it runs: the second sweep takes it.
+      const inFlight = stores.ingestQueue.peek(1000);
+      const lastQueued = stores.ingestQueue.lastId();
       const started = await call('admin', 'POST', '/api/v1/clubs/riverside/athletes/ann/erasure', { confirm: 'ann' });
       expect(started.statusCode).toBe(202);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await stores.timeSeries.writePoints(inFlight.flatMap((entry) => entry.points));
+      stores.ingestQueue.acknowledgeThrough(lastQueued);
       const job = await waitFor(async () => {
         const view = (await call('admin', 'GET', `/api/v1/jobs/${started.json().id}`)).json();
         return view.status !== 'running' ? view : null;
@@ -171,8 +191,11 @@ function dataRights(storeName: string, openTheStores: () => Promise<Stores>): vo
       expect(await count('hrm-ann')).toBe(0);
       // Belt 1's ten minutes before the pairing went with her; Bob's time on it stays.
       expect(await count('belt-1', T, T + HOUR)).toBe(0);
-      expect(await count('belt-1', T + 2 * HOUR)).toBe(300);
-      expect(stores.ingestQueue.depth().points).toBe(1);
+      expect(await count('belt-1', T + 2 * HOUR)).toBe(301);
+      expect(await count('hrm-ann', T + HOUR + 700_000, T + HOUR + 700_001)).toBe(0);
+      // Bob's point written by that batch stays, and so does his pairing: he still wears belt 1.
+      expect(await count('belt-1', T + 2 * HOUR + 400_000, T + 2 * HOUR + 400_001)).toBe(1);
+      expect(stores.registry.resolveAthlete('riverside', 'belt-1', Date.now())).toBe('bob');
       const letters = stores.deadLetters.list({ limit: 10, club: 'riverside' }).map((letter) => letter.payload.toString());
       expect(letters).toEqual([expect.stringContaining('hrm-bob')]);
       expect(stores.registry.hasMember('riverside', 'ann')).toBe(false);
@@ -184,13 +207,71 @@ function dataRights(storeName: string, openTheStores: () => Promise<Stores>): vo
       // Her login was only her: it is gone, and with it her session.
       expect((await call('ann', 'GET', '/api/v1/auth/me')).statusCode).toBe(401);
       // The audit says an erasure happened, not whose.
-      const audit = stores.db.prepare("SELECT actor, subject FROM audit_log WHERE action = 'athlete-erased'").all() as {
-        subject: string;
-      }[];
-      expect(audit).toHaveLength(1);
-      expect(JSON.stringify(audit)).not.toMatch(/ann/i);
+      const erasures = stores.db.prepare("SELECT actor, subject FROM audit_log WHERE action = 'athlete-erased'").all();
+      expect(erasures).toHaveLength(1);
+      // …and what the log said of her before no longer names her.
+      const audit = stores.db.prepare('SELECT actor, subject FROM audit_log').all();
+      expect(JSON.stringify(audit)).not.toMatch(/\bann\b/i);
+      // A replay of her straps' samples arriving now is not stored: that time was hers.
+      expect(
+        stores.registry
+          .erasedIntervals('riverside')
+          .map((interval) => interval.device)
+          .sort(),
+      ).toEqual(['belt-1', 'hrm-ann']);
       // Erased means the id can be someone new's: nothing of Ann's is left for them to inherit.
       expect(stores.registry.createAthlete('riverside', { id: 'ann', name: 'Another Ann' }).devices).toEqual([]);
+    });
+
+    it('has ingest drop what arrives later for an erased stretch of time (a gateway’s replay), and keep the rest', async () => {
+      const ingest = new IngestService(
+        {
+          MQTT_URL: 'mqtt://127.0.0.1:1',
+          INGEST_CLIENT_ID: 'sc-ingest',
+          INGEST_BATCH_SIZE: 5000,
+          INGEST_FLUSH_INTERVAL: 60_000,
+          INGEST_QUEUE_MAX_POINTS: 1_000_000,
+        },
+        { ...stores, metricsRegistry: new MetricsRegistry(), logger: testLogger },
+      );
+      try {
+        const before = ingest.queue.depth().points;
+        const message = (samples: { device: string; timeMs: number }[]) =>
+          Buffer.from(
+            JSON.stringify({
+              v: 1,
+              gateway: 'gw',
+              seq: 1,
+              sentAtMs: Date.now(),
+              samples: samples.map((sample) => ({ ...sample, kind: 'heart_rate', values: { heartRateBpm: 120 } })),
+            }),
+          );
+        ingest.accept(
+          'sc/v1/riverside/gw/telemetry',
+          message([
+            { device: 'hrm-ann', timeMs: T + HOUR + 5000 },
+            { device: 'belt-1', timeMs: T + 60_000 },
+            { device: 'belt-1', timeMs: Date.now() - 1000 },
+          ]),
+        );
+        // Only Bob's sample of now is queued: the other two fall in stretches that were Ann's.
+        expect(ingest.queue.depth().points - before).toBe(1);
+      } finally {
+        await ingest.writer.stop();
+      }
+    });
+
+    it('erases an athlete already removed from the roster, whose log stayed', async () => {
+      stores.registry.createAthlete('riverside', { id: 'cleo', name: 'Cleo' });
+      stores.registry.createDevice('riverside', { id: 'hrm-cleo', profile: 'heart_rate', owner: 'cleo' }, T);
+      await stores.timeSeries.writePoints(seconds('hrm-cleo', 'cleo', T + 3 * HOUR, 10));
+      stores.registry.deleteAthlete('riverside', 'cleo');
+      const started = await call('admin', 'POST', '/api/v1/clubs/riverside/athletes/cleo/erasure', { confirm: 'cleo' });
+      expect(started.statusCode).toBe(202);
+      await waitFor(async () => (await call('admin', 'GET', `/api/v1/jobs/${started.json().id}`)).json().status === 'done');
+      expect(await stores.timeSeries.countPoints({ club: 'riverside', device: 'hrm-cleo' })).toBe(0);
+      expect(stores.registry.hasTraces('riverside', 'cleo')).toBe(false);
+      expect((await call('admin', 'POST', '/api/v1/clubs/riverside/athletes/cleo/erasure', { confirm: 'cleo' })).statusCode).toBe(404);
     });
 
     it('deletes samples older than the club keeps, and nothing newer', async () => {
@@ -201,7 +282,7 @@ function dataRights(storeName: string, openTheStores: () => Promise<Stores>): vo
       stores.registry.updateClub('riverside', { retentionMonths: 3 });
       await applyRetention(stores, testLogger);
       expect(await stores.timeSeries.countPoints({ club: 'riverside', device: 'belt-2' })).toBe(1);
-      expect(await stores.timeSeries.countPoints({ club: 'riverside', device: 'belt-1' })).toBe(300);
+      expect(await stores.timeSeries.countPoints({ club: 'riverside', device: 'belt-1' })).toBe(301);
     });
   });
 }

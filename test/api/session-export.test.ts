@@ -130,14 +130,28 @@ describe('session exports', () => {
     const parsed = await new FitParser({ force: false, speedUnit: 'm/s', lengthUnit: 'm', mode: 'list' }).parseAsync(
       bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
     );
-    const records = parsed.records as { timestamp: Date; heart_rate?: number; power?: number }[];
+    const records = parsed.records as {
+      timestamp: Date;
+      heart_rate?: number;
+      power?: number;
+      cadence?: number;
+      speed?: number;
+      distance?: number;
+    }[];
     expect(records).toHaveLength(HR_SECONDS);
     for (const [second, record] of records.entries()) {
       const expected = expectedRecord(second);
       expect(new Date(record.timestamp).getTime()).toBe(expected.timeMs);
       expect(record.heart_rate).toBe(expected.heartRate);
       expect(record.power).toBe(expected.power);
+      expect(record.cadence).toBe(second < POWER_SECONDS ? 90 : undefined);
+      expect(record.speed).toBe(second < POWER_SECONDS ? 8.5 : undefined);
+      expect(record.distance).toBe(second < POWER_SECONDS ? 8.5 * (second + 1) : undefined);
     }
+    const hrv = (parsed.hrv ?? []) as { time: number[] }[];
+    expect(hrv.flatMap((message) => message.time.map((s) => Math.round(s * 1000)))).toEqual(
+      Array.from({ length: HR_SECONDS }, (_, second) => rrOf(second)).flat(),
+    );
     expect((parsed.sessions as { total_elapsed_time: number }[])[0]!.total_elapsed_time).toBe(2 + HR_SECONDS);
   });
 
