@@ -11,6 +11,8 @@ export const ApiConfig = z.object({
   LIVE_STALE_AFTER: DurationMs.default(10_000),
   /** How much heart-rate history the live chart keeps. */
   LIVE_WINDOW: DurationMs.default(600_000),
+  /** Tiles are pushed as samples change them, at most this often per club (the chart adds a column per second). */
+  LIVE_PUSH_INTERVAL: DurationMs.pipe(z.number().min(10, 'at least 10ms').max(1000, 'at most 1s')).default(100),
   /** Where the built dashboard is served from. */
   DASHBOARD_DIR: z.string().min(1).default('./dist/dashboard'),
   /** How long a login lasts (the session cookie and its row in the registry). */

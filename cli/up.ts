@@ -133,6 +133,7 @@ async function startParts(
     logger,
     staleAfterMs: config.LIVE_STALE_AFTER,
     windowMs: config.LIVE_WINDOW,
+    pushMs: config.LIVE_PUSH_INTERVAL,
   });
   await live.start();
   started.push(() => live.stop());

@@ -1,4 +1,4 @@
-import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import { parseDevicesMessage } from '../protocol/mqtt/gateway-state.ts';
@@ -12,10 +12,11 @@ import { IngestSubscriptions } from '../store/ingest-subscriptions.ts';
 import type { Registry } from '../store/registry.ts';
 import { toStoredFields } from '../store/sample-fields.ts';
 import type { StoredPoint, TimeSeriesStore } from '../store/time-series-store.ts';
-import { AcknowledgementHold } from './acknowledgement-hold.ts';
+import { AthleteResolver } from './athlete-resolver.ts';
 import { BatchWriter } from './batch-writer.ts';
 import type { IngestConfig } from './config.ts';
 import { createIngestMetrics, type IngestMetrics } from './ingest-metrics.ts';
+import { MqttSession, type ReceivedPublish } from './mqtt-session.ts';
 import { SequenceTracker } from './sequence-tracker.ts';
 import { TelemetryWatch } from './telemetry-watch.ts';
 
@@ -40,6 +41,21 @@ const DEAD_LETTER_PRUNE_EVERY_MS = 3_600_000;
 /** How long ingest trusts its copy of a club's erased stretches before reading them again. */
 const ERASED_TTL_MS = 5000;
 
+/**
+ * Messages read ahead of their acknowledgement. Each group commit takes what arrived meanwhile; while the
+ * queue is full they wait unacknowledged, and past this many the broker keeps the rest.
+ */
+const MAX_UNACKNOWLEDGED = 1000;
+
+/** Held messages committed together once the queue has room again. */
+const ADMIT_GROUP = 20;
+
+interface Arrival {
+  message: ReceivedPublish;
+  receivedMs: number;
+  acknowledge: () => void;
+}
+
 /** What the persistent session subscribes to: every club's telemetry, QoS 1. */
 const SESSION_FILTERS = [buildChannelFilter('telemetry')];
 const DEFAULT_STALL_AFTER_MS = 300_000;
@@ -53,19 +69,25 @@ export interface IngestHealth {
 
 /**
  * MQTT → store. Each telemetry message is validated, attributed to athletes, committed to the durable
- * ingest queue and only then acknowledged (PUBACK from handleMessage); the batch writer moves queued
- * points into the store. MQTT.js hands over the next message only after the previous one is
- * acknowledged, so batching across messages happens behind the queue, never by holding acknowledgements.
+ * ingest queue and only then acknowledged (PUBACK); the batch writer moves queued points into the
+ * store. The messages that arrive while one commit runs are committed together by the next (one disk
+ * flush for the group), and their PUBACKs leave after it: nothing is acknowledged before it is on disk.
  */
 export class IngestService {
   readonly metrics: IngestMetrics;
   readonly queue: IngestQueue;
   readonly deadLetters: DeadLetters;
   readonly writer: BatchWriter;
-  private client: MqttClient | null = null;
+  private session: MqttSession | null = null;
   private watcher: MqttClient | null = null;
   private readonly subscriptions: IngestSubscriptions;
-  private hold: AcknowledgementHold | null = null;
+  private arrived: Arrival[] = [];
+  private commitScheduled = false;
+  /** Arrivals held unacknowledged while the queue is full, oldest first. */
+  private waiting: Arrival[] = [];
+  private recheckTimer: NodeJS.Timeout | null = null;
+  private readonly athletes: AthleteResolver;
+  private readonly acceptAll: (arrivals: readonly Arrival[], bounded: boolean) => number;
   private readonly sequences = new SequenceTracker();
   private readonly watch: TelemetryWatch;
   private stallTimer: NodeJS.Timeout | null = null;
@@ -84,6 +106,9 @@ export class IngestService {
     this.now = deps.now ?? Date.now;
     this.queue = new IngestQueue(deps.db);
     this.subscriptions = new IngestSubscriptions(deps.db);
+    this.athletes = new AthleteResolver(deps.registry, this.now);
+    // One transaction, so one disk flush, for a whole group of messages.
+    this.acceptAll = deps.db.transaction((arrivals: readonly Arrival[], bounded: boolean) => this.acceptGroup(arrivals, bounded));
     this.deadLetters = deps.deadLetters;
     this.watch = new TelemetryWatch(config.INGEST_STALL_AFTER ?? DEFAULT_STALL_AFTER_MS);
     this.metrics = createIngestMetrics(deps.metricsRegistry, {
@@ -100,7 +125,7 @@ export class IngestService {
       logger: this.log,
       batchSize: config.INGEST_BATCH_SIZE,
       flushIntervalMs: config.INGEST_FLUSH_INTERVAL,
-      onQueueShrunk: () => this.hold?.resumeIfRoom(),
+      onQueueShrunk: () => this.admitWaiting(),
       keep: (point) => !this.wasErased(point),
     });
   }
@@ -108,33 +133,31 @@ export class IngestService {
   /** Connects with a persistent session and resolves once the telemetry subscription is in place. */
   async start(): Promise<void> {
     const keepaliveS = this.config.INGEST_KEEPALIVE ?? DEFAULT_KEEPALIVE_S;
-    const client = mqtt.connect(this.config.MQTT_URL, {
-      clientId: this.config.INGEST_CLIENT_ID,
-      clean: false, // the broker keeps our subscription and unacknowledged QoS 1 messages while we are away
-      keepalive: keepaliveS,
-      reconnectPeriod: 1000,
-      // MQTT.js resubscribes only what this process subscribed; onConnect decides on every CONNACK instead.
-      resubscribe: false,
-    });
     this.watcher = this.watchGateways(keepaliveS);
-    this.client = client;
-    this.hold = new AcknowledgementHold(client, () => this.hasRoom(), { keepaliveS });
-    client.handleMessage = (packet, done) => this.handlePublish(packet, done);
-    // Reconnect attempts fail once a second while the broker is away: one 'offline' line says it.
-    client.on('error', (error) => {
-      // A CONNACK refusal (a number: 4 bad login, 5 not authorised) will not fix itself by retrying.
-      if (typeof (error as { code?: unknown }).code === 'number')
-        this.log.error({ err: error }, 'the broker refused our login: check MQTT_URL and INGEST_CLIENT_ID');
-      else this.log.debug({ err: error }, 'mqtt error');
-    });
-    client.on('offline', () => this.log.warn('broker unreachable; unacknowledged messages stay with the broker'));
-    client.on('close', () => {
-      // A held message belongs to the connection that delivered it: the broker redelivers it on the next.
-      this.hold?.release();
-      this.watch.onDisconnected();
-    });
     await new Promise<void>((resolve, reject) => {
-      client.on('connect', (connack) => this.onConnect(client, connack.sessionPresent, { resolve, reject }));
+      const first = { resolve, reject };
+      this.session = new MqttSession(
+        {
+          url: this.config.MQTT_URL,
+          clientId: this.config.INGEST_CLIENT_ID,
+          clean: false, // the broker keeps our subscription and unacknowledged QoS 1 messages while we are away
+          keepaliveS,
+          reconnectMs: 1000,
+          maxUnacknowledged: MAX_UNACKNOWLEDGED,
+        },
+        {
+          onConnect: (sessionPresent) => this.onConnect(sessionPresent, first),
+          onPublish: (message, acknowledge) => this.onPublish(message, acknowledge),
+          onClose: () => this.onDisconnected(),
+          onError: (error, refusedCode) => {
+            // A CONNACK refusal (4 bad login, 5 not authorised) will not fix itself by retrying.
+            if (refusedCode !== undefined)
+              this.log.error({ err: error }, 'the broker refused our login: check MQTT_URL and INGEST_CLIENT_ID');
+            else this.log.debug({ err: error }, 'mqtt error');
+          },
+        },
+      );
+      this.session.start();
     });
     const stallAfterMs = this.config.INGEST_STALL_AFTER ?? DEFAULT_STALL_AFTER_MS;
     this.stallTimer = setInterval(() => this.checkStall(), Math.min(10_000, stallAfterMs / 2));
@@ -149,18 +172,21 @@ export class IngestService {
     if (this.stallTimer) clearInterval(this.stallTimer);
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.stallTimer = null;
-    this.hold?.release();
     await this.watcher?.endAsync();
     this.watcher = null;
-    await this.client?.endAsync();
-    this.client = null;
+    // What arrived and is not committed stays unacknowledged: the broker redelivers it to the next session.
+    this.arrived = [];
+    this.waiting = [];
+    this.stopRecheck();
+    await this.session?.stop();
+    this.session = null;
     await this.writer.stop();
   }
 
   /** For /health: disconnected and stalled are the states an orchestrator or an operator acts on. */
   health(): IngestHealth {
     const nowMs = this.now();
-    const status = !this.client?.connected ? 'disconnected' : this.watch.isStalled(nowMs) ? 'stalled' : 'ok';
+    const status = !this.session?.connected ? 'disconnected' : this.watch.isStalled(nowMs) ? 'stalled' : 'ok';
     return {
       status,
       queuedPoints: this.writer.queuedPoints,
@@ -171,13 +197,13 @@ export class IngestService {
 
   /**
    * Subscribes on a CONNACK unless the session is known to hold our subscription. Without a session (a
-   * broker that restarted without persistence) nothing is held, whatever this process subscribed before
-   * (MQTT.js resubscribes only those). With one, the SUBACK record says whether it is ours: a session
-   * whose SUBSCRIBE never completed is present too. Re-subscribing a session that has it is avoided: on
-   * the embedded aedes with Redis it let live messages overtake the queued backlog, whose older
-   * messages aedes's duplicate check then dropped (seen in the broker-restart scenario).
+   * broker that restarted without persistence) nothing is held, whatever this process subscribed before.
+   * With one, the SUBACK record says whether it is ours: a session whose SUBSCRIBE never completed is
+   * present too. Re-subscribing a session that has it is avoided: on the embedded aedes with Redis it
+   * let live messages overtake the queued backlog, whose older messages aedes's duplicate check then
+   * dropped (seen in the broker-restart scenario).
    */
-  private onConnect(client: MqttClient, sessionPresent: boolean, first: { resolve: () => void; reject: (error: Error) => void }): void {
+  private onConnect(sessionPresent: boolean, first: { resolve: () => void; reject: (error: Error) => void }): void {
     this.metrics.brokerConnects.inc();
     this.watch.onConnected(this.now());
     const clientId = this.config.INGEST_CLIENT_ID;
@@ -187,22 +213,29 @@ export class IngestService {
       return;
     }
     this.subscriptions.forget(clientId);
-    client.subscribe(Object.fromEntries(SESSION_FILTERS.map((topic) => [topic, { qos: 1 as const }])), (error, granted) => {
-      const refused = granted?.filter((grant) => grant.qos === 128).map((grant) => grant.topic) ?? [];
-      if (error && !client.connected) {
-        // The connection dropped before the SUBACK: nothing is recorded, so the next CONNACK subscribes again.
-        this.log.debug({ err: error }, 'subscription interrupted by a disconnect');
-        return;
-      }
-      if (error || refused.length > 0) {
-        const failure = error ?? new Error(`the broker refused the subscription to ${refused.join(', ')}`);
-        this.log.error({ err: failure }, 'could not subscribe: no telemetry will arrive');
-        first.reject(failure);
-        return;
-      }
-      this.subscriptions.confirm(clientId, SESSION_FILTERS);
-      first.resolve();
-    });
+    this.session!.subscribe(SESSION_FILTERS, 1).then(
+      (granted) => {
+        const refused = SESSION_FILTERS.filter((_, index) => granted[index] === 128);
+        if (refused.length > 0) {
+          const failure = new Error(`the broker refused the subscription to ${refused.join(', ')}`);
+          this.log.error({ err: failure }, 'could not subscribe: no telemetry will arrive');
+          first.reject(failure);
+          return;
+        }
+        this.subscriptions.confirm(clientId, SESSION_FILTERS);
+        first.resolve();
+      },
+      // The connection dropped before the SUBACK: nothing is recorded, so the next CONNACK subscribes again.
+      (error: Error) => this.log.debug({ err: error }, 'subscription interrupted by a disconnect'),
+    );
+  }
+
+  /** Messages of a connection that ended are redelivered by the broker on the next one. */
+  private onDisconnected(): void {
+    this.waiting = [];
+    this.stopRecheck();
+    this.arrived = [];
+    this.watch.onDisconnected();
   }
 
   /**
@@ -240,38 +273,84 @@ export class IngestService {
     return this.writer.queuedPoints < this.config.INGEST_QUEUE_MAX_POINTS;
   }
 
-  private handlePublish(packet: IPublishPacket, done: (error?: Error) => void): void {
+  private onPublish(message: ReceivedPublish, acknowledge: () => void): void {
     // Stopping: leave it unacknowledged; the broker redelivers it to the next session.
     if (this.stopping) return;
-    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    this.watch.onTelemetry(this.now());
-    if (!this.hasRoom()) {
-      // Back-pressure: MQTT.js delivers nothing more until this message is acknowledged, so the broker
-      // holds the backlog (persistent session) until the store drains the queue.
-      if (!this.queueFullSince) {
-        this.queueFullSince = this.now();
-        this.metrics.queueFull.set(1);
-        this.log.error(
-          { queuedPoints: this.writer.queuedPoints, max: this.config.INGEST_QUEUE_MAX_POINTS },
-          'ingest queue full: holding acknowledgements until the store catches up',
-        );
-      }
-      this.hold!.hold(() => this.handlePublish(packet, done));
+    const receivedMs = this.now();
+    this.watch.onTelemetry(receivedMs);
+    const arrival = { message, receivedMs, acknowledge };
+    if (this.waiting.length > 0 || !this.hasRoom()) {
+      this.waiting.push(arrival);
+      this.holdWhileFull();
       return;
     }
+    this.arrived.push(arrival);
+    if (!this.commitScheduled) {
+      this.commitScheduled = true;
+      // Whatever else the socket delivers before the event loop comes round joins this commit.
+      setImmediate(() => this.commitArrived());
+    }
+  }
+
+  /**
+   * Back-pressure: an unacknowledged message stays the broker's (persistent session), and past
+   * MAX_UNACKNOWLEDGED the connection stops reading, until the store drains the queue. `putBack`: the
+   * messages of a group the queue could not take.
+   */
+  private holdWhileFull(...putBack: Arrival[]): void {
+    if (!this.queueFullSince) {
+      this.queueFullSince = this.now();
+      this.metrics.queueFull.set(1);
+      this.log.error(
+        { queuedPoints: this.writer.queuedPoints, max: this.config.INGEST_QUEUE_MAX_POINTS },
+        'ingest queue full: holding acknowledgements until the store catches up',
+      );
+    }
+    // Held messages go before newer ones: those put back by a commit are older than any already waiting.
+    this.waiting.unshift(...putBack);
+    // A safety net for a missed notification of room (the writer's is the usual one).
+    this.recheckTimer ??= setInterval(() => this.admitWaiting(), 1000);
+  }
+
+  /** The queue shrank: what waited goes in, oldest first, as far as there is room. */
+  private admitWaiting(): void {
+    if (this.waiting.length === 0) this.stopRecheck();
+    if (this.waiting.length === 0 || !this.hasRoom()) return;
     if (this.queueFullSince) {
       this.log.info({ heldMs: this.now() - this.queueFullSince }, 'ingest queue has room again');
       this.queueFullSince = null;
       this.metrics.queueFull.set(0);
     }
+    // In small groups, so the queue passes its limit by a few messages at most.
+    while (this.waiting.length > 0 && this.hasRoom()) this.commit(this.waiting.splice(0, ADMIT_GROUP));
+    if (this.waiting.length === 0) this.stopRecheck();
+  }
+
+  private stopRecheck(): void {
+    if (this.recheckTimer) clearInterval(this.recheckTimer);
+    this.recheckTimer = null;
+  }
+
+  private commitArrived(): void {
+    this.commitScheduled = false;
+    const arrivals = this.arrived;
+    this.arrived = [];
+    if (arrivals.length > 0) this.commit(arrivals);
+  }
+
+  private commit(arrivals: Arrival[]): void {
+    let accepted: number;
     try {
-      this.accept(packet.topic, payload);
-      done();
+      accepted = this.acceptAll(arrivals, true);
     } catch (error) {
-      // Not acknowledged: the broker redelivers it when the session resumes.
-      this.log.error({ err: error, topic: packet.topic }, 'could not queue message; leaving it unacknowledged');
-      done(error as Error);
+      // Not acknowledged: dropping the connection makes the broker redeliver them on the next.
+      this.log.error({ err: error, messages: arrivals.length }, 'could not queue messages; leaving them unacknowledged and reconnecting');
+      this.session?.reconnect();
+      return;
     }
+    for (const arrival of arrivals.slice(0, accepted)) arrival.acknowledge();
+    // The queue filled up within the group: the rest waits, unacknowledged, ahead of anything newer.
+    if (accepted < arrivals.length) this.holdWhileFull(...arrivals.slice(accepted));
   }
 
   /** A gateway's retained devices list: does it hold wearables (and so should be sending telemetry)? */
@@ -284,22 +363,40 @@ export class IngestService {
       );
   }
 
-  /** Validates one publish and either queues its points or dead-letters it. Synchronous and durable. */
+  /** Validates one publish and either queues its points or dead-letters it, whatever the queue holds. Synchronous and durable. */
   accept(topic: string, payload: Buffer): void {
-    const receivedMs = this.now();
+    this.acceptAll([{ message: { topic, payload }, receivedMs: this.now(), acknowledge: () => {} }], false);
+  }
+
+  /**
+   * Inside one transaction: each message validated, dead-lettered or turned into points, the points
+   * queued as one entry, until the queue reaches its bound (when bounded). Returns how many messages were taken.
+   */
+  private acceptGroup(arrivals: readonly Arrival[], bounded: boolean): number {
+    const points: StoredPoint[] = [];
+    let taken = 0;
+    for (const { message, receivedMs } of arrivals) {
+      if (bounded && this.writer.queuedPoints + points.length >= this.config.INGEST_QUEUE_MAX_POINTS) break;
+      for (const point of this.pointsOf(message.topic, message.payload, receivedMs)) points.push(point);
+      taken++;
+    }
+    if (points.length > 0) this.queue.enqueue(points, arrivals[0]!.receivedMs);
+    this.writer.notifyQueued(points.length);
+    return taken;
+  }
+
+  private pointsOf(topic: string, payload: Buffer, receivedMs: number): StoredPoint[] {
     const validation = validateTelemetry(topic, payload, receivedMs);
     if (!validation.ok) {
       this.deadLetters.record({ receivedMs, topic, reason: validation.reason, detail: validation.detail, payload });
       this.metrics.messagesRejected.inc({ reason: validation.reason });
       this.log.warn({ topic, reason: validation.reason }, 'message dead-lettered');
-      return;
+      return [];
     }
     const { topic: where, message } = validation;
     this.trackSequence(where, message);
-    const points = this.toPoints(where, message).filter((point) => !this.wasErased(point));
-    if (points.length > 0) this.queue.enqueue(points, receivedMs);
     this.metrics.messagesAccepted.inc();
-    this.writer.notifyQueued(points.length);
+    return this.toPoints(where, message).filter((point) => !this.wasErased(point));
   }
 
   private trackSequence(where: GatewayTopic, message: TelemetryMessage): void {
@@ -328,16 +425,14 @@ export class IngestService {
   }
 
   private toPoints(where: GatewayTopic, message: TelemetryMessage): StoredPoint[] {
-    // One registry look-up per device and message: pairings change on a human time scale.
-    const athleteOf = new Map<string, string | null>();
-    return message.samples.map((sample) => {
-      let athlete = athleteOf.get(sample.device);
-      if (athlete === undefined) {
-        athlete = this.deps.registry.resolveAthlete(where.club, sample.device, sample.timeMs);
-        athleteOf.set(sample.device, athlete);
-      }
-      return { club: where.club, device: sample.device, athlete, kind: sample.kind, timeMs: sample.timeMs, fields: toStoredFields(sample) };
-    });
+    return message.samples.map((sample) => ({
+      club: where.club,
+      device: sample.device,
+      athlete: this.athletes.athleteAt(where.club, sample.device, sample.timeMs),
+      kind: sample.kind,
+      timeMs: sample.timeMs,
+      fields: toStoredFields(sample),
+    }));
   }
 }
 

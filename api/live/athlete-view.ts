@@ -7,7 +7,8 @@ export function updateForAthlete(update: LiveUpdate, athlete: string): LiveUpdat
 }
 
 export function frameForAthlete(frame: LiveFrame, athlete: string): LiveFrame {
-  return { update: updateForAthlete(frame.update, athlete), frame: athlete in frame.frame ? { [athlete]: frame.frame[athlete]! } : {} };
+  const column = frame.frame && (athlete in frame.frame ? { [athlete]: frame.frame[athlete]! } : {});
+  return { update: updateForAthlete(frame.update, athlete), frame: column };
 }
 
 export function chartForAthlete(chart: LiveChart, athlete: string): LiveChart {

@@ -23,8 +23,8 @@ interface ClubView {
 
 export interface LiveFrame {
   update: LiveUpdate;
-  /** This tick's chart column: heart rate per tile id. */
-  frame: Record<string, number | null>;
+  /** The second's chart column (heart rate per tile id); null in the pushes between seconds, which only repaint tiles. */
+  frame: Record<string, number | null> | null;
 }
 
 export type LiveListener = (frame: LiveFrame) => void;
@@ -38,13 +38,17 @@ export interface LiveHubOptions {
   staleAfterMs: number;
   windowMs: number;
   tickMs?: number;
+  /** Tiles are pushed when a sample changes them, at most once per this many ms per club (the chart keeps its column per tick). */
+  pushMs?: number;
   /** How long the list of a club's members is cached between registry reads. */
   rosterTtlMs?: number;
 }
 
 /**
- * The live fan-out: its own MQTT subscription (QoS 0, no batching in the way), one state per club, one
- * frame per club per second to every open stream. Live data is a view; the store is the record.
+ * The live fan-out: its own MQTT subscription (QoS 0, no batching in the way), one state per club. A
+ * sample reaches open streams as a tile update at once, or when the club's last push is pushMs old
+ * (a busy club's samples coalesce into ten pushes a second, not one per message); once a second a
+ * frame adds the chart's column. Live data is a view; the store is the record.
  */
 export class LiveHub {
   private client: MqttClient | null = null;
@@ -55,10 +59,14 @@ export class LiveHub {
   private readonly efforts = new Map<string, SessionEffort>();
   private readonly log: Logger;
   private readonly tickMs: number;
+  private readonly pushMs: number;
+  private readonly lastPushMs = new Map<string, number>();
+  private readonly pushTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly options: LiveHubOptions) {
     this.log = options.logger.child({ module: 'live' });
     this.tickMs = options.tickMs ?? 1000;
+    this.pushMs = options.pushMs ?? 100;
   }
 
   async start(): Promise<void> {
@@ -86,6 +94,8 @@ export class LiveHub {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    for (const timer of this.pushTimers.values()) clearTimeout(timer);
+    this.pushTimers.clear();
     await this.client?.endAsync();
     this.client = null;
   }
@@ -144,6 +154,29 @@ export class LiveHub {
           view.zoneModel,
         );
     }
+    this.pushSoon(club);
+  }
+
+  /** Schedules a tile push for a watched club: next turn of the event loop, or when its last push is pushMs old. */
+  private pushSoon(club: string): void {
+    if (!this.listeners.get(club)?.size || this.pushTimers.has(club)) return;
+    const waitMs = Math.max(0, (this.lastPushMs.get(club) ?? 0) + this.pushMs - Date.now());
+    this.pushTimers.set(
+      club,
+      setTimeout(() => {
+        this.pushTimers.delete(club);
+        this.pushTiles(club, Date.now());
+      }, waitMs),
+    );
+  }
+
+  private pushTiles(club: string, nowMs: number): void {
+    const state = this.clubs.get(club);
+    const listeners = this.listeners.get(club);
+    if (!state || !listeners?.size) return;
+    this.lastPushMs.set(club, nowMs);
+    const message: LiveFrame = { update: this.updateOf(club, state, nowMs), frame: null };
+    for (const listener of listeners) listener(message);
   }
 
   private onDevices(club: string, payload: Buffer): void {
@@ -160,11 +193,13 @@ export class LiveHub {
         this.clubs.delete(club);
         this.views.delete(club);
         this.efforts.delete(club);
+        this.lastPushMs.delete(club);
         continue;
       }
       const update = this.updateOf(club, state, nowMs);
       const frame = state.appendFrame(update.athletes, nowMs);
       if (!listeners?.size) continue;
+      this.lastPushMs.set(club, nowMs);
       const message: LiveFrame = { update, frame };
       for (const listener of listeners) listener(message);
     }

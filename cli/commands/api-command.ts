@@ -31,6 +31,7 @@ export const apiCommand: Command = {
       logger,
       staleAfterMs: config.LIVE_STALE_AFTER,
       windowMs: config.LIVE_WINDOW,
+      pushMs: config.LIVE_PUSH_INTERVAL,
     });
     await live.start();
     const tls = readTlsFiles(config.API_TLS_CERT, config.API_TLS_KEY, 'API_TLS_CERT, API_TLS_KEY');

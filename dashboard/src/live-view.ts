@@ -13,7 +13,8 @@ interface Snapshot {
 }
 interface Frame {
   update: LiveUpdate;
-  frame: Record<string, number | null>;
+  /** The second's chart column; null when only the tiles changed. */
+  frame: Record<string, number | null> | null;
 }
 
 const WINDOW_S = 600;
@@ -204,7 +205,7 @@ function createChart(snapshot: Snapshot): void {
   );
 }
 
-function appendFrame(message: Frame): void {
+function appendFrame(message: Frame & { frame: Record<string, number | null> }): void {
   // A strap that appeared since the snapshot gets its series (null history), then everything appends.
   for (const id of Object.keys(message.frame)) {
     if (seriesIds.includes(id)) continue;
@@ -251,7 +252,7 @@ export async function showLive(club: string): Promise<void> {
   source.addEventListener('update', (event) => {
     const message = JSON.parse((event as MessageEvent<string>).data) as Frame;
     renderTiles(message.update);
-    appendFrame(message);
+    if (message.frame) appendFrame({ ...message, frame: message.frame });
   });
 }
 
