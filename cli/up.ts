@@ -123,9 +123,6 @@ async function startParts(
   // up's own (ingest's is its client id), so a separate process's sc-ingest or sc-api login is left alone.
   const ingestUrl = brokerUrlWith(mqttUrl, stores.mqttAccounts.issueService('ingest', config.INGEST_CLIENT_ID));
   const liveUrl = brokerUrlWith(mqttUrl, stores.mqttAccounts.issueService('api', 'sc-api-up'));
-  const ingest = new IngestService({ ...config, MQTT_URL: ingestUrl }, { ...stores, metricsRegistry, logger });
-  await ingest.start();
-  started.push(() => ingest.stop());
   const live = new LiveHub({
     brokerUrl: liveUrl,
     registry: stores.registry,
@@ -134,9 +131,17 @@ async function startParts(
     staleAfterMs: config.LIVE_STALE_AFTER,
     windowMs: config.LIVE_WINDOW,
     pushMs: config.LIVE_PUSH_INTERVAL,
+    // Ingest in this process hands each message over as it arrives, validated once.
+    subscribeToTelemetry: false,
   });
   await live.start();
   started.push(() => live.stop());
+  const ingest = new IngestService(
+    { ...config, MQTT_URL: ingestUrl },
+    { ...stores, metricsRegistry, logger, onTelemetry: (where, message) => live.applyTelemetry(where.club, message.samples) },
+  );
+  await ingest.start();
+  started.push(() => ingest.stop());
   const tls = readTlsFiles(config.API_TLS_CERT, config.API_TLS_KEY, 'API_TLS_CERT, API_TLS_KEY');
   const app = buildApp({ ...config, tls }, { ...stores, metricsRegistry, live, logger, ingestHealth: () => ingest.health() });
   started.push(() => app.close());

@@ -4,7 +4,7 @@ import type { Registry as MetricsRegistry } from 'prom-client';
 import { parseDevicesMessage } from '../protocol/mqtt/gateway-state.ts';
 import type { TelemetryMessage } from '../protocol/mqtt/telemetry.ts';
 import { buildChannelFilter, type GatewayTopic } from '../protocol/mqtt/topics.ts';
-import { validateTelemetry } from '../protocol/mqtt/validate-telemetry.ts';
+import { type TelemetryValidation, validateTelemetry } from '../protocol/mqtt/validate-telemetry.ts';
 import type { SqliteDatabase } from '../store/database.ts';
 import type { DeadLetters } from '../store/dead-letters.ts';
 import { IngestQueue } from '../store/ingest-queue.ts';
@@ -28,6 +28,11 @@ export interface IngestDeps {
   metricsRegistry: MetricsRegistry;
   logger: Logger;
   now?: () => number;
+  /**
+   * Told of every valid telemetry message as it arrives, before it is queued (`up` feeds its live view
+   * so, sparing the broker a second delivery and the message a second validation).
+   */
+  onTelemetry?: (where: GatewayTopic, message: TelemetryMessage) => void;
 }
 
 export type IngestServiceConfig = Pick<
@@ -53,6 +58,7 @@ const ADMIT_GROUP = 20;
 interface Arrival {
   message: ReceivedPublish;
   receivedMs: number;
+  validation: TelemetryValidation;
   acknowledge: () => void;
 }
 
@@ -278,7 +284,9 @@ export class IngestService {
     if (this.stopping) return;
     const receivedMs = this.now();
     this.watch.onTelemetry(receivedMs);
-    const arrival = { message, receivedMs, acknowledge };
+    const validation = validateTelemetry(message.topic, message.payload, receivedMs);
+    if (validation.ok) this.tellListener(validation);
+    const arrival = { message, receivedMs, validation, acknowledge };
     if (this.waiting.length > 0 || !this.hasRoom()) {
       this.waiting.push(arrival);
       this.holdWhileFull();
@@ -363,9 +371,20 @@ export class IngestService {
       );
   }
 
+  private tellListener(validation: TelemetryValidation & { ok: true }): void {
+    try {
+      this.deps.onTelemetry?.(validation.topic, validation.message);
+    } catch (error) {
+      // A view's failure never stands in the way of storing.
+      this.log.error({ err: error }, 'telemetry listener failed');
+    }
+  }
+
   /** Validates one publish and either queues its points or dead-letters it, whatever the queue holds. Synchronous and durable. */
   accept(topic: string, payload: Buffer): void {
-    this.acceptAll([{ message: { topic, payload }, receivedMs: this.now(), acknowledge: () => {} }], false);
+    const receivedMs = this.now();
+    const validation = validateTelemetry(topic, payload, receivedMs);
+    this.acceptAll([{ message: { topic, payload }, receivedMs, validation, acknowledge: () => {} }], false);
   }
 
   /**
@@ -375,9 +394,9 @@ export class IngestService {
   private acceptGroup(arrivals: readonly Arrival[], bounded: boolean): number {
     const points: StoredPoint[] = [];
     let taken = 0;
-    for (const { message, receivedMs } of arrivals) {
+    for (const arrival of arrivals) {
       if (bounded && this.writer.queuedPoints + points.length >= this.config.INGEST_QUEUE_MAX_POINTS) break;
-      for (const point of this.pointsOf(message.topic, message.payload, receivedMs)) points.push(point);
+      for (const point of this.pointsOf(arrival)) points.push(point);
       taken++;
     }
     if (points.length > 0) this.queue.enqueue(points, arrivals[0]!.receivedMs);
@@ -385,8 +404,8 @@ export class IngestService {
     return taken;
   }
 
-  private pointsOf(topic: string, payload: Buffer, receivedMs: number): StoredPoint[] {
-    const validation = validateTelemetry(topic, payload, receivedMs);
+  /** A message's points, or none when it is dead-lettered (its validation said why). */
+  private pointsOf({ message: { topic, payload }, receivedMs, validation }: Arrival): StoredPoint[] {
     if (!validation.ok) {
       this.deadLetters.record({ receivedMs, topic, reason: validation.reason, detail: validation.detail, payload });
       this.metrics.messagesRejected.inc({ reason: validation.reason });

@@ -3,6 +3,11 @@ import type { StoredPoint } from './time-series-store.ts';
 
 /** Queue entries one erasure transaction rewrites. */
 const ERASE_CHUNK = 200;
+/**
+ * Points the queue also keeps in memory, so the writer takes them without reading and parsing them back
+ * (a few batches; a backlog beyond it, say while the store is away, is read from disk).
+ */
+const IN_MEMORY_MAX_POINTS = 50_000;
 
 export interface QueuedEntry {
   id: number;
@@ -14,7 +19,8 @@ export interface QueuedEntry {
  * Ingest's durable hand-off between the broker and the time-series store. A message is acknowledged
  * to the broker once it sits here (committed to disk); a batcher drains entries into the store in
  * order and deletes them only after the store confirmed the write. A crash anywhere in between means
- * a rewrite of the same points, which the idempotent stores absorb.
+ * a rewrite of the same points, which the idempotent stores absorb. The newest entries are held in memory
+ * too while they are few: the disk copy is for a restart.
  */
 export class IngestQueue {
   private readonly insert;
@@ -23,6 +29,11 @@ export class IngestQueue {
   private readonly removeUpTo;
 
   private readonly after;
+  /** The oldest entries, in order, while the disk holds nothing older that is not here too. */
+  private memory: QueuedEntry[] = [];
+  private memoryPoints = 0;
+  /** Entries on disk that memory does not hold (a restart's backlog, or more than memory takes). */
+  private spilled: boolean;
 
   constructor(private readonly db: SqliteDatabase) {
     this.insert = db.prepare('INSERT INTO ingest_queue (enqueued_ms, point_count, points) VALUES (?, ?, ?)');
@@ -32,14 +43,33 @@ export class IngestQueue {
     );
     this.removeUpTo = db.prepare('DELETE FROM ingest_queue WHERE id <= ?');
     this.after = db.prepare('SELECT id, points FROM ingest_queue WHERE id > ? ORDER BY id LIMIT ?');
+    this.spilled = this.depth().entries > 0;
   }
 
   enqueue(points: readonly StoredPoint[], nowMs: number): void {
-    this.insert.run(nowMs, points.length, JSON.stringify(points));
+    const id = Number(this.insert.run(nowMs, points.length, JSON.stringify(points)).lastInsertRowid);
+    if (this.spilled || this.memoryPoints + points.length > IN_MEMORY_MAX_POINTS) {
+      this.spilled = true;
+      return;
+    }
+    this.memory.push({ id, enqueuedMs: nowMs, points: [...points] });
+    this.memoryPoints += points.length;
   }
 
-  /** The oldest entries, whole, until adding one more would pass maxPoints (at least one entry). */
+  /**
+   * The oldest entries, whole, until adding one more would pass maxPoints (at least one entry): from
+   * memory while it holds the oldest, else from disk.
+   */
   peek(maxPoints: number, maxEntries = 10_000): QueuedEntry[] {
+    if (this.memory.length > 0) return takeWhole(this.memory, maxPoints, maxEntries);
+    if (!this.spilled) return [];
+    const entries = this.peekDisk(maxPoints, maxEntries);
+    // The disk holds nothing memory lacks: newer entries may be kept in memory again.
+    if (entries.length === 0) this.spilled = false;
+    return entries;
+  }
+
+  private peekDisk(maxPoints: number, maxEntries: number): QueuedEntry[] {
     const rows = this.head.all(maxEntries) as { id: number; enqueued_ms: number; points: string; point_count: number }[];
     const entries: QueuedEntry[] = [];
     let total = 0;
@@ -54,6 +84,9 @@ export class IngestQueue {
   /** Removes every entry up to and including id (entries drain strictly in order). */
   acknowledgeThrough(id: number): void {
     this.removeUpTo.run(id);
+    let gone = 0;
+    while (gone < this.memory.length && this.memory[gone]!.id <= id) this.memoryPoints -= this.memory[gone++]!.points.length;
+    if (gone > 0) this.memory = this.memory.slice(gone);
   }
 
   /**
@@ -61,6 +94,12 @@ export class IngestQueue {
    * an entry left without points goes. Returns how many points were removed.
    */
   async erase(matches: (point: StoredPoint) => boolean): Promise<number> {
+    // This process's memory copy first (another process's is covered by its writer's own erased check).
+    for (const entry of this.memory) {
+      const kept = entry.points.filter((point) => !matches(point));
+      this.memoryPoints -= entry.points.length - kept.length;
+      entry.points = kept;
+    }
     let removed = 0;
     let after = 0;
     for (;;) {
@@ -98,4 +137,17 @@ export class IngestQueue {
     const row = this.stats.get() as { entries: number; points: number; oldest: number | null };
     return { entries: row.entries, points: row.points, oldestEnqueuedMs: row.oldest };
   }
+}
+
+/** The first entries of `entries`, whole, until one more would pass maxPoints (at least one). */
+function takeWhole(entries: readonly QueuedEntry[], maxPoints: number, maxEntries: number): QueuedEntry[] {
+  let total = 0;
+  let count = 0;
+  while (count < entries.length && count < maxEntries) {
+    const size = entries[count]!.points.length;
+    if (count > 0 && total + size > maxPoints) break;
+    total += size;
+    count++;
+  }
+  return entries.slice(0, count);
 }

@@ -1,5 +1,5 @@
 import type { AthleteId, ClubId, DeviceId } from '../protocol/ids.ts';
-import type { Athlete, AthleteCreate, AthletePatch, ClubSettings, Device, MaxHrFormula, Pairing } from '../protocol/roster.ts';
+import type { Athlete, AthleteCreate, AthletePatch, ClubSettings, Device, Pairing } from '../protocol/roster.ts';
 import { estimateMaxHeartRate } from '../sport-science/max-heart-rate.ts';
 import type { SqliteDatabase } from './database.ts';
 import type { WearInterval } from './time-series-store.ts';

@@ -2,6 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Athlete, LiveChart, LiveUpdate } from '../../protocol/api.ts';
 import { parseDevicesMessage } from '../../protocol/mqtt/gateway-state.ts';
+import type { Sample } from '../../protocol/mqtt/telemetry.ts';
 import { buildChannelFilter, parseTopic } from '../../protocol/mqtt/topics.ts';
 import { validateTelemetry } from '../../protocol/mqtt/validate-telemetry.ts';
 import type { NearbyDevice, Session } from '../../protocol/roster.ts';
@@ -40,6 +41,11 @@ export interface LiveHubOptions {
   tickMs?: number;
   /** Tiles are pushed when a sample changes them, at most once per this many ms per club (the chart keeps its column per tick). */
   pushMs?: number;
+  /**
+   * false: telemetry is handed over by applyTelemetry (ingest in the same process, `up`) instead of
+   * read from a subscription of the hub's own; the gateways' devices lists still are.
+   */
+  subscribeToTelemetry?: boolean;
   /** How long the list of a club's members is cached between registry reads. */
   rosterTtlMs?: number;
 }
@@ -83,8 +89,12 @@ export class LiveHub {
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () =>
         // Telemetry for the tiles; the gateways' devices lists for signal strengths on the pairing screen.
-        client.subscribe([buildChannelFilter('telemetry'), buildChannelFilter('devices')], { qos: 0 }, (error) =>
-          error ? reject(error) : resolve(),
+        client.subscribe(
+          this.options.subscribeToTelemetry === false
+            ? [buildChannelFilter('devices')]
+            : [buildChannelFilter('telemetry'), buildChannelFilter('devices')],
+          { qos: 0 },
+          (error) => (error ? reject(error) : resolve()),
         ),
       );
     });
@@ -138,12 +148,15 @@ export class LiveHub {
     }
     // Invalid messages are ingest's to dead-letter; the live view simply does not show them.
     const validation = validateTelemetry(topic, payload, Date.now());
-    if (!validation.ok) return;
-    const club = validation.topic.club;
+    if (validation.ok) this.applyTelemetry(validation.topic.club, validation.message.samples);
+  }
+
+  /** A valid telemetry message's samples, into the club's tiles. */
+  applyTelemetry(club: string, samples: readonly Sample[]): void {
     const state = this.stateOf(club);
     const view = this.viewOf(club, Date.now());
     const effort = this.effortOf(club, view);
-    for (const sample of validation.message.samples) {
+    for (const sample of samples) {
       state.applySample(sample);
       const athlete = sample.kind === 'heart_rate' ? view.byDevice.get(sample.device) : undefined;
       if (athlete && sample.kind === 'heart_rate')

@@ -250,9 +250,12 @@ export async function showLive(club: string): Promise<void> {
     createChart(snapshot);
   });
   source.addEventListener('update', (event) => {
+    const started = performance.now();
     const message = JSON.parse((event as MessageEvent<string>).data) as Frame;
     renderTiles(message.update);
     if (message.frame) appendFrame({ ...message, frame: message.frame });
+    // Scripting per update, for `npm run bench` and the browser's performance panel.
+    performance.measure('sc:live-update', { start: started });
   });
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { mqttLimits } from './limits.ts';
 import { TelemetryMessage } from './telemetry.ts';
+import { commonTelemetry } from './telemetry-fast-path.ts';
 import { type GatewayTopic, parseTopic } from './topics.ts';
 
 /** Why a message was rejected. Stable codes: they label metrics and dead letters (docs/errors.md). */
@@ -38,9 +39,12 @@ export function validateTelemetry(topicName: string, payload: Uint8Array, nowMs:
   } catch (error) {
     return reject('invalid_json', (error as Error).message);
   }
-  const parsed = TelemetryMessage.safeParse(json);
-  if (!parsed.success) return reject('schema_violation', z.prettifyError(parsed.error));
-  const message = parsed.data;
+  let message = commonTelemetry(json);
+  if (!message) {
+    const parsed = TelemetryMessage.safeParse(json);
+    if (!parsed.success) return reject('schema_violation', z.prettifyError(parsed.error));
+    message = parsed.data;
+  }
   // A gateway may publish only under its own id: the topic (which broker ACLs enforce) is authoritative.
   if (message.gateway !== topic.gateway) {
     return reject('gateway_mismatch', `payload gateway "${message.gateway}" published on topic of gateway "${topic.gateway}"`);

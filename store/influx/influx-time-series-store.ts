@@ -1,4 +1,4 @@
-import { HttpError, InfluxDB, Point, setLogger } from '@influxdata/influxdb-client';
+import { HttpError, InfluxDB, setLogger } from '@influxdata/influxdb-client';
 import type { Logger } from 'pino';
 import { SAMPLE_KINDS, type SampleKind } from '../../protocol/mqtt/telemetry.ts';
 import { isRetryableStatus, parseRetryAfterMs, StoreQueryError, StoreWriteError } from '../store-errors.ts';
@@ -18,13 +18,13 @@ import {
 } from '../time-series-store.ts';
 import { type InfluxOptions, queryDatabaseOf } from './influx-options.ts';
 import { quoteIdentifier, tagConditions } from './influxql.ts';
+import { SAMPLE_COUNT_FIELD, toLine } from './line-protocol.ts';
 import { chooseWriteEndpoint, pingServer, type ServerVersion, type WriteEndpoint } from './server-version.ts';
 
 /**
  * Field counted to answer "how many samples": every point carries samples=1, because a point's other
  * fields vary (a heart-rate point without skin contact has no heartRateBpm).
  */
-const SAMPLE_COUNT_FIELD = 'samples';
 /** The tags every point carries (not measured values). */
 const TAGS = new Set(['club', 'device', 'athlete']);
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -71,9 +71,9 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
 
   async writePoints(points: readonly StoredPoint[]): Promise<void> {
     if (points.length === 0) return;
-    const influxPoints = points.map(toInfluxPoint);
-    if (this.writeEndpoint === 'v1') await this.writeV1(influxPoints.map((point) => point.toLineProtocol()!).join('\n'));
-    else await this.writeV2(influxPoints);
+    const lines = points.map(toLine);
+    if (this.writeEndpoint === 'v1') await this.writeV1(lines.join('\n'));
+    else await this.writeV2(lines);
   }
 
   async queryRange(query: RangeQuery): Promise<AggregatedSeries> {
@@ -272,20 +272,20 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
     );
   }
 
-  private async writeV2(points: Point[]): Promise<void> {
+  private async writeV2(lines: string[]): Promise<void> {
     // 1.8 takes "user:password" as the token and "database" as the bucket.
     const token = this.options.token ?? (this.options.username ? `${this.options.username}:${this.options.password ?? ''}` : undefined);
     this.client ??= new InfluxDB({ url: this.options.url, token, timeout: this.timeoutMs });
     // One write API per batch, sized to it: our batch writer owns batching and retries (with its durable
     // queue), so the client must send everything in one request and never retry or drop on its own.
     const writeApi = this.client.getWriteApi(this.options.org ?? '', this.database, 'ms', {
-      batchSize: points.length + 1,
-      maxBufferLines: points.length + 1,
+      batchSize: lines.length + 1,
+      maxBufferLines: lines.length + 1,
       flushInterval: 0,
       maxRetries: 0,
       writeFailed: () => {}, // the rejection of close() reports it
     });
-    writeApi.writePoints(points);
+    writeApi.writeRecords(lines);
     try {
       await writeApi.close();
     } catch (error) {
@@ -321,18 +321,6 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
       throw new StoreQueryError(`InfluxQL failed (${response.status}): ${error ?? 'no body'} — ${influxql.slice(0, 200)}`);
     return body.results?.[0]?.series ?? [];
   }
-}
-
-function toInfluxPoint(stored: StoredPoint): Point {
-  const point = new Point(stored.kind).tag('club', stored.club).tag('device', stored.device).timestamp(stored.timeMs);
-  if (stored.athlete) point.tag('athlete', stored.athlete);
-  point.floatField(SAMPLE_COUNT_FIELD, 1);
-  for (const [name, value] of Object.entries(stored.fields)) {
-    // Always float: InfluxDB fixes a field's type at first write, and a value may be whole one day, not the next.
-    if (typeof value === 'number') point.floatField(name, value);
-    else point.stringField(name, value);
-  }
-  return point;
 }
 
 /** The FROM and WHERE of a point filter: its kinds as measurements, its tags, its time range. */

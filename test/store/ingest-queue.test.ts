@@ -36,4 +36,52 @@ describe('ingest queue', () => {
     db.close();
     expect(new IngestQueue(openDatabase(file)).depth().points).toBe(1);
   });
+
+  /** Drains a queue the way the batch writer does, returning every point's time in the order handed out. */
+  function drain(queue: IngestQueue, batch = 5000): number[] {
+    const times: number[] = [];
+    for (let entries = queue.peek(batch); entries.length > 0; entries = queue.peek(batch)) {
+      for (const entry of entries) for (const queued of entry.points) times.push(queued.timeMs);
+      queue.acknowledgeThrough(entries.at(-1)!.id);
+    }
+    return times;
+  }
+  const block = (from: number, size: number) => Array.from({ length: size }, (_, i) => point(from + i));
+
+  it('hands out a backlog larger than it keeps in memory in order, each point once, and keeps queueing meanwhile', () => {
+    const queue = new IngestQueue(openDatabase(':memory:'));
+    // 80,000 points: more than the in-memory copy holds, so the later ones come back from disk.
+    for (let entry = 0; entry < 80; entry++) queue.enqueue(block(entry * 1000, 1000), entry);
+    const firstHalf: number[] = [];
+    for (let entries = queue.peek(5000); firstHalf.length < 40_000; entries = queue.peek(5000)) {
+      for (const entry of entries) for (const queued of entry.points) firstHalf.push(queued.timeMs);
+      queue.acknowledgeThrough(entries.at(-1)!.id);
+    }
+    // New entries while the disk backlog drains go behind it.
+    queue.enqueue(block(80_000, 1000), 81);
+    const rest = drain(queue);
+    expect([...firstHalf, ...rest]).toEqual(Array.from({ length: 81_000 }, (_, i) => i));
+    expect(queue.depth().entries).toBe(0);
+    // Once drained, what comes next is handed out too.
+    queue.enqueue(block(90_000, 3), 90);
+    expect(drain(queue)).toEqual([90_000, 90_001, 90_002]);
+  });
+
+  it('keeps on disk every entry it also holds in memory: a restart hands them out again', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sc-queue-')), 'q.db');
+    const db = openDatabase(file);
+    const queue = new IngestQueue(db);
+    queue.enqueue(block(0, 10), 1);
+    queue.enqueue(block(10, 10), 2);
+    queue.acknowledgeThrough(queue.peek(10)[0]!.id);
+    db.close();
+    expect(drain(new IngestQueue(openDatabase(file)))).toEqual(block(10, 10).map((p) => p.timeMs));
+  });
+
+  it('erases matching points from what it holds in memory as well as on disk', async () => {
+    const queue = new IngestQueue(openDatabase(':memory:'));
+    queue.enqueue(block(0, 10), 1);
+    expect(await queue.erase((queued) => queued.timeMs % 2 === 0)).toBe(5);
+    expect(drain(queue)).toEqual([1, 3, 5, 7, 9]);
+  });
 });
