@@ -14,7 +14,18 @@ import type { StoredPoint, TimeSeriesStore } from '../store/time-series-store.ts
 import { freePort } from '../test/helpers/free-port.ts';
 import type { RunningInfluxd } from '../test/helpers/influxd.ts';
 import { startMosquitto } from '../test/helpers/mosquitto.ts';
-import { metricValue, progress, quietLogger, type RunningChild, round, rssMb, sleep, startPublisher, startSportConnect } from './lib.ts';
+import {
+  cpuSeconds,
+  metricValue,
+  progress,
+  quietLogger,
+  type RunningChild,
+  round,
+  rssMb,
+  sleep,
+  startPublisher,
+  startSportConnect,
+} from './lib.ts';
 import { probeBpm } from './probe-bpm.ts';
 
 const GATEWAYS = 4;
@@ -31,6 +42,11 @@ export interface ThroughputRun {
   ratio?: number;
   /** Ingest's resident memory: a quarter of the way in, and at the end (flat means no growth with samples stored). */
   rssMb?: { atQuarter: number; atEnd: number; peak: number };
+  /**
+   * CPU seconds per million samples: of ingest (or `up`), and of the bench's gateways. Steadier than
+   * samples/s on a shared machine, and what a federation pays for.
+   */
+  cpuSecondsPerMillion?: { ingest: number; gateways: number };
 }
 
 interface Plan {
@@ -119,6 +135,8 @@ async function throughPipeline(options: {
   });
   const total = GATEWAYS * DEVICES_PER_GATEWAY * plan.messagesPerGateway;
   const rss = { atQuarter: 0, atEnd: 0, peak: 0 };
+  const cpuBefore = cpuSeconds(options.ingest.pid);
+  const cpu = { ingest: 0, gateways: 0 };
   const result = await timed(options.label, total, async () => {
     const publishing = publisher.go();
     let lastReport = 0;
@@ -135,11 +153,13 @@ async function throughPipeline(options: {
       await sleep(50);
     }
     rss.atEnd = rssMb(options.ingest.pid);
-    await publishing;
+    cpu.ingest = cpuSeconds(options.ingest.pid) - cpuBefore;
+    cpu.gateways = (await publishing).cpuSeconds;
   });
   const stored = await options.countStored();
   if (stored !== total) throw new Error(`${options.label}: ${total} samples published, ${stored} stored`);
-  return { ...result, rssMb: rss };
+  const perMillion = (seconds: number) => round((seconds * 1e6) / total, 1);
+  return { ...result, rssMb: rss, cpuSecondsPerMillion: { ingest: perMillion(cpu.ingest), gateways: perMillion(cpu.gateways) } };
 }
 
 async function seedGateways(dataDir: string, club: string): Promise<{ username: string; password: string }[]> {
@@ -191,7 +211,7 @@ export async function benchIngest(influxd: RunningInfluxd, quick: boolean): Prom
   );
 
   // Debian's Mosquitto and `sport-connect ingest`, as a federation would deploy them.
-  const mosquitto = await startMosquitto();
+  const mosquitto = await startMosquitto({ extraConfig: process.env.BENCH_MOSQ ? [process.env.BENCH_MOSQ] : [] });
   const ingestDir = mkdtempSync(join(tmpdir(), 'sc-bench-ingest-'));
   const metricsPort = await freePort();
   const ingest = await startSportConnect(

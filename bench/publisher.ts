@@ -26,6 +26,8 @@ export interface PublisherReport {
   messages: number;
   samples: number;
   seconds: number;
+  /** CPU time this process spent publishing, seconds. */
+  cpuSeconds: number;
   /** Paced: per probed sample, device, heart rate and publish time. */
   probes?: { device: string; bpm: number; publishedMs: number }[];
 }
@@ -45,17 +47,23 @@ function telemetry(gateway: string, seq: number, devices: readonly string[], tim
   });
 }
 
+/** A backlog's payloads, made before the clock starts: the bench measures the pipeline, not this process. */
+function backlogPayloads(plan: PublisherPlan, gateway: PublisherPlan['gateways'][number], startMs: number): Buffer[] {
+  // One second per message, in the past: a gateway catching up after an outage.
+  return Array.from({ length: plan.messages! }, (_, seq) =>
+    Buffer.from(telemetry(gateway.gateway, seq, gateway.devices, startMs + seq * 1000, seq)),
+  );
+}
+
 async function backlog(
   client: MqttClient,
   plan: PublisherPlan,
   gateway: PublisherPlan['gateways'][number],
-  startMs: number,
+  payloads: Buffer[],
 ): Promise<number> {
   const topic = `sc/v1/${gateway.club}/${gateway.gateway}/telemetry`;
   const inFlight = new Set<Promise<unknown>>();
-  for (let seq = 0; seq < plan.messages!; seq++) {
-    // One second per message, in the past: a gateway catching up after an outage.
-    const payload = telemetry(gateway.gateway, seq, gateway.devices, startMs + seq * 1000, seq);
+  for (const payload of payloads) {
     const sending: Promise<unknown> = client.publishAsync(topic, payload, { qos: plan.qos }).finally(() => inFlight.delete(sending));
     inFlight.add(sending);
     if (inFlight.size >= (plan.window ?? 100)) await Promise.race(inFlight);
@@ -102,23 +110,32 @@ async function main(): Promise<void> {
       }),
     ),
   );
+  const backlogStartMs = Date.now() - (plan.messages ?? 0) * 1000 - 60_000;
+  const payloads = plan.mode === 'backlog' ? plan.gateways.map((gateway) => backlogPayloads(plan, gateway, backlogStartMs)) : [];
   console.log(JSON.stringify({ ready: true }));
   await new Promise<void>((resolve) => createInterface({ input: process.stdin }).once('line', () => resolve()));
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const probes: NonNullable<PublisherReport['probes']> = [];
   let messages = 0;
   if (plan.mode === 'backlog') {
-    const startMs = Date.now() - plan.messages! * 1000 - 60_000;
-    const counts = await Promise.all(clients.map((client, index) => backlog(client, plan, plan.gateways[index]!, startMs)));
+    const counts = await Promise.all(clients.map((client, index) => backlog(client, plan, plan.gateways[index]!, payloads[index]!)));
     messages = counts.reduce((sum, count) => sum + count, 0);
   } else {
     messages = await paced(clients, plan, new Set(plan.probes ?? []), probes);
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   const samples =
     plan.gateways.reduce((sum, gateway) => sum + gateway.devices.length, 0) * (plan.mode === 'backlog' ? plan.messages! : plan.seconds!);
   await Promise.all(clients.map((client) => client.endAsync()));
-  const report: PublisherReport = { messages, samples, seconds, ...(plan.mode === 'paced' ? { probes } : {}) };
+  const report: PublisherReport = {
+    messages,
+    samples,
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    ...(plan.mode === 'paced' ? { probes } : {}),
+  };
   console.log(JSON.stringify(report));
 }
 

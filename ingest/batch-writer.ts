@@ -52,6 +52,11 @@ export class BatchWriter {
     if (this.pendingPoints > 0) this.schedule(0);
   }
 
+  /** Whether the last write failed (the store is away or refusing): retries are under way. */
+  get failing(): boolean {
+    return this.failures > 0;
+  }
+
   /** Points acknowledged to the broker and not yet in the store. */
   get queuedPoints(): number {
     return this.pendingPoints;

@@ -4,11 +4,12 @@ import type { Registry as MetricsRegistry } from 'prom-client';
 import { parseDevicesMessage } from '../protocol/mqtt/gateway-state.ts';
 import type { TelemetryMessage } from '../protocol/mqtt/telemetry.ts';
 import { buildChannelFilter, type GatewayTopic } from '../protocol/mqtt/topics.ts';
-import { type TelemetryValidation, validateTelemetry } from '../protocol/mqtt/validate-telemetry.ts';
+import { type RejectionReason, type TelemetryValidation, validateTelemetry } from '../protocol/mqtt/validate-telemetry.ts';
 import type { SqliteDatabase } from '../store/database.ts';
 import type { DeadLetters } from '../store/dead-letters.ts';
 import { IngestQueue } from '../store/ingest-queue.ts';
 import { IngestSubscriptions } from '../store/ingest-subscriptions.ts';
+import type { QueuedMessage } from '../store/queued-messages.ts';
 import type { Registry } from '../store/registry.ts';
 import { toStoredFields } from '../store/sample-fields.ts';
 import type { StoredPoint, TimeSeriesStore } from '../store/time-series-store.ts';
@@ -275,8 +276,18 @@ export class IngestService {
     this.stalled = stalled;
   }
 
-  private hasRoom(): boolean {
-    return this.writer.queuedPoints < this.config.INGEST_QUEUE_MAX_POINTS;
+  /**
+   * Whether a message may be queued now. While the store keeps up, ingest takes no more than the queue
+   * holds in memory: a burst then waits at the broker instead of being written to disk and read back.
+   * While the store is away, the queue takes up to INGEST_QUEUE_MAX_POINTS on disk.
+   */
+  private hasRoom(morePoints = 0): boolean {
+    if (this.writer.queuedPoints + morePoints >= this.config.INGEST_QUEUE_MAX_POINTS) return false;
+    return this.writer.failing || this.queue.hasMemoryRoom(morePoints);
+  }
+
+  private queueIsFull(): boolean {
+    return this.writer.queuedPoints >= this.config.INGEST_QUEUE_MAX_POINTS;
   }
 
   private onPublish(message: ReceivedPublish, acknowledge: () => void): void {
@@ -303,10 +314,11 @@ export class IngestService {
   /**
    * Back-pressure: an unacknowledged message stays the broker's (persistent session), and past
    * MAX_UNACKNOWLEDGED the connection stops reading, until the store drains the queue. `putBack`: the
-   * messages of a group the queue could not take.
+   * messages of a group the queue could not take. Only a full queue is news worth a log line; pacing to
+   * the store's speed is how a burst is taken.
    */
   private holdWhileFull(...putBack: Arrival[]): void {
-    if (!this.queueFullSince) {
+    if (!this.queueFullSince && this.queueIsFull()) {
       this.queueFullSince = this.now();
       this.metrics.queueFull.set(1);
       this.log.error(
@@ -389,33 +401,56 @@ export class IngestService {
 
   /**
    * Inside one transaction: each message validated, dead-lettered or turned into points, the points
-   * queued as one entry, until the queue reaches its bound (when bounded). Returns how many messages were taken.
+   * queued as one entry (on disk as the messages themselves), until the queue reaches its bound (when
+   * bounded). Returns how many messages were taken.
    */
   private acceptGroup(arrivals: readonly Arrival[], bounded: boolean): number {
     const points: StoredPoint[] = [];
+    const messages: QueuedMessage[] = [];
     let taken = 0;
     for (const arrival of arrivals) {
-      if (bounded && this.writer.queuedPoints + points.length >= this.config.INGEST_QUEUE_MAX_POINTS) break;
-      for (const point of this.pointsOf(arrival)) points.push(point);
+      if (bounded && !this.hasRoom(points.length)) break;
       taken++;
+      const { validation } = arrival;
+      if (!validation.ok) {
+        this.deadLetter(arrival, validation);
+        continue;
+      }
+      this.trackSequence(validation.topic, validation.message);
+      this.metrics.messagesAccepted.inc();
+      messages.push({ ...arrival.message, athletes: this.appendPoints(validation.topic, validation.message, points) });
     }
-    if (points.length > 0) this.queue.enqueue(points, arrivals[0]!.receivedMs);
+    if (points.length > 0) this.queue.enqueue(points, arrivals[0]!.receivedMs, messages);
     this.writer.notifyQueued(points.length);
     return taken;
   }
 
-  /** A message's points, or none when it is dead-lettered (its validation said why). */
-  private pointsOf({ message: { topic, payload }, receivedMs, validation }: Arrival): StoredPoint[] {
-    if (!validation.ok) {
-      this.deadLetters.record({ receivedMs, topic, reason: validation.reason, detail: validation.detail, payload });
-      this.metrics.messagesRejected.inc({ reason: validation.reason });
-      this.log.warn({ topic, reason: validation.reason }, 'message dead-lettered');
-      return [];
-    }
-    const { topic: where, message } = validation;
-    this.trackSequence(where, message);
-    this.metrics.messagesAccepted.inc();
-    return this.toPoints(where, message).filter((point) => !this.wasErased(point));
+  private deadLetter(
+    { message: { topic, payload }, receivedMs }: Arrival,
+    { reason, detail }: { reason: RejectionReason; detail: string },
+  ): void {
+    this.deadLetters.record({ receivedMs, topic, reason, detail, payload });
+    this.metrics.messagesRejected.inc({ reason });
+    this.log.warn({ topic, reason }, 'message dead-lettered');
+  }
+
+  /**
+   * A message's samples as points (the writer leaves out any an erasure covers), appended to `into`;
+   * returns who wore each sample's device.
+   */
+  private appendPoints(where: GatewayTopic, message: TelemetryMessage, into: StoredPoint[]): (string | null)[] {
+    return message.samples.map((sample) => {
+      const athlete = this.athletes.athleteAt(where.club, sample.device, sample.timeMs);
+      into.push({
+        club: where.club,
+        device: sample.device,
+        athlete,
+        kind: sample.kind,
+        timeMs: sample.timeMs,
+        fields: toStoredFields(sample),
+      });
+      return athlete;
+    });
   }
 
   private trackSequence(where: GatewayTopic, message: TelemetryMessage): void {
@@ -441,17 +476,6 @@ export class IngestService {
     return known.intervals.some(
       (interval) => interval.device === point.device && point.timeMs >= interval.fromMs && point.timeMs < interval.toMs,
     );
-  }
-
-  private toPoints(where: GatewayTopic, message: TelemetryMessage): StoredPoint[] {
-    return message.samples.map((sample) => ({
-      club: where.club,
-      device: sample.device,
-      athlete: this.athletes.athleteAt(where.club, sample.device, sample.timeMs),
-      kind: sample.kind,
-      timeMs: sample.timeMs,
-      fields: toStoredFields(sample),
-    }));
   }
 }
 

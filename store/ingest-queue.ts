@@ -1,4 +1,5 @@
 import type { SqliteDatabase } from './database.ts';
+import { decodeMessages, encodeMessages, type QueuedMessage } from './queued-messages.ts';
 import type { StoredPoint } from './time-series-store.ts';
 
 /** Queue entries one erasure transaction rewrites. */
@@ -19,64 +20,82 @@ export interface QueuedEntry {
  * Ingest's durable hand-off between the broker and the time-series store. A message is acknowledged
  * to the broker once it sits here (committed to disk); a batcher drains entries into the store in
  * order and deletes them only after the store confirmed the write. A crash anywhere in between means
- * a rewrite of the same points, which the idempotent stores absorb. The newest entries are held in memory
- * too while they are few: the disk copy is for a restart.
+ * a rewrite of the same points, which the idempotent stores absorb. Entries are also kept in memory
+ * while they fit (IN_MEMORY_MAX_POINTS): the writer takes those without reading and parsing them back,
+ * and the disk copy is for a restart. Entries that did not fit are read from disk in their turn.
  */
 export class IngestQueue {
   private readonly insert;
-  private readonly head;
+  private readonly headRows;
+  private readonly pointsOf;
   private readonly stats;
   private readonly removeUpTo;
-
   private readonly after;
-  /** The oldest entries, in order, while the disk holds nothing older that is not here too. */
-  private memory: QueuedEntry[] = [];
+  /** Entries held in memory too, by id (a Map keeps insertion order, which is id order). */
+  private readonly memory = new Map<number, QueuedEntry>();
   private memoryPoints = 0;
-  /** Entries on disk that memory does not hold (a restart's backlog, or more than memory takes). */
-  private spilled: boolean;
+  /** How many entries sit on disk only (a previous run's backlog, or what did not fit in memory). */
+  private diskOnly: number;
+  /** Ids of disk-only entries handed out and not yet acknowledged. */
+  private readonly readFromDisk = new Set<number>();
 
   constructor(private readonly db: SqliteDatabase) {
     this.insert = db.prepare('INSERT INTO ingest_queue (enqueued_ms, point_count, points) VALUES (?, ?, ?)');
-    this.head = db.prepare('SELECT id, enqueued_ms, points, point_count FROM ingest_queue ORDER BY id LIMIT ?');
+    this.headRows = db.prepare('SELECT id, enqueued_ms, point_count FROM ingest_queue ORDER BY id LIMIT ?');
+    this.pointsOf = db.prepare('SELECT points FROM ingest_queue WHERE id = ?').pluck();
     this.stats = db.prepare(
       'SELECT COUNT(*) AS entries, COALESCE(SUM(point_count), 0) AS points, MIN(enqueued_ms) AS oldest FROM ingest_queue',
     );
     this.removeUpTo = db.prepare('DELETE FROM ingest_queue WHERE id <= ?');
     this.after = db.prepare('SELECT id, points FROM ingest_queue WHERE id > ? ORDER BY id LIMIT ?');
-    this.spilled = this.depth().entries > 0;
+    this.diskOnly = this.depth().entries;
   }
 
-  enqueue(points: readonly StoredPoint[], nowMs: number): void {
-    const id = Number(this.insert.run(nowMs, points.length, JSON.stringify(points)).lastInsertRowid);
-    if (this.spilled || this.memoryPoints + points.length > IN_MEMORY_MAX_POINTS) {
-      this.spilled = true;
+  /**
+   * Queues points, durably once the surrounding transaction commits. With `messages` (what the points
+   * came from) the disk keeps those, which costs less than serialising the points.
+   */
+  enqueue(points: StoredPoint[], nowMs: number, messages?: readonly QueuedMessage[]): void {
+    const stored = messages ? encodeMessages(messages) : JSON.stringify(points);
+    const id = Number(this.insert.run(nowMs, points.length, stored).lastInsertRowid);
+    // An entry goes to memory while memory is under its bound (so at most one entry past it).
+    if (this.memoryPoints >= IN_MEMORY_MAX_POINTS) {
+      this.diskOnly++;
       return;
     }
-    this.memory.push({ id, enqueuedMs: nowMs, points: [...points] });
+    this.memory.set(id, { id, enqueuedMs: nowMs, points });
     this.memoryPoints += points.length;
+  }
+
+  /** Whether `points` more still fit in memory (ingest paces itself by it while the store keeps up). */
+  hasMemoryRoom(points = 0): boolean {
+    return this.memoryPoints + points < IN_MEMORY_MAX_POINTS;
   }
 
   /**
    * The oldest entries, whole, until adding one more would pass maxPoints (at least one entry): from
-   * memory while it holds the oldest, else from disk.
+   * memory where it holds them, else from disk.
    */
   peek(maxPoints: number, maxEntries = 10_000): QueuedEntry[] {
-    if (this.memory.length > 0) return takeWhole(this.memory, maxPoints, maxEntries);
-    if (!this.spilled) return [];
-    const entries = this.peekDisk(maxPoints, maxEntries);
-    // The disk holds nothing memory lacks: newer entries may be kept in memory again.
-    if (entries.length === 0) this.spilled = false;
-    return entries;
-  }
-
-  private peekDisk(maxPoints: number, maxEntries: number): QueuedEntry[] {
-    const rows = this.head.all(maxEntries) as { id: number; enqueued_ms: number; points: string; point_count: number }[];
+    if (this.diskOnly === 0) return takeWhole(this.memory.values(), maxPoints, maxEntries);
+    const rows = this.headRows.all(maxEntries) as { id: number; enqueued_ms: number; point_count: number }[];
+    // The whole queue fits in one look and memory holds all of it: nothing is on disk only (any more).
+    if (rows.length < maxEntries && rows.every((row) => this.memory.has(row.id))) {
+      this.diskOnly = 0;
+      this.readFromDisk.clear();
+    }
     const entries: QueuedEntry[] = [];
     let total = 0;
     for (const row of rows) {
       if (entries.length > 0 && total + row.point_count > maxPoints) break;
       total += row.point_count;
-      entries.push({ id: row.id, enqueuedMs: row.enqueued_ms, points: JSON.parse(row.points) as StoredPoint[] });
+      const held = this.memory.get(row.id);
+      if (held) {
+        entries.push(held);
+        continue;
+      }
+      this.readFromDisk.add(row.id);
+      entries.push({ id: row.id, enqueuedMs: row.enqueued_ms, points: decodeStored(this.pointsOf.get(row.id) as string | Buffer) });
     }
     return entries;
   }
@@ -84,9 +103,16 @@ export class IngestQueue {
   /** Removes every entry up to and including id (entries drain strictly in order). */
   acknowledgeThrough(id: number): void {
     this.removeUpTo.run(id);
-    let gone = 0;
-    while (gone < this.memory.length && this.memory[gone]!.id <= id) this.memoryPoints -= this.memory[gone++]!.points.length;
-    if (gone > 0) this.memory = this.memory.slice(gone);
+    for (const [heldId, entry] of this.memory) {
+      if (heldId > id) break;
+      this.memory.delete(heldId);
+      this.memoryPoints -= entry.points.length;
+    }
+    for (const readId of this.readFromDisk) {
+      if (readId > id) continue;
+      this.readFromDisk.delete(readId);
+      this.diskOnly = Math.max(0, this.diskOnly - 1);
+    }
   }
 
   /**
@@ -95,7 +121,7 @@ export class IngestQueue {
    */
   async erase(matches: (point: StoredPoint) => boolean): Promise<number> {
     // This process's memory copy first (another process's is covered by its writer's own erased check).
-    for (const entry of this.memory) {
+    for (const entry of this.memory.values()) {
       const kept = entry.points.filter((point) => !matches(point));
       this.memoryPoints -= entry.points.length - kept.length;
       entry.points = kept;
@@ -103,11 +129,11 @@ export class IngestQueue {
     let removed = 0;
     let after = 0;
     for (;;) {
-      const rows = this.after.all(after, ERASE_CHUNK) as { id: number; points: string }[];
+      const rows = this.after.all(after, ERASE_CHUNK) as { id: number; points: string | Buffer }[];
       if (rows.length === 0) return removed;
       this.db.transaction(() => {
         for (const row of rows) {
-          const points = JSON.parse(row.points) as StoredPoint[];
+          const points = decodeStored(row.points);
           const kept = points.filter((point) => !matches(point));
           if (kept.length === points.length) continue;
           removed += points.length - kept.length;
@@ -139,15 +165,19 @@ export class IngestQueue {
   }
 }
 
-/** The first entries of `entries`, whole, until one more would pass maxPoints (at least one). */
-function takeWhole(entries: readonly QueuedEntry[], maxPoints: number, maxEntries: number): QueuedEntry[] {
+/** The first entries, whole, until one more would pass maxPoints (at least one). */
+function takeWhole(entries: Iterable<QueuedEntry>, maxPoints: number, maxEntries: number): QueuedEntry[] {
+  const taken: QueuedEntry[] = [];
   let total = 0;
-  let count = 0;
-  while (count < entries.length && count < maxEntries) {
-    const size = entries[count]!.points.length;
-    if (count > 0 && total + size > maxPoints) break;
-    total += size;
-    count++;
+  for (const entry of entries) {
+    if (taken.length >= maxEntries || (taken.length > 0 && total + entry.points.length > maxPoints)) break;
+    total += entry.points.length;
+    taken.push(entry);
   }
-  return entries.slice(0, count);
+  return taken;
+}
+
+/** An entry's points column: the points as JSON text, or (a BLOB) the messages they came from. */
+function decodeStored(stored: string | Buffer): StoredPoint[] {
+  return typeof stored === 'string' ? (JSON.parse(stored) as StoredPoint[]) : decodeMessages(stored);
 }

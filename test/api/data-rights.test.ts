@@ -235,7 +235,8 @@ function dataRights(storeName: string, openTheStores: () => Promise<Stores>): vo
         { ...stores, metricsRegistry: new MetricsRegistry(), logger: testLogger },
       );
       try {
-        const before = ingest.queue.depth().points;
+        const before = await stores.timeSeries.countPoints({ club: 'riverside' });
+        const bobsMs = Date.now() - 1000;
         const message = (samples: { device: string; timeMs: number }[]) =>
           Buffer.from(
             JSON.stringify({
@@ -251,11 +252,15 @@ function dataRights(storeName: string, openTheStores: () => Promise<Stores>): vo
           message([
             { device: 'hrm-ann', timeMs: T + HOUR + 5000 },
             { device: 'belt-1', timeMs: T + 60_000 },
-            { device: 'belt-1', timeMs: Date.now() - 1000 },
+            { device: 'belt-1', timeMs: bobsMs },
           ]),
         );
-        // Only Bob's sample of now is queued: the other two fall in stretches that were Ann's.
-        expect(ingest.queue.depth().points - before).toBe(1);
+        await ingest.writer.flush();
+        // Only Bob's sample of now is stored: the other two fall in stretches that were Ann's.
+        expect((await stores.timeSeries.countPoints({ club: 'riverside' })) - before).toBe(1);
+        expect(ingest.queue.depth().points).toBe(0);
+        // Bob's sample goes again: later tests count the belt's samples.
+        await stores.timeSeries.deleteRange({ club: 'riverside', device: 'belt-1', fromMs: bobsMs, toMs: bobsMs + 1 });
       } finally {
         await ingest.writer.stop();
       }

@@ -22,6 +22,8 @@ export interface MosquittoOptions {
   passwd?: string;
   /** An acl_file's content. */
   acl?: string;
+  /** More lines of mosquitto.conf (the bench's tuning, say). */
+  extraConfig?: string[];
 }
 
 /** A real Mosquitto on a free port, persistence on (sessions and QoS 1 queues survive a restart). */
@@ -59,6 +61,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Ru
       // A club's backlog while ingest is away: far above the default 1000 per client.
       'max_queued_messages 1000000',
       'log_dest none',
+      ...(options.extraConfig ?? []),
     ].join('\n'),
   );
   const url = `mqtt://127.0.0.1:${port}`;

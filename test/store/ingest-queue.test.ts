@@ -78,6 +78,67 @@ describe('ingest queue', () => {
     expect(drain(new IngestQueue(openDatabase(file)))).toEqual(block(10, 10).map((p) => p.timeMs));
   });
 
+  it('keeps messages as they came and, read back after a restart, gives the points they carried, athletes included', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sc-queue-')), 'q.db');
+    const db = openDatabase(file);
+    const payload = (seq: number, bpm: number) =>
+      Buffer.from(
+        JSON.stringify({
+          v: 1,
+          gateway: 'gw',
+          seq,
+          sentAtMs: 1,
+          samples: [
+            {
+              device: 'strap-1',
+              timeMs: 1_700_000_000_000 + seq,
+              kind: 'heart_rate',
+              values: { heartRateBpm: bpm, sensorContact: 'detected', rrIntervalsMs: [600.25] },
+            },
+            { device: 'strap-2', timeMs: 1_700_000_000_000 + seq, kind: 'battery', values: { batteryPercent: 80 } },
+          ],
+        }),
+      );
+    const messages = [
+      { topic: 'sc/v1/club-a/gw/telemetry', payload: payload(1, 120), athletes: ['ann', null] },
+      { topic: 'sc/v1/club-a/gw/telemetry', payload: payload(2, 121), athletes: [] },
+    ];
+    const points: StoredPoint[] = [
+      {
+        club: 'club-a',
+        device: 'strap-1',
+        athlete: 'ann',
+        kind: 'heart_rate',
+        timeMs: 1_700_000_000_001,
+        fields: { heartRateBpm: 120, contact: 1, rrIntervalsMs: '600.3' },
+      },
+      { club: 'club-a', device: 'strap-2', athlete: null, kind: 'battery', timeMs: 1_700_000_000_001, fields: { batteryPercent: 80 } },
+      {
+        club: 'club-a',
+        device: 'strap-1',
+        athlete: null,
+        kind: 'heart_rate',
+        timeMs: 1_700_000_000_002,
+        fields: { heartRateBpm: 121, contact: 1, rrIntervalsMs: '600.3' },
+      },
+      { club: 'club-a', device: 'strap-2', athlete: null, kind: 'battery', timeMs: 1_700_000_000_002, fields: { batteryPercent: 80 } },
+    ];
+    new IngestQueue(db).enqueue(points, 5, messages);
+    db.close();
+    const reopened = new IngestQueue(openDatabase(file));
+    const [entry] = reopened.peek(100);
+    expect(entry!.points).toEqual(points);
+    expect(entry!.enqueuedMs).toBe(5);
+    // Another process (the API, erasing ann) rewrites the entry without her points.
+    const eraser = new IngestQueue(openDatabase(file));
+    return eraser
+      .erase((queued) => queued.athlete === 'ann')
+      .then((removed) => {
+        expect(removed).toBe(1);
+        expect(drain(new IngestQueue(openDatabase(file)))).toEqual([1_700_000_000_001, 1_700_000_000_002, 1_700_000_000_002]);
+      });
+  });
+
   it('erases matching points from what it holds in memory as well as on disk', async () => {
     const queue = new IngestQueue(openDatabase(':memory:'));
     queue.enqueue(block(0, 10), 1);
