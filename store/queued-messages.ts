@@ -36,13 +36,17 @@ export function encodeMessages(messages: readonly QueuedMessage[]): Buffer {
 export function decodeMessages(encoded: Buffer): StoredPoint[] {
   const points: StoredPoint[] = [];
   let at = 0;
-  const take = (length: number) => encoded.subarray(at, (at += length));
+  /** A length-prefixed field (prefix of `prefixBytes`) at the read position; moves past it. */
+  const field = (prefixBytes: 2 | 4): Buffer => {
+    const length = prefixBytes === 2 ? encoded.readUInt16BE(at) : encoded.readUInt32BE(at);
+    const start = at + prefixBytes;
+    at = start + length;
+    return encoded.subarray(start, at);
+  };
   while (at < encoded.length) {
-    const topic = take(encoded.readUInt16BE(at) + 2)
-      .subarray(2)
-      .toString();
-    const payload = take(encoded.readUInt32BE(at) + 4).subarray(4);
-    const athletesJson = take(encoded.readUInt16BE(at) + 2).subarray(2);
+    const topic = field(2).toString();
+    const payload = field(4);
+    const athletesJson = field(2);
     const athletes = athletesJson.length > 0 ? (JSON.parse(athletesJson.toString()) as (string | null)[]) : [];
     const club = parseTopic(topic)?.club;
     if (!club) throw new Error(`a queued message has a topic that is not a telemetry topic: ${topic}`);
