@@ -5,9 +5,11 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { chromium } from 'playwright-core';
 import { startInfluxd } from '../test/helpers/influxd.ts';
 import { benchIngest } from './ingest-bench.ts';
 import { progress } from './lib.ts';
+import { benchLive } from './live-bench.ts';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv
@@ -27,6 +29,17 @@ try {
   if (wanted('ingest')) results.ingest = await benchIngest(influxd, quick);
 } finally {
   await influxd.dispose();
+}
+if (wanted('live')) {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+  });
+  try {
+    Object.assign(results, await benchLive(browser, quick));
+  } finally {
+    await browser.close();
+  }
 }
 
 mkdirSync('bench/results', { recursive: true });

@@ -2,12 +2,20 @@
 export interface EventSink {
   write(chunk: string): boolean;
   on(event: 'drain', listener: () => void): unknown;
+  /** Bytes written and not yet taken by the client. */
+  readonly writableLength: number;
 }
 
+/** How much a client may leave unread before its stream skips updates. */
+const DEFAULT_MAX_UNREAD_BYTES = 256 * 1024;
+
 /**
- * One Server-Sent Events stream that honours back-pressure: once the socket's buffer is full, updates
- * are skipped instead of queued (a slow client must not grow the server's memory), and when it drains
- * the client gets a fresh snapshot, so it catches up with the latest state rather than the backlog.
+ * One Server-Sent Events stream that honours back-pressure: while the client leaves more than
+ * `maxUnreadBytes` unread, updates are skipped instead of queued (a slow client must not grow the
+ * server's memory), and when it drains the client gets a fresh snapshot, so it catches up with the
+ * latest state rather than the backlog. The check is made before writing: a snapshot larger than the
+ * socket's buffer is written once, not taken for a slow client (which sent snapshot after snapshot to a
+ * big club's screen and never an update).
  */
 export class SseStream<Snapshot, Update> {
   private congested = false;
@@ -15,6 +23,7 @@ export class SseStream<Snapshot, Update> {
   constructor(
     private readonly sink: EventSink,
     private readonly snapshotNow: () => Snapshot,
+    private readonly maxUnreadBytes = DEFAULT_MAX_UNREAD_BYTES,
   ) {
     sink.on('drain', () => {
       if (!this.congested) return;
@@ -33,18 +42,19 @@ export class SseStream<Snapshot, Update> {
   }
 
   sendUpdate(update: Update): void {
-    if (!this.congested) this.send('update', update);
+    if (this.hasRoom()) this.send('update', update);
   }
 
   heartbeat(): void {
-    if (!this.congested) this.write(': keep-alive\n\n');
+    if (this.hasRoom()) this.sink.write(': keep-alive\n\n');
+  }
+
+  private hasRoom(): boolean {
+    if (this.sink.writableLength > this.maxUnreadBytes) this.congested = true;
+    return !this.congested;
   }
 
   private send(event: string, data: unknown): void {
-    this.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  }
-
-  private write(chunk: string): void {
-    if (!this.sink.write(chunk)) this.congested = true;
+    this.sink.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 }
