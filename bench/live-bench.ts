@@ -53,6 +53,8 @@ const PAINT_RECORDER = `
         const node = mutation.target.nodeType === Node.TEXT_NODE ? mutation.target.parentElement : mutation.target;
         const tile = node && node.closest && node.closest('[data-athlete]');
         if (tile) changed.add(tile);
+        // A tile shown for the first time is an added node of the tiles' container.
+        for (const added of mutation.addedNodes) if (added.dataset && added.dataset.athlete) changed.add(added);
       }
       if (frameAsked) return;
       frameAsked = true;
@@ -184,6 +186,7 @@ async function liveRun(
       number,
     ][];
     const updates = await page.evaluate(() => performance.getEntriesByName('sc:live-update').map((entry) => entry.duration));
+    if (process.env.BENCH_DEBUG) progress(`updates (ms): ${updates.map((ms) => Math.round(ms)).join(' ')}`);
     const athleteOf = new Map(watched.devices.map((device, index) => [device, watched.athletes[index]!]));
     const latencies: number[] = [];
     for (const probe of report.probes ?? []) {
@@ -193,6 +196,10 @@ async function liveRun(
         ([id, bpm, t]) => id === athlete && bpm === String(probe.bpm) && t >= probe.publishedMs - 1 && t < probe.publishedMs + 5000,
       );
       if (seen) latencies.push(Math.max(0, seen[2] - probe.publishedMs));
+      if (seen && process.env.BENCH_DEBUG && seen[2] - probe.publishedMs > 100)
+        progress(
+          `slow: ${probe.device} at +${probe.publishedMs - report.probes![0]!.publishedMs} ms took ${Math.round(seen[2] - probe.publishedMs)} ms`,
+        );
     }
     const live: LiveRun = {
       athletes: sizes.reduce((sum, size) => sum + size, 0),

@@ -30,7 +30,9 @@ const sortSelect = document.querySelector<HTMLSelectElement>('#tile-sort')!;
 let chart: uPlot | null = null;
 let seriesIds: string[] = [];
 let columns: (number | null)[][] = [[]];
-const tileElements = new Map<string, HTMLElement>();
+const tileElements = new Map<string, TileParts>();
+/** What the big screen was laid out for, so it is laid out again only when that changes. */
+let screenLayoutFor = '';
 /** Each tile id's label on the chart (the name the current mode shows). */
 const labels = new Map<string, string>();
 let lastUpdate: LiveUpdate | null = null;
@@ -52,32 +54,54 @@ function stateLabel(tile: LiveAthlete): string {
 
 const nameOf = (tile: LiveAthlete) => (screenMode ? (tile.screenName ?? '') : tile.name);
 
-function renderTile(tile: LiveAthlete): HTMLElement {
-  let element = tileElements.get(tile.id);
-  if (!element) {
-    element = document.createElement('article');
-    element.className = 'tile';
-    element.dataset.testid = 'tile';
-    element.dataset.athlete = tile.id;
-    element.innerHTML = `<div class="name"></div><div class="reading"><span class="bpm"></span><span class="unit">bpm</span></div>
+/** A tile's element and the parts an update writes to (looked up once, not on every update). */
+interface TileParts {
+  element: HTMLElement;
+  text: Record<'name' | 'bpm' | 'unit' | 'pct' | 'zone' | 'kcal' | 'points' | 'age' | 'battery', HTMLElement>;
+}
+const TEXT_PARTS = ['name', 'bpm', 'unit', 'pct', 'zone', 'kcal', 'points', 'age', 'battery'] as const;
+
+function createTile(id: string): TileParts {
+  const element = document.createElement('article');
+  element.className = 'tile';
+  element.dataset.testid = 'tile';
+  element.dataset.athlete = id;
+  element.innerHTML = `<div class="name"></div><div class="reading"><span class="bpm"></span><span class="unit">bpm</span></div>
       <div class="meta"><span class="pct"></span><span class="zone"></span></div>
       <div class="meta effort"><span class="kcal"></span><span class="points"></span></div>
       <div class="meta small"><span class="age"></span><span class="battery"></span></div>`;
-    tileElements.set(tile.id, element);
+  const text = Object.fromEntries(TEXT_PARTS.map((part) => [part, element.querySelector<HTMLElement>(`.${part}`)!])) as TileParts['text'];
+  return { element, text };
+}
+
+// Writes only what changed: a live update touches a few numbers of each tile, and every write the page
+// does is style and layout work for the browser (the big screen gets ten updates a second).
+function setText(element: HTMLElement, text: string): void {
+  if (element.textContent !== text) element.textContent = text;
+}
+function setData(element: HTMLElement, key: string, value: string): void {
+  if (element.dataset[key] !== value) element.dataset[key] = value;
+}
+
+function renderTile(tile: LiveAthlete): HTMLElement {
+  let parts = tileElements.get(tile.id);
+  if (!parts) {
+    parts = createTile(tile.id);
+    tileElements.set(tile.id, parts);
   }
-  element.dataset.state = tile.state;
-  element.dataset.zone = tile.zone === null ? '' : String(tile.zone);
-  element.querySelector('.name')!.textContent = nameOf(tile);
+  const { element, text } = parts;
+  setData(element, 'state', tile.state);
+  setData(element, 'zone', tile.zone === null ? '' : String(tile.zone));
+  setText(text.name, nameOf(tile));
   labels.set(tile.id, nameOf(tile) || '·');
-  const bpm = element.querySelector<HTMLElement>('.bpm')!;
-  bpm.textContent = tile.heartRateBpm === null ? '—' : String(tile.heartRateBpm);
-  element.querySelector('.unit')!.textContent = tile.state === 'live' ? 'bpm' : stateLabel(tile);
-  element.querySelector('.pct')!.textContent = tile.percentOfMax === null ? '' : `${tile.percentOfMax}% max`;
-  element.querySelector('.zone')!.textContent = tile.zone === null ? '' : `Z${tile.zone}`;
-  element.querySelector('.kcal')!.textContent = tile.kcal === null ? '' : `${tile.kcal} kcal`;
-  element.querySelector('.points')!.textContent = tile.points === null ? '' : `${tile.points} pts`;
-  element.querySelector('.age')!.textContent = tile.sinceLastSampleS === null ? '' : `${tile.sinceLastSampleS} s ago`;
-  element.querySelector('.battery')!.textContent = tile.batteryPercent === null ? '' : `battery ${tile.batteryPercent}%`;
+  setText(text.bpm, tile.heartRateBpm === null ? '—' : String(tile.heartRateBpm));
+  setText(text.unit, tile.state === 'live' ? 'bpm' : stateLabel(tile));
+  setText(text.pct, tile.percentOfMax === null ? '' : `${tile.percentOfMax}% max`);
+  setText(text.zone, tile.zone === null ? '' : `Z${tile.zone}`);
+  setText(text.kcal, tile.kcal === null ? '' : `${tile.kcal} kcal`);
+  setText(text.points, tile.points === null ? '' : `${tile.points} pts`);
+  setText(text.age, tile.sinceLastSampleS === null ? '' : `${tile.sinceLastSampleS} s ago`);
+  setText(text.battery, tile.batteryPercent === null ? '' : `battery ${tile.batteryPercent}%`);
   return element;
 }
 
@@ -94,25 +118,39 @@ function renderTiles(update: LiveUpdate): void {
   const shown = screenMode ? update.athletes.filter((tile) => tile.state !== 'waiting') : update.athletes;
   const sorted = [...shown].sort(SORTS[sortSelect.value] ?? SORTS.name);
   const elements = sorted.map(renderTile);
-  tilesElement.replaceChildren(...elements);
-  for (const id of [...tileElements.keys()]) if (!update.athletes.some((tile) => tile.id === id)) tileElements.delete(id);
+  // Tiles are moved only when the order changed (a sort by zone, someone arriving).
+  const children = tilesElement.children;
+  if (children.length !== elements.length || elements.some((element, index) => children[index] !== element))
+    tilesElement.replaceChildren(...elements);
+  const present = new Set(update.athletes.map((tile) => tile.id));
+  for (const id of [...tileElements.keys()]) if (!present.has(id)) tileElements.delete(id);
   const live = update.athletes.filter((tile) => tile.state === 'live').length;
-  summary.textContent = `${live}/${update.athletes.length} live · ${new Date(update.serverTimeMs).toLocaleTimeString()}`;
+  setText(summary, `${live}/${update.athletes.length} live · ${new Date(update.serverTimeMs).toLocaleTimeString()}`);
   renderSession(update);
-  emptyNote.hidden = shown.length > 0;
-  emptyNote.textContent = update.session
-    ? 'The session is running, but nobody is paired yet: pair the straps on the Pairing page.'
-    : 'Nobody to show yet: add athletes on the Roster page and pair their straps.';
-  if (screenMode) layOutScreen(shown.length);
+  if (emptyNote.hidden !== shown.length > 0) emptyNote.hidden = shown.length > 0;
+  setText(
+    emptyNote,
+    update.session
+      ? 'The session is running, but nobody is paired yet: pair the straps on the Pairing page.'
+      : 'Nobody to show yet: add athletes on the Roster page and pair their straps.',
+  );
+  // Laying out reads the page's geometry (a forced layout): only when the count or the window changed.
+  const layoutFor = `${shown.length} ${window.innerWidth}x${window.innerHeight}`;
+  if (screenMode && layoutFor !== screenLayoutFor) {
+    screenLayoutFor = layoutFor;
+    layOutScreen(shown.length);
+  }
 }
 
 function renderSession(update: LiveUpdate): void {
   const session = update.session;
-  sessionBar.dataset.running = session ? 'yes' : 'no';
-  sessionBar.querySelector('.session-title')!.textContent = session ? session.title : 'No session running';
-  sessionBar.querySelector('.session-clock')!.textContent = session ? clock(update.serverTimeMs - session.startMs) : '';
-  sessionBar.querySelector('.session-phase')!.textContent =
-    session?.phase && session.phaseRemainingS !== null ? `${session.phase} · ${clock(session.phaseRemainingS * 1000)} left` : '';
+  setData(sessionBar, 'running', session ? 'yes' : 'no');
+  setText(sessionBar.querySelector<HTMLElement>('.session-title')!, session ? session.title : 'No session running');
+  setText(sessionBar.querySelector<HTMLElement>('.session-clock')!, session ? clock(update.serverTimeMs - session.startMs) : '');
+  setText(
+    sessionBar.querySelector<HTMLElement>('.session-phase')!,
+    session?.phase && session.phaseRemainingS !== null ? `${session.phase} · ${clock(session.phaseRemainingS * 1000)} left` : '',
+  );
 }
 
 function clock(ms: number): string {
@@ -263,6 +301,7 @@ export async function showLive(club: string): Promise<void> {
 export const screenPage: Page = {
   open() {
     screenMode = true;
+    screenLayoutFor = '';
     document.body.classList.add('screen');
     liveSection.hidden = false;
     if (lastUpdate) renderTiles(lastUpdate);
@@ -270,6 +309,7 @@ export const screenPage: Page = {
   },
   close() {
     screenMode = false;
+    screenLayoutFor = '';
     document.body.classList.remove('screen');
     tilesElement.style.removeProperty('--cols');
     if (lastUpdate) renderTiles(lastUpdate);
