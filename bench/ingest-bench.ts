@@ -153,12 +153,6 @@ async function throughPipeline(options: {
       await sleep(50);
     }
     rss.atEnd = rssMb(options.ingest.pid);
-    if (process.env.BENCH_DEBUG) {
-      const heap = await metricValue(options.metricsUrl, 'nodejs_heap_size_used_bytes', options.metricsHeaders);
-      const total = await metricValue(options.metricsUrl, 'nodejs_heap_size_total_bytes', options.metricsHeaders);
-      const ext = await metricValue(options.metricsUrl, 'nodejs_external_memory_bytes', options.metricsHeaders);
-      progress(`heap used ${Math.round(heap / 1e6)} MB of ${Math.round(total / 1e6)} MB, external ${Math.round(ext / 1e6)} MB`);
-    }
     cpu.ingest = cpuSeconds(options.ingest.pid) - cpuBefore;
     cpu.gateways = (await publishing).cpuSeconds;
   });
