@@ -63,6 +63,8 @@ export async function startSportConnect(command: string, env: Record<string, str
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
+  // BENCH_LOG=1: our processes' logs on the bench's stderr, for a run that goes wrong.
+  if (process.env.BENCH_LOG) child.stderr!.pipe(process.stderr);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`sport-connect ${command} did not start:\n${log}`)), 60_000);
     const check = () => {

@@ -160,7 +160,7 @@ async function liveRun(
   const [port, mqttPort] = [await freePort(), await freePort()];
   const up = await startSportConnect(
     'up',
-    { DATA_DIR: dataDir, PORT: String(port), MQTT_PORT: String(mqttPort), SIM_ATHLETES: '0' },
+    { DATA_DIR: dataDir, PORT: String(port), MQTT_PORT: String(mqttPort), SIM_ATHLETES: '0', MQTT_MAX_CONNECTIONS_PER_ADDRESS: '1000' },
     'Sport Connect is up',
   );
   const apiUrl = `http://127.0.0.1:${port}`;

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { chromium } from 'playwright-core';
 import { startInfluxd } from '../test/helpers/influxd.ts';
+import { benchBrokers } from './broker-bench.ts';
 import { benchIngest } from './ingest-bench.ts';
 import { progress } from './lib.ts';
 import { benchLive } from './live-bench.ts';
@@ -30,6 +31,7 @@ try {
 } finally {
   await influxd.dispose();
 }
+if (wanted('broker')) results.brokers = await benchBrokers(quick);
 if (wanted('live')) {
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',

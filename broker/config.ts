@@ -15,6 +15,11 @@ export const EmbeddedBrokerConfigShape = {
     .min(1024)
     .max(256 * 1024 * 1024)
     .default(DEFAULT_MAX_PACKET_BYTES),
+  /**
+   * Connections one address may hold: a flood from one host is refused past it. Raise it where many
+   * gateways share an address (a federation's VPN, a NAT).
+   */
+  MQTT_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(64),
   /** PEM files: with both, MQTT over TLS too, on MQTT_TLS_PORT. */
   MQTT_TLS_CERT: z.string().min(1).optional(),
   MQTT_TLS_KEY: z.string().min(1).optional(),

@@ -39,6 +39,7 @@ export const brokerCommand: Command = {
           redisUrl: config.MQTT_REDIS_URL,
           accounts: stores.mqttAccounts,
           maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
+          maxConnectionsPerAddress: config.MQTT_MAX_CONNECTIONS_PER_ADDRESS,
           tls: brokerTls(config),
           logger,
         }),
