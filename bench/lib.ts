@@ -120,3 +120,15 @@ export async function metricValue(url: string, name: string, headers: Record<str
   const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `) || candidate.startsWith(`${name}{`));
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
+
+const GATEWAY_FOOTPRINT = fileURLToPath(new URL('./gateway-footprint.ts', import.meta.url));
+
+/** The gateway with `athletes` emulated straps for `seconds`: its resident memory, MB, once a second. */
+export async function gatewayFootprint(brokerUrl: string, athletes: number, seconds: number): Promise<number[]> {
+  const child = spawn(process.execPath, ['--import', 'tsx', GATEWAY_FOOTPRINT, JSON.stringify({ brokerUrl, athletes, seconds })], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const samples: number[] = [];
+  for await (const line of createInterface({ input: child.stdout! })) samples.push((JSON.parse(line) as { rssMb: number }).rssMb);
+  return samples;
+}

@@ -1,16 +1,19 @@
 /**
- * npm run bench [-- --quick] [-- --only=ingest,...]: Sport Connect's speed, each figure next to a
- * baseline measured in the same run (these machines are shared and noisy: ratios travel, absolute
- * figures less so). Progress on stderr; results as JSON under bench/results/ and a table on stdout.
+ * npm run bench [-- --quick] [-- --only=ingest,broker,gateway,live]: Sport Connect's speed, each figure
+ * next to a baseline measured in the same run where one exists (these machines are shared and noisy:
+ * ratios travel, absolute figures less so). Progress on stderr; the results as JSON under
+ * bench/results/ (latest.json the newest) and as a Markdown table on stdout, for README.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { chromium } from 'playwright-core';
 import { startInfluxd } from '../test/helpers/influxd.ts';
+import { startMosquitto } from '../test/helpers/mosquitto.ts';
 import { benchBrokers } from './broker-bench.ts';
 import { benchIngest } from './ingest-bench.ts';
-import { progress } from './lib.ts';
+import { gatewayFootprint, progress } from './lib.ts';
 import { benchLive } from './live-bench.ts';
+import { markdownTable } from './results-table.ts';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv
@@ -25,13 +28,28 @@ const results: Record<string, unknown> = {
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
 };
 
-const influxd = await startInfluxd();
-try {
-  if (wanted('ingest')) results.ingest = await benchIngest(influxd, quick);
-} finally {
-  await influxd.dispose();
+if (wanted('ingest')) {
+  const influxd = await startInfluxd();
+  try {
+    results.ingest = await benchIngest(influxd, quick);
+  } finally {
+    await influxd.dispose();
+  }
 }
 if (wanted('broker')) results.brokers = await benchBrokers(quick);
+if (wanted('gateway')) {
+  const athletes = 40;
+  const seconds = quick ? 10 : 120;
+  progress(`gateway with ${athletes} emulated straps for ${seconds} s…`);
+  const mosquitto = await startMosquitto();
+  try {
+    const rss = await gatewayFootprint(mosquitto.url, athletes, seconds);
+    results.gateway = { athletes, seconds, rssMb: { afterTenSeconds: rss[9], end: rss.at(-1), peak: Math.max(...rss) } };
+    progress(`gateway: ${rss.at(-1)} MB at the end, ${Math.max(...rss)} MB peak`);
+  } finally {
+    await mosquitto.dispose();
+  }
+}
 if (wanted('live')) {
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -49,4 +67,4 @@ const file = `bench/results/${String(results.startedAt).replace(/[:.]/g, '-')}${
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync('bench/results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
 progress(`results in ${file}`);
-console.log(JSON.stringify(results, null, 2));
+console.log(markdownTable(results));

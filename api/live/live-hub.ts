@@ -212,7 +212,7 @@ export class LiveHub {
       const update = this.updateOf(club, state, nowMs);
       const frame = state.appendFrame(update.athletes, nowMs);
       if (!listeners?.size) continue;
-      this.lastPushMs.set(club, nowMs);
+      // The second's frame does not count against the tiles' pushes: a sample just after it still goes at once.
       const message: LiveFrame = { update, frame };
       for (const listener of listeners) listener(message);
     }
