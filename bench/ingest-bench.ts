@@ -211,7 +211,8 @@ export async function benchIngest(influxd: RunningInfluxd, quick: boolean): Prom
   );
 
   // Debian's Mosquitto and `sport-connect ingest`, as a federation would deploy them.
-  const mosquitto = await startMosquitto({ extraConfig: process.env.BENCH_MOSQ ? [process.env.BENCH_MOSQ] : [] });
+  // As deploy/mosquitto/mosquitto.conf has it.
+  const mosquitto = await startMosquitto({ extraConfig: ['max_inflight_messages 200'] });
   const ingestDir = mkdtempSync(join(tmpdir(), 'sc-bench-ingest-'));
   const metricsPort = await freePort();
   const ingest = await startSportConnect(

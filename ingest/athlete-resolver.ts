@@ -1,11 +1,12 @@
 import type { Registry } from '../store/registry.ts';
 
-/** How long a club's pairings are trusted before they are read again. */
-const PAIRINGS_TTL_MS = 1000;
 /** Pairings read per club reach this far back; older samples (a long outbox replay) ask the registry one by one. */
 const CACHED_SPAN_MS = 26 * 3_600_000;
+/** How often a club's cached span moves on with the clock, with no change to the pairings. */
+const SPAN_REFRESH_MS = 60_000;
 
 interface ClubPairings {
+  /** Per device, its pairings by start, oldest first. */
   byDevice: Map<string, { athlete: string; fromMs: number; toMs: number }[]>;
   readMs: number;
   sinceMs: number;
@@ -13,30 +14,43 @@ interface ClubPairings {
 
 /**
  * Who wore a device when a sample was taken, as the pairing log says, for every sample ingest stores.
- * One registry read per club and second instead of one per device and message: pairings change on a
- * human time scale, and the athlete tag is a hint (history and reports read the pairing log itself).
+ * The log is read once per club, not once per device and message, and read again as soon as it changed
+ * (a counter the database bumps on every change, checked once per group of messages): a sample is never
+ * tagged with a pairing that has ended, an erased athlete's included.
  */
 export class AthleteResolver {
   private readonly clubs = new Map<string, ClubPairings>();
+  private version: number | null = null;
 
   constructor(
-    private readonly registry: Pick<Registry, 'pairingLog' | 'resolveAthlete'>,
+    private readonly registry: Pick<Registry, 'pairingLog' | 'resolveAthlete' | 'pairingsVersion'>,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** Forgets what it holds if the pairing log changed since it was read. */
+  refreshIfPairingsChanged(): void {
+    const version = this.registry.pairingsVersion();
+    if (version !== this.version) this.clubs.clear();
+    this.version = version;
+  }
 
   athleteAt(club: string, device: string, timeMs: number): string | null {
     const pairings = this.pairingsOf(club);
     if (timeMs < pairings.sinceMs) return this.registry.resolveAthlete(club, device, timeMs);
     const worn = pairings.byDevice.get(device);
     if (!worn) return null;
-    for (const pairing of worn) if (timeMs >= pairing.fromMs && timeMs < pairing.toMs) return pairing.athlete;
+    // The latest start first, as the registry answers when pairings overlap.
+    for (let index = worn.length - 1; index >= 0; index--) {
+      const pairing = worn[index]!;
+      if (timeMs >= pairing.fromMs && timeMs < pairing.toMs) return pairing.athlete;
+    }
     return null;
   }
 
   private pairingsOf(club: string): ClubPairings {
     const nowMs = this.now();
     const known = this.clubs.get(club);
-    if (known && nowMs - known.readMs < PAIRINGS_TTL_MS) return known;
+    if (known && nowMs - known.readMs < SPAN_REFRESH_MS) return known;
     const sinceMs = nowMs - CACHED_SPAN_MS;
     const byDevice = new Map<string, { athlete: string; fromMs: number; toMs: number }[]>();
     for (const pairing of this.registry.pairingLog(club, sinceMs, Number.MAX_SAFE_INTEGER)) {

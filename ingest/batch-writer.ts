@@ -133,6 +133,11 @@ export class BatchWriter {
       metrics.batches.inc();
       metrics.samplesStored.inc(points.length - refused.points.length);
     }
+    // Drained: the count starts again from what the queue holds (an erasure elsewhere may have taken points from it).
+    if (!this.stopped) {
+      this.pendingPoints = queue.depth().points;
+      metrics.queuePoints.set(this.pendingPoints);
+    }
   }
 
   /**

@@ -53,8 +53,13 @@ const ERASED_TTL_MS = 5000;
  */
 const MAX_UNACKNOWLEDGED = 1000;
 
-/** Held messages committed together once the queue has room again. */
-const ADMIT_GROUP = 20;
+/** What one group's transaction did, for what follows its commit (memory, counters, logs). */
+interface GroupOutcome {
+  taken: number;
+  entry: { id: number; enqueuedMs: number; points: StoredPoint[] } | null;
+  accepted: { where: GatewayTopic; message: TelemetryMessage }[];
+  rejected: { topic: string; reason: RejectionReason }[];
+}
 
 interface Arrival {
   message: ReceivedPublish;
@@ -94,7 +99,7 @@ export class IngestService {
   private waiting: Arrival[] = [];
   private recheckTimer: NodeJS.Timeout | null = null;
   private readonly athletes: AthleteResolver;
-  private readonly acceptAll: (arrivals: readonly Arrival[], bounded: boolean) => number;
+  private readonly acceptAll: (arrivals: readonly Arrival[], bounded: boolean) => GroupOutcome;
   private readonly sequences = new SequenceTracker();
   private readonly watch: TelemetryWatch;
   private stallTimer: NodeJS.Timeout | null = null;
@@ -104,6 +109,8 @@ export class IngestService {
   private readonly now: () => number;
   private queueFullSince: number | null = null;
   private stopping = false;
+  /** Connected since the last disconnect (a lost connection is logged once, not each failed retry). */
+  private brokerConnected = false;
 
   constructor(
     private readonly config: IngestServiceConfig,
@@ -211,6 +218,7 @@ export class IngestService {
    * dropped (seen in the broker-restart scenario).
    */
   private onConnect(sessionPresent: boolean, first: { resolve: () => void; reject: (error: Error) => void }): void {
+    this.brokerConnected = true;
     this.metrics.brokerConnects.inc();
     this.watch.onConnected(this.now());
     const clientId = this.config.INGEST_CLIENT_ID;
@@ -239,6 +247,9 @@ export class IngestService {
 
   /** Messages of a connection that ended are redelivered by the broker on the next one. */
   private onDisconnected(): void {
+    if (this.brokerConnected && !this.stopping)
+      this.log.warn('lost the broker connection; unacknowledged messages stay with the broker, reconnecting');
+    this.brokerConnected = false;
     this.waiting = [];
     this.stopRecheck();
     this.arrived = [];
@@ -328,6 +339,8 @@ export class IngestService {
     }
     // Held messages go before newer ones: those put back by a commit are older than any already waiting.
     this.waiting.unshift(...putBack);
+    // QoS 0 messages need no acknowledgement, so only this bounds what waits in memory.
+    if (this.waiting.length >= MAX_UNACKNOWLEDGED) this.session?.hold(true);
     // A safety net for a missed notification of room (the writer's is the usual one).
     this.recheckTimer ??= setInterval(() => this.admitWaiting(), 1000);
   }
@@ -341,8 +354,9 @@ export class IngestService {
       this.queueFullSince = null;
       this.metrics.queueFull.set(0);
     }
-    // In small groups, so the queue passes its limit by a few messages at most.
-    while (this.waiting.length > 0 && this.hasRoom()) this.commit(this.waiting.splice(0, ADMIT_GROUP));
+    // One group (it stops at the queue's bound and puts the rest back); nothing more after a failed commit.
+    this.commit(this.waiting.splice(0));
+    if (this.waiting.length < MAX_UNACKNOWLEDGED) this.session?.hold(false);
     if (this.waiting.length === 0) this.stopRecheck();
   }
 
@@ -358,19 +372,35 @@ export class IngestService {
     if (arrivals.length > 0) this.commit(arrivals);
   }
 
-  private commit(arrivals: Arrival[]): void {
-    let accepted: number;
+  /** Commits a group; false when the commit failed (nothing of it acknowledged, the connection dropped). */
+  private commit(arrivals: Arrival[]): boolean {
+    let outcome: GroupOutcome;
     try {
-      accepted = this.acceptAll(arrivals, true);
+      outcome = this.acceptAll(arrivals, true);
     } catch (error) {
       // Not acknowledged: dropping the connection makes the broker redeliver them on the next.
       this.log.error({ err: error, messages: arrivals.length }, 'could not queue messages; leaving them unacknowledged and reconnecting');
       this.session?.reconnect();
-      return;
+      return false;
     }
+    this.afterCommit(outcome);
+    const accepted = outcome.taken;
     for (const arrival of arrivals.slice(0, accepted)) arrival.acknowledge();
     // The queue filled up within the group: the rest waits, unacknowledged, ahead of anything newer.
     if (accepted < arrivals.length) this.holdWhileFull(...arrivals.slice(accepted));
+    return true;
+  }
+
+  /** What a committed group changes besides the database: the queue's memory, the writer's count, counters and logs. */
+  private afterCommit({ entry, accepted, rejected }: GroupOutcome): void {
+    if (entry) this.queue.remember(entry.id, entry.enqueuedMs, entry.points);
+    this.writer.notifyQueued(entry?.points.length ?? 0);
+    for (const { where, message } of accepted) this.trackSequence(where, message);
+    this.metrics.messagesAccepted.inc(accepted.length);
+    for (const { topic, reason } of rejected) {
+      this.metrics.messagesRejected.inc({ reason });
+      this.log.warn({ topic, reason }, 'message dead-lettered');
+    }
   }
 
   /** A gateway's retained devices list: does it hold wearables (and so should be sending telemetry)? */
@@ -396,7 +426,7 @@ export class IngestService {
   accept(topic: string, payload: Buffer): void {
     const receivedMs = this.now();
     const validation = validateTelemetry(topic, payload, receivedMs);
-    this.acceptAll([{ message: { topic, payload }, receivedMs, validation, acknowledge: () => {} }], false);
+    this.afterCommit(this.acceptAll([{ message: { topic, payload }, receivedMs, validation, acknowledge: () => {} }], false));
   }
 
   /**
@@ -404,34 +434,29 @@ export class IngestService {
    * queued as one entry (on disk as the messages themselves), until the queue reaches its bound (when
    * bounded). Returns how many messages were taken.
    */
-  private acceptGroup(arrivals: readonly Arrival[], bounded: boolean): number {
+  private acceptGroup(arrivals: readonly Arrival[], bounded: boolean): GroupOutcome {
     const points: StoredPoint[] = [];
     const messages: QueuedMessage[] = [];
-    let taken = 0;
+    const outcome: GroupOutcome = { taken: 0, entry: null, accepted: [], rejected: [] };
+    this.athletes.refreshIfPairingsChanged();
     for (const arrival of arrivals) {
       if (bounded && !this.hasRoom(points.length)) break;
-      taken++;
-      const { validation } = arrival;
+      outcome.taken++;
+      const { validation, message, receivedMs } = arrival;
       if (!validation.ok) {
-        this.deadLetter(arrival, validation);
+        const { reason, detail } = validation;
+        this.deadLetters.record({ receivedMs, topic: message.topic, reason, detail, payload: message.payload });
+        outcome.rejected.push({ topic: message.topic, reason });
         continue;
       }
-      this.trackSequence(validation.topic, validation.message);
-      this.metrics.messagesAccepted.inc();
-      messages.push({ ...arrival.message, athletes: this.appendPoints(validation.topic, validation.message, points) });
+      outcome.accepted.push({ where: validation.topic, message: validation.message });
+      messages.push({ ...message, athletes: this.appendPoints(validation.topic, validation.message, points) });
     }
-    if (points.length > 0) this.queue.enqueue(points, arrivals[0]!.receivedMs, messages);
-    this.writer.notifyQueued(points.length);
-    return taken;
-  }
-
-  private deadLetter(
-    { message: { topic, payload }, receivedMs }: Arrival,
-    { reason, detail }: { reason: RejectionReason; detail: string },
-  ): void {
-    this.deadLetters.record({ receivedMs, topic, reason, detail, payload });
-    this.metrics.messagesRejected.inc({ reason });
-    this.log.warn({ topic, reason }, 'message dead-lettered');
+    if (points.length > 0) {
+      const enqueuedMs = arrivals[0]!.receivedMs;
+      outcome.entry = { id: this.queue.insertEntry(points, enqueuedMs, messages), enqueuedMs, points };
+    }
+    return outcome;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { connect as netConnect } from 'node:net';
+import { isIP, connect as netConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import mqttPacket, { type IPublishPacket, type ISubackPacket, type Packet } from 'mqtt-packet';
@@ -58,7 +58,11 @@ export class MqttSession {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private lastReceivedMs = 0;
   private lastSentMs = 0;
+  /** Reading stopped because maxUnacknowledged messages wait for their acknowledgement. */
   private paused = false;
+  /** Reading stopped because the owner asked (it holds more than it wants to). */
+  private held = false;
+  private connackTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private closed: Promise<void> = Promise.resolve();
   connected = false;
@@ -73,14 +77,37 @@ export class MqttSession {
     this.open();
   }
 
-  /** Subscribes on the current connection; resolves with the granted QoS per filter (128: refused). */
+  /**
+   * Subscribes on the current connection; resolves with the granted QoS per filter (128: refused). A
+   * broker that does not answer within the keep-alive period loses the connection (and a reconnect follows).
+   */
   subscribe(filters: readonly string[], qos: 0 | 1): Promise<number[]> {
     if (!this.connected) return Promise.reject(new Error('not connected'));
     const messageId = this.packetId();
+    const stream = this.stream;
     return new Promise((resolve, reject) => {
-      this.subscribing.set(messageId, { resolve, reject });
+      const timer = setTimeout(() => {
+        this.handler.onError(new Error('no SUBACK from the broker'));
+        stream?.destroy();
+      }, this.options.keepaliveS * 1000);
+      this.subscribing.set(messageId, {
+        resolve: (granted) => {
+          clearTimeout(timer);
+          resolve(granted);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
       this.send({ cmd: 'subscribe', messageId, subscriptions: filters.map((topic) => ({ topic, qos })) });
     });
+  }
+
+  /** Stops reading from the broker (true) or starts again (false): the owner's own back-pressure, QoS 0 messages included. */
+  hold(holding: boolean): void {
+    this.held = holding;
+    this.applyReading();
   }
 
   /** Drops the connection without acknowledging what is unacknowledged (the broker redelivers it), and connects again. */
@@ -109,6 +136,15 @@ export class MqttSession {
     this.stream = stream;
     this.inflight = [];
     this.paused = false;
+    this.held = false;
+    // A broker that takes the connection and never answers it is given up on, like MQTT.js's connectTimeout.
+    this.connackTimer = setTimeout(
+      () => {
+        this.handler.onError(new Error('no CONNACK from the broker'));
+        stream.destroy();
+      },
+      Math.max(10_000, this.options.keepaliveS * 1000),
+    );
     const parser = mqttPacket.parser({ protocolVersion: 4 });
     parser.on('packet', (packet: Packet) => this.onPacket(packet, generation));
     parser.on('error', (error: Error) => {
@@ -124,6 +160,8 @@ export class MqttSession {
       parser.parse(chunk);
     });
     stream.on('error', (error: Error) => this.handler.onError(error));
+    // A WebSocket stream ends without closing when the broker closes it: a closed connection all the same.
+    stream.on('end', () => stream.destroy());
     stream.on('close', () => {
       this.onClosed();
       resolveClosed();
@@ -143,6 +181,8 @@ export class MqttSession {
   private onPacket(packet: Packet, generation: number): void {
     switch (packet.cmd) {
       case 'connack':
+        if (this.connackTimer) clearTimeout(this.connackTimer);
+        this.connackTimer = null;
         if (packet.returnCode !== 0) {
           const code = packet.returnCode ?? -1;
           this.handler.onError(Object.assign(new Error(`the broker refused the connection (CONNACK ${code})`), { code }), code);
@@ -181,7 +221,7 @@ export class MqttSession {
     this.inflight.push(entry);
     if (this.inflight.length >= this.options.maxUnacknowledged && !this.paused) {
       this.paused = true;
-      this.stream?.pause();
+      this.applyReading();
     }
     this.handler.onPublish(message, () => {
       if (generation !== this.generation || entry.acknowledged) return;
@@ -199,10 +239,19 @@ export class MqttSession {
     this.write(Buffer.concat(acknowledged.map(({ messageId }) => mqttPacket.generate({ cmd: 'puback', messageId }))));
     if (this.paused && this.inflight.length < this.options.maxUnacknowledged) {
       this.paused = false;
+      this.applyReading();
+    }
+  }
+
+  private applyReading(): void {
+    if (!this.stream) return;
+    const reading = !this.paused && !this.held;
+    if (reading === !this.stream.isPaused()) return;
+    if (reading) {
       // Nothing was read while paused: the link's liveness counts from now.
       this.lastReceivedMs = Date.now();
-      this.stream?.resume();
-    }
+      this.stream.resume();
+    } else this.stream.pause();
   }
 
   private onSuback(packet: ISubackPacket): void {
@@ -221,7 +270,7 @@ export class MqttSession {
     this.keepAliveTimer = setInterval(
       () => {
         const nowMs = Date.now();
-        if (!this.paused && nowMs - this.lastReceivedMs > keepaliveMs * 1.5) {
+        if (!this.paused && !this.held && nowMs - this.lastReceivedMs > keepaliveMs * 1.5) {
           this.handler.onError(new Error(`no packet from the broker for ${Math.round((nowMs - this.lastReceivedMs) / 1000)} s`));
           this.stream?.destroy();
           return;
@@ -236,6 +285,8 @@ export class MqttSession {
     this.connected = false;
     this.stream = null;
     this.inflight = [];
+    if (this.connackTimer) clearTimeout(this.connackTimer);
+    this.connackTimer = null;
     if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
     this.keepAliveTimer = null;
     for (const waiting of this.subscribing.values()) waiting.reject(new Error('connection closed before the SUBACK'));
@@ -269,7 +320,7 @@ function openTransport(url: URL): Duplex {
     case 'tcp:':
       return netConnect({ host, port: port(1883) }).setNoDelay(true);
     case 'mqtts:':
-      return tlsConnect({ host, port: port(8883), servername: /^[\d.:]+$/.test(host) ? undefined : host }).setNoDelay(true);
+      return tlsConnect({ host, port: port(8883), servername: isIP(host) ? undefined : host }).setNoDelay(true);
     case 'ws:':
     case 'wss:': {
       const target = new URL(url);

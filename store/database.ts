@@ -266,6 +266,15 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX samples_by_time ON samples (club_id, time_ms);
   `,
+  // A counter bumped by every change to the pairing log, whichever process makes it: ingest keeps the
+  // pairings in memory and reads them again when it moved.
+  `
+  CREATE TABLE change_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+  INSERT INTO change_counters (name, value) VALUES ('pairings', 0);
+  CREATE TRIGGER pairings_inserted AFTER INSERT ON pairings BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'pairings'; END;
+  CREATE TRIGGER pairings_updated AFTER UPDATE ON pairings BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'pairings'; END;
+  CREATE TRIGGER pairings_deleted AFTER DELETE ON pairings BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'pairings'; END;
+  `,
 ];
 
 /** Opens (creating and migrating when needed) the embedded database file; ':memory:' for tests. */

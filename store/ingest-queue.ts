@@ -28,6 +28,7 @@ export class IngestQueue {
   private readonly insert;
   private readonly headRows;
   private readonly pointsOf;
+  private readonly rowCounts;
   private readonly stats;
   private readonly removeUpTo;
   private readonly after;
@@ -43,6 +44,7 @@ export class IngestQueue {
     this.insert = db.prepare('INSERT INTO ingest_queue (enqueued_ms, point_count, points) VALUES (?, ?, ?)');
     this.headRows = db.prepare('SELECT id, enqueued_ms, point_count FROM ingest_queue ORDER BY id LIMIT ?');
     this.pointsOf = db.prepare('SELECT points FROM ingest_queue WHERE id = ?').pluck();
+    this.rowCounts = db.prepare('SELECT id, point_count FROM ingest_queue WHERE id BETWEEN ? AND ?');
     this.stats = db.prepare(
       'SELECT COUNT(*) AS entries, COALESCE(SUM(point_count), 0) AS points, MIN(enqueued_ms) AS oldest FROM ingest_queue',
     );
@@ -52,19 +54,29 @@ export class IngestQueue {
   }
 
   /**
-   * Queues points, durably once the surrounding transaction commits. With `messages` (what the points
-   * came from) the disk keeps those, which costs less than serialising the points.
+   * Writes an entry's row: durable once the surrounding transaction commits. With `messages` (what the
+   * points came from) the disk keeps those, which costs less than serialising the points. Returns the
+   * entry's id for remember(), to be called once the transaction committed: memory must not hold an
+   * entry whose row a failed commit took back.
    */
-  enqueue(points: StoredPoint[], nowMs: number, messages?: readonly QueuedMessage[]): void {
+  insertEntry(points: readonly StoredPoint[], nowMs: number, messages?: readonly QueuedMessage[]): number {
     const stored = messages ? encodeMessages(messages) : JSON.stringify(points);
-    const id = Number(this.insert.run(nowMs, points.length, stored).lastInsertRowid);
-    // An entry goes to memory while memory is under its bound (so at most one entry past it).
+    return Number(this.insert.run(nowMs, points.length, stored).lastInsertRowid);
+  }
+
+  /** After an entry's row committed: its points are held in memory too, while memory is under its bound (so at most one entry past it). */
+  remember(id: number, nowMs: number, points: StoredPoint[]): void {
     if (this.memoryPoints >= IN_MEMORY_MAX_POINTS) {
       this.diskOnly++;
       return;
     }
     this.memory.set(id, { id, enqueuedMs: nowMs, points });
     this.memoryPoints += points.length;
+  }
+
+  /** insertEntry and remember, for a caller outside any larger transaction. */
+  enqueue(points: StoredPoint[], nowMs: number, messages?: readonly QueuedMessage[]): void {
+    this.remember(this.insertEntry(points, nowMs, messages), nowMs, points);
   }
 
   /** Whether `points` more still fit in memory (ingest paces itself by it while the store keeps up). */
@@ -77,7 +89,7 @@ export class IngestQueue {
    * memory where it holds them, else from disk.
    */
   peek(maxPoints: number, maxEntries = 10_000): QueuedEntry[] {
-    if (this.diskOnly === 0) return takeWhole(this.memory.values(), maxPoints, maxEntries);
+    if (this.diskOnly === 0) return this.peekMemory(maxPoints, maxEntries);
     const rows = this.headRows.all(maxEntries) as { id: number; enqueued_ms: number; point_count: number }[];
     // The whole queue fits in one look and memory holds all of it: nothing is on disk only (any more).
     if (rows.length < maxEntries && rows.every((row) => this.memory.has(row.id))) {
@@ -95,9 +107,46 @@ export class IngestQueue {
         continue;
       }
       this.readFromDisk.add(row.id);
-      entries.push({ id: row.id, enqueuedMs: row.enqueued_ms, points: decodeStored(this.pointsOf.get(row.id) as string | Buffer) });
+      const stored = this.pointsOf.get(row.id) as string | Buffer | undefined;
+      // Gone since the first look (another process erased it whole): nothing to hand out.
+      if (stored !== undefined) entries.push({ id: row.id, enqueuedMs: row.enqueued_ms, points: decodeStored(stored) });
     }
     return entries;
+  }
+
+  /**
+   * The oldest entries held in memory, checked against their rows: another process (the API erasing an
+   * athlete) may have rewritten a row without some points, or deleted it, and the row is what counts.
+   */
+  private peekMemory(maxPoints: number, maxEntries: number): QueuedEntry[] {
+    for (;;) {
+      const taken = takeWhole(this.memory.values(), maxPoints, maxEntries);
+      if (taken.length === 0) return [];
+      const counts = new Map(
+        (this.rowCounts.all(taken[0]!.id, taken.at(-1)!.id) as { id: number; point_count: number }[]).map((row) => [
+          row.id,
+          row.point_count,
+        ]),
+      );
+      const entries: QueuedEntry[] = [];
+      for (const entry of taken) {
+        const count = counts.get(entry.id);
+        if (count === undefined) {
+          this.memory.delete(entry.id);
+          this.memoryPoints -= entry.points.length;
+          continue;
+        }
+        if (count !== entry.points.length) {
+          const stored = this.pointsOf.get(entry.id) as string | Buffer;
+          this.memoryPoints -= entry.points.length;
+          entry.points = decodeStored(stored);
+          this.memoryPoints += entry.points.length;
+        }
+        entries.push(entry);
+      }
+      // Every entry taken was gone: look again past them.
+      if (entries.length > 0) return entries;
+    }
   }
 
   /** Removes every entry up to and including id (entries drain strictly in order). */

@@ -15,7 +15,7 @@ export interface QueuedMessage {
  * Ingest writes each message to disk once, as it came (a few bytes of framing around the payload),
  * rather than re-serialising it as points: the points are derived again only when an entry must be read
  * back from disk (after a restart, or a backlog larger than the queue keeps in memory). Frame per
- * message: u16 topic length, topic, u32 payload length, payload, u16 athletes length, athletes as JSON.
+ * message: u16 topic length, topic, u32 payload length, payload, u32 athletes length, athletes as JSON.
  */
 export function encodeMessages(messages: readonly QueuedMessage[]): Buffer {
   const parts: Buffer[] = [];
@@ -25,8 +25,8 @@ export function encodeMessages(messages: readonly QueuedMessage[]): Buffer {
     const header = Buffer.alloc(6);
     header.writeUInt16BE(topic.length, 0);
     header.writeUInt32BE(message.payload.length, 2);
-    const trailer = Buffer.alloc(2);
-    trailer.writeUInt16BE(athletes.length, 0);
+    const trailer = Buffer.alloc(4);
+    trailer.writeUInt32BE(athletes.length, 0);
     parts.push(header.subarray(0, 2), topic, header.subarray(2), message.payload, trailer, athletes);
   }
   return Buffer.concat(parts);
@@ -46,7 +46,7 @@ export function decodeMessages(encoded: Buffer): StoredPoint[] {
   while (at < encoded.length) {
     const topic = field(2).toString();
     const payload = field(4);
-    const athletesJson = field(2);
+    const athletesJson = field(4);
     const athletes = athletesJson.length > 0 ? (JSON.parse(athletesJson.toString()) as (string | null)[]) : [];
     const club = parseTopic(topic)?.club;
     if (!club) throw new Error(`a queued message has a topic that is not a telemetry topic: ${topic}`);

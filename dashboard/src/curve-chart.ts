@@ -39,7 +39,7 @@ export function curveChart(data: CurveChartData, style: CurveChartStyle, label: 
   ctx.scale(ratio, ratio);
   const first = data.t[0] ?? 0;
   const span = Math.max(1, (data.t.at(-1) ?? first) - first);
-  const { plot, x, y } = scalesOf(style, first, span);
+  const { plot, y } = scalesOf(style, first, span);
 
   data.zoneFloorsBpm?.forEach((floor, zone) => {
     const top = y(Math.min(style.yMaxBpm, data.zoneFloorsBpm![zone + 1] ?? style.yMaxBpm));

@@ -259,6 +259,7 @@ function appendFrame(message: Frame & { frame: Record<string, number | null> }):
 }
 
 let source: EventSource | null = null;
+let measuredUpdates = 0;
 const updateListeners = new Set<(update: LiveUpdate) => void>();
 
 /** Calls back with every update of the club's live stream (the sessions page shows who is live); returns the unsubscribe. */
@@ -292,8 +293,10 @@ export async function showLive(club: string): Promise<void> {
     const message = JSON.parse((event as MessageEvent<string>).data) as Frame;
     renderTiles(message.update);
     if (message.frame) appendFrame({ ...message, frame: message.frame });
-    // Scripting per update, for `npm run bench` and the browser's performance panel.
+    // Scripting per update, for `npm run bench` and the browser's performance panel; cleared now and
+    // then, as the browser keeps every entry (a screen left on all day gets ten updates a second).
     performance.measure('sc:live-update', { start: started });
+    if (++measuredUpdates % 20_000 === 0) performance.clearMeasures('sc:live-update');
   });
 }
 

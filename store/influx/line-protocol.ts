@@ -3,14 +3,17 @@ import type { StoredPoint } from '../time-series-store.ts';
 /** The field that counts samples (1 per point): sums of it count points without knowing their fields. */
 export const SAMPLE_COUNT_FIELD = 'samples';
 
-// InfluxDB line protocol escaping: measurement names escape commas and spaces; tag keys, tag values and
-// field keys also equals signs; string field values escape backslashes and double quotes.
-const measurementEscapes = /[, ]/g;
-const keyEscapes = /[,= ]/g;
-const stringEscapes = /["\\]/g;
-const escapeMeasurement = (name: string) => (/[, ]/.test(name) ? name.replace(measurementEscapes, '\\$&') : name);
-const escapeKey = (key: string) => (/[,= ]/.test(key) ? key.replace(keyEscapes, '\\$&') : key);
-const escapeString = (value: string) => `"${/["\\]/.test(value) ? value.replace(stringEscapes, '\\$&') : value}"`;
+// InfluxDB line protocol escaping, as the InfluxDB client does it: measurement names escape commas and
+// spaces, tag keys, tag values and field keys also equals signs, and all of them write line breaks and
+// tabs as \n, \r, \t; string field values escape backslashes and double quotes.
+const ESCAPED_CONTROL: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+function escapeWith(pattern: RegExp): (text: string) => string {
+  const every = new RegExp(pattern.source, 'g');
+  return (text) => (pattern.test(text) ? text.replace(every, (char) => ESCAPED_CONTROL[char] ?? `\\${char}`) : text);
+}
+const escapeMeasurement = escapeWith(/[, \n\r\t]/);
+const escapeKey = escapeWith(/[,= \n\r\t]/);
+const escapeString = (value: string) => `"${/["\\]/.test(value) ? value.replace(/["\\]/g, '\\$&') : value}"`;
 
 /**
  * One stored point as a line of InfluxDB line protocol, millisecond precision: measurement = kind; tags

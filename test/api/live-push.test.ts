@@ -83,22 +83,6 @@ describe('live tiles pushed on change', () => {
       await waitFor(() => received.some((message) => heartRateOf(message, 'ann') === 139), { what: 'the last value' });
       // 40 messages within well under a second at one push per 500 ms: the first at once, the rest together.
       expect(received.length).toBeLessThanOrEqual(5);
-      expect(received.length).toBeLessThan(40);
-    } finally {
-      unsubscribe();
-    }
-  });
-
-  it('pushes nothing for a club nobody watches', async () => {
-    const received: LiveFrame[] = [];
-    const unsubscribe = live.subscribe('another-club', (message) => received.push(message));
-    try {
-      await publish(120, 'strap-2');
-      await waitFor(() => live.snapshot(CLUB).update.athletes.some((tile) => tile.id === 'bob' && tile.heartRateBpm === 120), {
-        what: "bob's reading",
-      });
-      await new Promise((resolve) => setTimeout(resolve, PUSH_MS));
-      expect(received).toEqual([]);
     } finally {
       unsubscribe();
     }

@@ -13,7 +13,8 @@ describe('the ingest queue full while the store is away', () => {
   const brokerUrl = useEmbeddedBroker();
 
   // The store stays away for many keep-alive periods (1 s here; a 10-minute outage at the default 30 s):
-  // repro from issue 11, where holding the acknowledgement starved MQTT.js of PINGRESPs and it reconnected.
+  // repro from issue 11, where holding an acknowledgement starved the client of PINGRESPs and it
+  // reconnected. Reading stopped at the socket is test/ingest/mqtt-session.test.ts's.
   it('stops acknowledging at the bound, keeps the connection through a long hold, and takes everything once the store is back', async () => {
     const stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
     let storeDown = true;

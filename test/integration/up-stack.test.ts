@@ -144,10 +144,10 @@ describe('the whole up stack in one process', () => {
     );
     // What the restarted ingest queues, sample by sample: the crashed message's samples must come again.
     const requeued = new Set<string>();
-    const enqueue = restarted.queue.enqueue.bind(restarted.queue);
-    restarted.queue.enqueue = (points, nowMs) => {
+    const remember = restarted.queue.remember.bind(restarted.queue);
+    restarted.queue.remember = (id, nowMs, points) => {
       for (const point of points) requeued.add(`${point.device}@${point.timeMs}`);
-      enqueue(points, nowMs);
+      remember(id, nowMs, points);
     };
     const crashedSamples = (JSON.parse(crashedPayload) as { samples: { device: string; timeMs: number }[] }).samples.map(
       (sample) => `${sample.device}@${sample.timeMs}`,

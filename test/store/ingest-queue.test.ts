@@ -139,6 +139,18 @@ describe('ingest queue', () => {
       });
   });
 
+  it('hands out what another process left of an entry it holds in memory, and skips one it deleted', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sc-queue-')), 'q.db');
+    const ingest = new IngestQueue(openDatabase(file));
+    ingest.enqueue(block(0, 4), 1);
+    ingest.enqueue([point(100)], 2);
+    ingest.enqueue(block(200, 2), 3);
+    // The API erasing an athlete works on its own instance, over the same file.
+    const api = new IngestQueue(openDatabase(file));
+    await api.erase((queued) => queued.timeMs === 1 || queued.timeMs === 100);
+    expect(drain(ingest)).toEqual([0, 2, 3, 200, 201]);
+  });
+
   it('erases matching points from what it holds in memory as well as on disk', async () => {
     const queue = new IngestQueue(openDatabase(':memory:'));
     queue.enqueue(block(0, 10), 1);

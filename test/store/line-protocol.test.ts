@@ -17,7 +17,11 @@ function viaClient(point: StoredPoint): string {
 }
 
 // Names with every character line protocol escapes (and some it does not), never empty.
-const awkward = fc.string({ unit: fc.constantFrom('a', 'Z', '0', '-', '_', ' ', ',', '=', '"', '\\', 'é'), minLength: 1, maxLength: 8 });
+const awkward = fc.string({
+  unit: fc.constantFrom('a', 'Z', '0', '-', '_', ' ', ',', '=', '"', '\\', 'é', '\n', '\r', '\t'),
+  minLength: 1,
+  maxLength: 8,
+});
 const fieldName = awkward.filter((name) => name !== SAMPLE_COUNT_FIELD && !name.startsWith(' '));
 const point = fc.record({
   club: awkward,
