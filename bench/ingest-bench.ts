@@ -40,8 +40,8 @@ export interface ThroughputRun {
   samplesPerSecond: number;
   /** Against the baseline of the same store in the same run. */
   ratio?: number;
-  /** Ingest's resident memory: a quarter of the way in, and at the end (flat means no growth with samples stored). */
-  rssMb?: { atQuarter: number; atEnd: number; peak: number };
+  /** Ingest's resident memory at each quarter of the samples stored (flat: no growth with samples stored), and its peak. */
+  rssMb?: { quarters: number[]; peak: number };
   /**
    * CPU seconds per million samples: of ingest (or `up`), and of the bench's gateways. Steadier than
    * samples/s on a shared machine, and what a federation pays for.
@@ -134,7 +134,7 @@ async function throughPipeline(options: {
     })),
   });
   const total = GATEWAYS * DEVICES_PER_GATEWAY * plan.messagesPerGateway;
-  const rss = { atQuarter: 0, atEnd: 0, peak: 0 };
+  const rss = { quarters: [] as number[], peak: 0 };
   const cpuBefore = cpuSeconds(options.ingest.pid);
   const cpu = { ingest: 0, gateways: 0 };
   const result = await timed(options.label, total, async () => {
@@ -144,7 +144,7 @@ async function throughPipeline(options: {
       const stored = await metricValue(options.metricsUrl, 'sc_ingest_samples_stored_total', options.metricsHeaders);
       const memory = rssMb(options.ingest.pid);
       rss.peak = Math.max(rss.peak, memory);
-      if (!rss.atQuarter && stored >= total / 4) rss.atQuarter = memory;
+      while (rss.quarters.length < 3 && stored >= ((rss.quarters.length + 1) * total) / 4) rss.quarters.push(memory);
       if (stored >= total) break;
       if (performance.now() - lastReport > 5000) {
         lastReport = performance.now();
@@ -152,7 +152,7 @@ async function throughPipeline(options: {
       }
       await sleep(50);
     }
-    rss.atEnd = rssMb(options.ingest.pid);
+    rss.quarters.push(rssMb(options.ingest.pid));
     cpu.ingest = cpuSeconds(options.ingest.pid) - cpuBefore;
     cpu.gateways = (await publishing).cpuSeconds;
   });
@@ -195,7 +195,8 @@ async function startUp(env: Record<string, string>, club: string) {
 }
 
 export async function benchIngest(influxd: RunningInfluxd, quick: boolean): Promise<ThroughputRun[]> {
-  const plan: Plan = { messagesPerGateway: quick ? 500 : 5000, startMs: 0 };
+  // Full: 1.6 million samples a run, long enough for memory to show whether it grows with samples stored.
+  const plan: Plan = { messagesPerGateway: quick ? 500 : 20_000, startMs: 0 };
   plan.startMs = Date.now() - plan.messagesPerGateway * 1000 - 120_000;
   const runs: ThroughputRun[] = [];
   const withRatio = (run: ThroughputRun, baseline: ThroughputRun) => ({

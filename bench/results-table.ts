@@ -11,7 +11,7 @@ export function markdownTable(results: Record<string, unknown>): string {
     const target = run.label.startsWith('InfluxDB') && run.ratio !== undefined ? '≥ 100,000 samples/s and ≥ 0.3×' : '';
     const detail = run.ratio === undefined ? 'baseline' : `${run.ratio}× the baseline`;
     const cost = run.cpuSecondsPerMillion ? `; ${run.cpuSecondsPerMillion.ingest} CPU s per million samples` : '';
-    const memory = run.rssMb ? `; RSS ${run.rssMb.atQuarter} → ${run.rssMb.atEnd} MB` : '';
+    const memory = run.rssMb ? `; RSS by quarter ${run.rssMb.quarters.join(' → ')} MB` : '';
     rows.push([`Ingest: ${run.label}`, `${number(run.samplesPerSecond)} samples/s (${detail}${cost}${memory})`, target]);
   }
   for (const run of (results.brokers as BrokerRun[] | undefined) ?? [])

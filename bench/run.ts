@@ -4,7 +4,7 @@
  * ratios travel, absolute figures less so). Progress on stderr; the results as JSON under
  * bench/results/ (latest.json the newest) and as a Markdown table on stdout, for README.md.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { chromium } from 'playwright-core';
 import { startInfluxd } from '../test/helpers/influxd.ts';
@@ -65,6 +65,17 @@ if (wanted('live')) {
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/${String(results.startedAt).replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`;
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync('bench/results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
 progress(`results in ${file}`);
-console.log(markdownTable(results));
+// latest.json holds the newest full figures of every section: a run of some sections replaces those.
+const LATEST = 'bench/results/latest.json';
+if (!quick) {
+  const previous = only && existsSync(LATEST) ? (JSON.parse(readFileSync(LATEST, 'utf8')) as Record<string, unknown>) : {};
+  const sections = Object.fromEntries(
+    Object.keys(results)
+      .filter((key) => !['startedAt', 'quick', 'machine', 'sections'].includes(key))
+      .map((key) => [key, results.startedAt]),
+  );
+  const latest = { ...previous, ...results, sections: { ...(previous.sections as object | undefined), ...sections } };
+  writeFileSync(LATEST, `${JSON.stringify(latest, null, 2)}\n`);
+  console.log(markdownTable(latest));
+} else console.log(markdownTable(results));

@@ -56,7 +56,7 @@ export function curveChart(data: CurveChartData, style: CurveChartStyle, label: 
   ctx.lineWidth = 1.5;
   ctx.beginPath();
   // The hot loop of a report (thirty curves of ~900 points, run once, so mostly not yet compiled):
-  // linear maps precomputed, no calls per point but the canvas's own.
+  // linear maps precomputed.
   const { t, hr } = data;
   const xScale = plot.width / span;
   const xOffset = plot.left - first * xScale;
@@ -71,7 +71,7 @@ export function curveChart(data: CurveChartData, style: CurveChartStyle, label: 
       continue;
     }
     const px = xOffset + t[index]! * xScale;
-    const py = yOffset + (bpm < low ? low : bpm > high ? high : bpm) * yScale;
+    const py = yOffset + Math.min(high, Math.max(low, bpm)) * yScale;
     if (drawing) ctx.lineTo(px, py);
     else ctx.moveTo(px, py);
     drawing = true;
