@@ -122,7 +122,10 @@ export class IngestService {
     this.subscriptions = new IngestSubscriptions(deps.db);
     this.athletes = new AthleteResolver(deps.registry, this.now);
     // One transaction, so one disk flush, for a whole group of messages.
-    this.acceptAll = deps.db.transaction((arrivals: readonly Arrival[], bounded: boolean) => this.acceptGroup(arrivals, bounded));
+    // BEGIN IMMEDIATE: the write lock first, waiting out another process's write (busy_timeout); a group
+    // that read first could not take it once that process committed, and would fail instead of waiting.
+    const group = deps.db.transaction((arrivals: readonly Arrival[], bounded: boolean) => this.acceptGroup(arrivals, bounded));
+    this.acceptAll = (arrivals, bounded) => group.immediate(arrivals, bounded);
     this.deadLetters = deps.deadLetters;
     this.watch = new TelemetryWatch(config.INGEST_STALL_AFTER ?? DEFAULT_STALL_AFTER_MS);
     this.metrics = createIngestMetrics(deps.metricsRegistry, {
@@ -223,11 +226,16 @@ export class IngestService {
     this.watch.onConnected(this.now());
     const clientId = this.config.INGEST_CLIENT_ID;
     this.log.info({ sessionPresent }, 'connected to broker');
-    if (sessionPresent && this.subscriptions.hasConfirmed(clientId, SESSION_FILTERS)) {
-      first.resolve();
+    try {
+      if (sessionPresent && this.subscriptions.hasConfirmed(clientId, SESSION_FILTERS)) {
+        first.resolve();
+        return;
+      }
+      this.subscriptions.forget(clientId);
+    } catch (error) {
+      this.recordFailed(error);
       return;
     }
-    this.subscriptions.forget(clientId);
     this.session!.subscribe(SESSION_FILTERS, 1).then(
       (granted) => {
         const refused = SESSION_FILTERS.filter((_, index) => granted[index] === 128);
@@ -237,12 +245,23 @@ export class IngestService {
           first.reject(failure);
           return;
         }
-        this.subscriptions.confirm(clientId, SESSION_FILTERS);
+        try {
+          this.subscriptions.confirm(clientId, SESSION_FILTERS);
+        } catch (error) {
+          this.recordFailed(error);
+          return;
+        }
         first.resolve();
       },
       // The connection dropped before the SUBACK: nothing is recorded, so the next CONNACK subscribes again.
       (error: Error) => this.log.debug({ err: error }, 'subscription interrupted by a disconnect'),
     );
+  }
+
+  /** The record of our subscription could not be read or written (the database busy, say): a new connection tries again. */
+  private recordFailed(error: unknown): void {
+    this.log.error({ err: error }, 'could not read or record ingest’s subscription; reconnecting');
+    this.session?.reconnect();
   }
 
   /** Messages of a connection that ended are redelivered by the broker on the next one. */

@@ -181,6 +181,8 @@ export class MqttSession {
   private onPacket(packet: Packet, generation: number): void {
     switch (packet.cmd) {
       case 'connack':
+        // One CONNACK per connection; a second is the broker's error, not a new start.
+        if (this.connected) return;
         if (this.connackTimer) clearTimeout(this.connackTimer);
         this.connackTimer = null;
         if (packet.returnCode !== 0) {

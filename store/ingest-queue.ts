@@ -29,6 +29,7 @@ export class IngestQueue {
   private readonly headRows;
   private readonly pointsOf;
   private readonly rowCounts;
+  private readonly peekSnapshot: (maxPoints: number, maxEntries: number) => QueuedEntry[];
   private readonly stats;
   private readonly removeUpTo;
   private readonly after;
@@ -51,6 +52,11 @@ export class IngestQueue {
     this.removeUpTo = db.prepare('DELETE FROM ingest_queue WHERE id <= ?');
     this.after = db.prepare('SELECT id, points FROM ingest_queue WHERE id > ? ORDER BY id LIMIT ?');
     this.diskOnly = this.depth().entries;
+    // One read transaction: the rows looked at and the points then read from them are one snapshot,
+    // whatever another process (the API, erasing) writes meanwhile.
+    this.peekSnapshot = db.transaction((maxPoints: number, maxEntries: number) =>
+      this.diskOnly === 0 ? this.peekMemory(maxPoints, maxEntries) : this.peekDisk(maxPoints, maxEntries),
+    );
   }
 
   /**
@@ -89,7 +95,10 @@ export class IngestQueue {
    * memory where it holds them, else from disk.
    */
   peek(maxPoints: number, maxEntries = 10_000): QueuedEntry[] {
-    if (this.diskOnly === 0) return this.peekMemory(maxPoints, maxEntries);
+    return this.peekSnapshot(maxPoints, maxEntries);
+  }
+
+  private peekDisk(maxPoints: number, maxEntries: number): QueuedEntry[] {
     const rows = this.headRows.all(maxEntries) as { id: number; enqueued_ms: number; point_count: number }[];
     // The whole queue fits in one look and memory holds all of it: nothing is on disk only (any more).
     if (rows.length < maxEntries && rows.every((row) => this.memory.has(row.id))) {
@@ -103,15 +112,22 @@ export class IngestQueue {
       total += row.point_count;
       const held = this.memory.get(row.id);
       if (held) {
-        entries.push(held);
+        entries.push(this.matchRow(held, row.point_count));
         continue;
       }
       this.readFromDisk.add(row.id);
-      const stored = this.pointsOf.get(row.id) as string | Buffer | undefined;
-      // Gone since the first look (another process erased it whole): nothing to hand out.
-      if (stored !== undefined) entries.push({ id: row.id, enqueuedMs: row.enqueued_ms, points: decodeStored(stored) });
+      entries.push({ id: row.id, enqueuedMs: row.enqueued_ms, points: decodeStored(this.pointsOf.get(row.id) as string | Buffer) });
     }
     return entries;
+  }
+
+  /** An entry held in memory as its row has it now: read again when the row lost points (an erasure elsewhere). */
+  private matchRow(entry: QueuedEntry, rowCount: number): QueuedEntry {
+    if (rowCount === entry.points.length) return entry;
+    this.memoryPoints -= entry.points.length;
+    entry.points = decodeStored(this.pointsOf.get(entry.id) as string | Buffer);
+    this.memoryPoints += entry.points.length;
+    return entry;
   }
 
   /**
@@ -136,13 +152,7 @@ export class IngestQueue {
           this.memoryPoints -= entry.points.length;
           continue;
         }
-        if (count !== entry.points.length) {
-          const stored = this.pointsOf.get(entry.id) as string | Buffer;
-          this.memoryPoints -= entry.points.length;
-          entry.points = decodeStored(stored);
-          this.memoryPoints += entry.points.length;
-        }
-        entries.push(entry);
+        entries.push(this.matchRow(entry, count));
       }
       // Every entry taken was gone: look again past them.
       if (entries.length > 0) return entries;
@@ -169,17 +179,20 @@ export class IngestQueue {
    * an entry left without points goes. Returns how many points were removed.
    */
   async erase(matches: (point: StoredPoint) => boolean): Promise<number> {
-    // This process's memory copy first (another process's is covered by its writer's own erased check).
-    for (const entry of this.memory.values()) {
-      const kept = entry.points.filter((point) => !matches(point));
-      this.memoryPoints -= entry.points.length - kept.length;
-      entry.points = kept;
-    }
     let removed = 0;
     let after = 0;
     for (;;) {
       const rows = this.after.all(after, ERASE_CHUNK) as { id: number; points: string | Buffer }[];
-      if (rows.length === 0) return removed;
+      if (rows.length === 0) {
+        // This process's memory copy last, once its rows say the same (another process's copy is checked
+        // against the rows before it is written).
+        for (const entry of this.memory.values()) {
+          const kept = entry.points.filter((point) => !matches(point));
+          this.memoryPoints -= entry.points.length - kept.length;
+          entry.points = kept;
+        }
+        return removed;
+      }
       this.db.transaction(() => {
         for (const row of rows) {
           const points = decodeStored(row.points);

@@ -494,12 +494,12 @@ export class Registry {
     return row.t;
   }
 
-  /** Who wore this device at that time; null for a device nobody was paired with. */
   /** A number that changes whenever the pairing log does (any process, any club). */
   pairingsVersion(): number {
     return (this.db.prepare("SELECT value FROM change_counters WHERE name = 'pairings'").pluck().get() as number | undefined) ?? 0;
   }
 
+  /** Who wore this device at that time; null for a device nobody was paired with. */
   resolveAthlete(club: ClubId, device: DeviceId, atMs: number): AthleteId | null {
     const row = this.resolve.get(club, device, atMs, atMs) as { member_id: string } | undefined;
     return row?.member_id ?? null;
