@@ -255,8 +255,8 @@ async function liveRun(
 export async function benchLive(browser: Browser, quick: boolean): Promise<{ live: LiveRun[]; report?: ReportRun }> {
   const plan = quick
     ? [
-        { athletes: 100, seconds: 10 },
-        { athletes: 1000, seconds: 10 },
+        { athletes: 100, seconds: 8 },
+        { athletes: 1000, seconds: 8 },
       ]
     : [
         { athletes: 100, seconds: 30 },
