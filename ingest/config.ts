@@ -10,6 +10,14 @@ export const IngestConfig = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/)
     .default('sc-ingest'),
+  /**
+   * Several ingest workers on one shared subscription ($share/<group>/…; Mosquitto 2, EMQX, HiveMQ): each
+   * with its own INGEST_CLIENT_ID, the same group and the same DATA_DIR. Unset: one ingest takes it all.
+   */
+  INGEST_SHARE_GROUP: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "-" or "_" (1-64 characters)')
+    .optional(),
   /** Points per store write. */
   INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(5000),
   /** Longest a queued point waits before a write is attempted. */

@@ -40,7 +40,7 @@ export type IngestServiceConfig = Pick<
   IngestConfig,
   'MQTT_URL' | 'INGEST_CLIENT_ID' | 'INGEST_BATCH_SIZE' | 'INGEST_FLUSH_INTERVAL' | 'INGEST_QUEUE_MAX_POINTS'
 > &
-  Partial<Pick<IngestConfig, 'INGEST_KEEPALIVE' | 'INGEST_STALL_AFTER'>>;
+  Partial<Pick<IngestConfig, 'INGEST_KEEPALIVE' | 'INGEST_STALL_AFTER' | 'INGEST_SHARE_GROUP'>>;
 
 const DEFAULT_KEEPALIVE_S = 30;
 const DEAD_LETTER_PRUNE_EVERY_MS = 3_600_000;
@@ -68,8 +68,11 @@ interface Arrival {
   acknowledge: () => void;
 }
 
-/** What the persistent session subscribes to: every club's telemetry, QoS 1. */
-const SESSION_FILTERS = [buildChannelFilter('telemetry')];
+/** What the persistent session subscribes to: every club's telemetry (QoS 1), alone or as a share group's worker. */
+function sessionFilters(shareGroup: string | undefined): string[] {
+  const telemetry = buildChannelFilter('telemetry');
+  return [shareGroup ? `$share/${shareGroup}/${telemetry}` : telemetry];
+}
 const DEFAULT_STALL_AFTER_MS = 300_000;
 
 export interface IngestHealth {
@@ -93,6 +96,7 @@ export class IngestService {
   private session: MqttSession | null = null;
   private watcher: MqttClient | null = null;
   private readonly subscriptions: IngestSubscriptions;
+  private readonly filters: string[];
   private arrived: Arrival[] = [];
   private commitScheduled = false;
   /** Arrivals held unacknowledged while the queue is full, oldest first. */
@@ -118,7 +122,9 @@ export class IngestService {
   ) {
     this.log = deps.logger.child({ module: 'ingest' });
     this.now = deps.now ?? Date.now;
-    this.queue = new IngestQueue(deps.db);
+    this.filters = sessionFilters(config.INGEST_SHARE_GROUP);
+    // A share group's workers share the SQLite file; each drains the entries it queued.
+    this.queue = new IngestQueue(deps.db, config.INGEST_SHARE_GROUP ? config.INGEST_CLIENT_ID : '');
     this.subscriptions = new IngestSubscriptions(deps.db);
     this.athletes = new AthleteResolver(deps.registry, this.now);
     // One transaction, so one disk flush, for a whole group of messages.
@@ -227,7 +233,7 @@ export class IngestService {
     const clientId = this.config.INGEST_CLIENT_ID;
     this.log.info({ sessionPresent }, 'connected to broker');
     try {
-      if (sessionPresent && this.subscriptions.hasConfirmed(clientId, SESSION_FILTERS)) {
+      if (sessionPresent && this.subscriptions.hasConfirmed(clientId, this.filters)) {
         first.resolve();
         return;
       }
@@ -236,9 +242,9 @@ export class IngestService {
       this.recordFailed(error);
       return;
     }
-    this.session!.subscribe(SESSION_FILTERS, 1).then(
+    this.session!.subscribe(this.filters, 1).then(
       (granted) => {
-        const refused = SESSION_FILTERS.filter((_, index) => granted[index] === 128);
+        const refused = this.filters.filter((_, index) => granted[index] === 128);
         if (refused.length > 0) {
           const failure = new Error(`the broker refused the subscription to ${refused.join(', ')}`);
           this.log.error({ err: failure }, 'could not subscribe: no telemetry will arrive');
@@ -246,7 +252,7 @@ export class IngestService {
           return;
         }
         try {
-          this.subscriptions.confirm(clientId, SESSION_FILTERS);
+          this.subscriptions.confirm(clientId, this.filters);
         } catch (error) {
           this.recordFailed(error);
           return;

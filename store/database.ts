@@ -275,6 +275,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER pairings_updated AFTER UPDATE ON pairings BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'pairings'; END;
   CREATE TRIGGER pairings_deleted AFTER DELETE ON pairings BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'pairings'; END;
   `,
+  // Ingest workers on one shared subscription, one SQLite file: each drains the queue entries it wrote
+  // ('' for the single ingest of a deployment without a share group).
+  `
+  ALTER TABLE ingest_queue ADD COLUMN worker TEXT NOT NULL DEFAULT '';
+  CREATE INDEX ingest_queue_by_worker ON ingest_queue (worker, id);
+  `,
 ];
 
 /** Opens (creating and migrating when needed) the embedded database file; ':memory:' for tests. */

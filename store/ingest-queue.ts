@@ -41,15 +41,23 @@ export class IngestQueue {
   /** Ids of disk-only entries handed out and not yet acknowledged. */
   private readonly readFromDisk = new Set<number>();
 
-  constructor(private readonly db: SqliteDatabase) {
-    this.insert = db.prepare('INSERT INTO ingest_queue (enqueued_ms, point_count, points) VALUES (?, ?, ?)');
-    this.headRows = db.prepare('SELECT id, enqueued_ms, point_count FROM ingest_queue ORDER BY id LIMIT ?');
+  /**
+   * `worker`: whose entries this queue writes and drains (ingest workers on a shared subscription share
+   * the file, each with its own entries; '' for a lone ingest). Erasure, lastId and drainedThrough look at
+   * every worker's entries.
+   */
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly worker = '',
+  ) {
+    this.insert = db.prepare('INSERT INTO ingest_queue (enqueued_ms, point_count, points, worker) VALUES (?, ?, ?, ?)');
+    this.headRows = db.prepare('SELECT id, enqueued_ms, point_count FROM ingest_queue WHERE worker = ? ORDER BY id LIMIT ?');
     this.pointsOf = db.prepare('SELECT points FROM ingest_queue WHERE id = ?').pluck();
     this.rowCounts = db.prepare('SELECT id, point_count FROM ingest_queue WHERE id BETWEEN ? AND ?');
     this.stats = db.prepare(
-      'SELECT COUNT(*) AS entries, COALESCE(SUM(point_count), 0) AS points, MIN(enqueued_ms) AS oldest FROM ingest_queue',
+      'SELECT COUNT(*) AS entries, COALESCE(SUM(point_count), 0) AS points, MIN(enqueued_ms) AS oldest FROM ingest_queue WHERE worker = ?',
     );
-    this.removeUpTo = db.prepare('DELETE FROM ingest_queue WHERE id <= ?');
+    this.removeUpTo = db.prepare('DELETE FROM ingest_queue WHERE worker = ? AND id <= ?');
     this.after = db.prepare('SELECT id, points FROM ingest_queue WHERE id > ? ORDER BY id LIMIT ?');
     this.diskOnly = this.depth().entries;
     // One read transaction: the rows looked at and the points then read from them are one snapshot,
@@ -67,7 +75,7 @@ export class IngestQueue {
    */
   insertEntry(points: readonly StoredPoint[], nowMs: number, messages?: readonly QueuedMessage[]): number {
     const stored = messages ? encodeMessages(messages) : JSON.stringify(points);
-    return Number(this.insert.run(nowMs, points.length, stored).lastInsertRowid);
+    return Number(this.insert.run(nowMs, points.length, stored, this.worker).lastInsertRowid);
   }
 
   /** After an entry's row committed: its points are held in memory too, while memory is under its bound (so at most one entry past it). */
@@ -99,7 +107,7 @@ export class IngestQueue {
   }
 
   private peekDisk(maxPoints: number, maxEntries: number): QueuedEntry[] {
-    const rows = this.headRows.all(maxEntries) as { id: number; enqueued_ms: number; point_count: number }[];
+    const rows = this.headRows.all(this.worker, maxEntries) as { id: number; enqueued_ms: number; point_count: number }[];
     // The whole queue fits in one look and memory holds all of it: nothing is on disk only (any more).
     if (rows.length < maxEntries && rows.every((row) => this.memory.has(row.id))) {
       this.diskOnly = 0;
@@ -161,7 +169,7 @@ export class IngestQueue {
 
   /** Removes every entry up to and including id (entries drain strictly in order). */
   acknowledgeThrough(id: number): void {
-    this.removeUpTo.run(id);
+    this.removeUpTo.run(this.worker, id);
     for (const [heldId, entry] of this.memory) {
       if (heldId > id) break;
       this.memory.delete(heldId);
@@ -222,7 +230,7 @@ export class IngestQueue {
   }
 
   depth(): { entries: number; points: number; oldestEnqueuedMs: number | null } {
-    const row = this.stats.get() as { entries: number; points: number; oldest: number | null };
+    const row = this.stats.get(this.worker) as { entries: number; points: number; oldest: number | null };
     return { entries: row.entries, points: row.points, oldestEnqueuedMs: row.oldest };
   }
 }

@@ -13,11 +13,16 @@ export const ingestCommand: Command = {
     broker: { env: 'MQTT_URL', description: 'MQTT URL' },
     'data-dir': { env: 'DATA_DIR', description: 'where the SQLite file lives' },
     'client-id': { env: 'INGEST_CLIENT_ID', description: 'MQTT client id of the persistent session' },
+    'share-group': {
+      env: 'INGEST_SHARE_GROUP',
+      description: 'one of several workers on a shared subscription (Mosquitto 2, EMQX, HiveMQ)',
+    },
   },
   env: [
     'MQTT_URL',
     'DATA_DIR',
     'INGEST_CLIENT_ID',
+    'INGEST_SHARE_GROUP',
     'INGEST_BATCH_SIZE',
     'INGEST_FLUSH_INTERVAL',
     'INGEST_QUEUE_MAX_POINTS',

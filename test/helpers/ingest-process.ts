@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 const CLI = fileURLToPath(new URL('../../bin/sport-connect.js', import.meta.url));
 
 /** `sport-connect ingest` as its own process, so a test can SIGKILL it like a power cut would. */
-export async function startIngestProcess(env: Record<string, string>): Promise<{ child: ChildProcess; kill(): Promise<void> }> {
+export async function startIngestProcess(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; kill(): Promise<void>; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [CLI, 'ingest'], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -21,14 +23,18 @@ export async function startIngestProcess(env: Record<string, string>): Promise<{
     });
     child.once('exit', (code) => reject(new Error(`ingest exited with ${code}:\n${log}`)));
   });
+  const signal = async (name: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(name);
+    });
+  };
   return {
     child,
-    async kill() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGKILL');
-      });
-    },
+    /** A power cut: SIGKILL. */
+    kill: () => signal('SIGKILL'),
+    /** An orchestrator's stop: SIGTERM, and the process ends its work and exits. */
+    stop: () => signal('SIGTERM'),
   };
 }

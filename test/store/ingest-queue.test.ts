@@ -151,6 +151,24 @@ describe('ingest queue', () => {
     expect(drain(ingest)).toEqual([0, 2, 3, 200, 201]);
   });
 
+  it('gives each worker of a share group its own entries in one file, while erasure and draining see them all', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sc-queue-')), 'q.db');
+    const first = new IngestQueue(openDatabase(file), 'worker-1');
+    const second = new IngestQueue(openDatabase(file), 'worker-2');
+    first.enqueue(block(0, 2), 1);
+    second.enqueue(block(10, 2), 2);
+    first.enqueue(block(20, 2), 3);
+    const api = new IngestQueue(openDatabase(file));
+    const last = api.lastId();
+    expect(await api.erase((queued) => queued.timeMs === 21)).toBe(1);
+    expect(first.depth().points).toBe(3);
+    expect(drain(first)).toEqual([0, 1, 20]);
+    // The second worker's entry is still queued: the API's wait for ingest to drain sees it.
+    expect(api.drainedThrough(last)).toBe(false);
+    expect(drain(second)).toEqual([10, 11]);
+    expect(api.drainedThrough(last)).toBe(true);
+  });
+
   it('erases matching points from what it holds in memory as well as on disk', async () => {
     const queue = new IngestQueue(openDatabase(':memory:'));
     queue.enqueue(block(0, 10), 1);

@@ -1,0 +1,83 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { describe, expect, it } from 'vitest';
+import { openStores } from '../../cli/open-stores.ts';
+import { freePort } from '../helpers/free-port.ts';
+import { startIngestProcess } from '../helpers/ingest-process.ts';
+import { hasMosquitto, startMosquitto } from '../helpers/mosquitto.ts';
+import { testLogger } from '../helpers/silent-logger.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+const MESSAGES = 600;
+const SAMPLES = 5;
+
+/** A worker's count of accepted messages, from its /metrics. */
+async function accepted(metricsPort: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const line = text.split('\n').find((candidate) => candidate.startsWith('sc_ingest_messages_accepted_total'));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
+// Three `sport-connect ingest` workers on one Mosquitto shared subscription and one data folder, under a
+// steady load; one dies (SIGKILL), one is stopped (SIGTERM), both come back as an orchestrator would
+// restart them. Every sample is stored, once.
+describe.skipIf(!hasMosquitto())('ingest workers on a shared subscription', () => {
+  it('split the load, and lose nothing when one is killed and another stopped under load', async () => {
+    const broker = await startMosquitto();
+    const dataDir = mkdtempSync(join(tmpdir(), 'sc-share-group-'));
+    const stores = await openStores(dataDir, { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const envOf = (index: number) => ({
+      DATA_DIR: dataDir,
+      MQTT_URL: broker.url,
+      INGEST_CLIENT_ID: `worker-${index}`,
+      INGEST_SHARE_GROUP: 'ingest',
+      INGEST_METRICS_PORT: String(ports[index]),
+      INGEST_FLUSH_INTERVAL: '100',
+    });
+    const workers = [await startIngestProcess(envOf(0)), await startIngestProcess(envOf(1)), await startIngestProcess(envOf(2))];
+    const gateway = await mqtt.connectAsync(broker.url, { clientId: 'gw-share-group' });
+    try {
+      const startMs = Date.now() - 3_600_000;
+      const publishing = (async () => {
+        for (let seq = 0; seq < MESSAGES; seq++) {
+          const samples = Array.from({ length: SAMPLES }, (_, device) => ({
+            device: `strap-${device}`,
+            timeMs: startMs + seq * 1000,
+            kind: 'heart_rate',
+            values: { heartRateBpm: 60 + (seq % 100) },
+          }));
+          await gateway.publishAsync(
+            'sc/v1/share-club/gw/telemetry',
+            JSON.stringify({ v: 1, gateway: 'gw', seq, sentAtMs: Date.now(), samples }),
+            {
+              qos: 1,
+            },
+          );
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      })();
+      // With all three up, each takes a part.
+      await waitFor(async () => (await Promise.all(ports.map(accepted))).every((count) => count > 0), { what: 'every worker at work' });
+      await workers[0]!.kill();
+      await workers[1]!.stop();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      workers[0] = await startIngestProcess(envOf(0));
+      workers[1] = await startIngestProcess(envOf(1));
+      await publishing;
+      await waitFor(async () => (await stores.timeSeries.countPoints({ club: 'share-club' })) >= MESSAGES * SAMPLES, {
+        what: 'every sample stored',
+        timeoutMs: 60_000,
+      });
+      // Stored once: samples are keyed by device, kind and time, and none is missing or extra.
+      expect(await stores.timeSeries.countPoints({ club: 'share-club' })).toBe(MESSAGES * SAMPLES);
+    } finally {
+      await gateway.endAsync();
+      for (const worker of workers) await worker.stop();
+      await stores.close();
+      await broker.dispose();
+    }
+  });
+});
