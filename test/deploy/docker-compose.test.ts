@@ -32,7 +32,16 @@ const ourServices = Object.entries(compose.services).filter(([, service]) => ser
 
 describe('docker-compose.yml', () => {
   it('runs ingest and api from our image, and not the embedded broker', () => {
-    expect(ourServices.map(([, service]) => service.command?.[0]).sort()).toEqual(['api', 'ingest']);
+    expect([...new Set(ourServices.map(([, service]) => service.command?.[0]))].sort()).toEqual(['api', 'ingest']);
+  });
+
+  it('runs ingest as workers of one share group, each with its own client id, on the same data volume', () => {
+    const workers = ourServices.filter(([, service]) => service.command?.[0] === 'ingest').map(([, service]) => service);
+    expect(workers.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(workers.map((worker) => worker.environment?.INGEST_SHARE_GROUP)).size).toBe(1);
+    expect(workers[0]!.environment?.INGEST_SHARE_GROUP).toBeTruthy();
+    expect(new Set(workers.map((worker) => worker.environment?.INGEST_CLIENT_ID)).size).toBe(workers.length);
+    expect(new Set(workers.map((worker) => worker.volumes?.join()))).toEqual(new Set(['sport-connect-data:/data']));
   });
 
   it.each(ourServices)('passes %s only variables its config schema accepts, with values that validate', (_name, service) => {
