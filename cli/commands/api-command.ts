@@ -17,7 +17,18 @@ export const apiCommand: Command = {
     broker: { env: 'MQTT_URL', description: 'MQTT URL for the live view' },
     'data-dir': { env: 'DATA_DIR', description: 'where the SQLite file lives' },
   },
-  env: ['PORT', 'HOST', 'MQTT_URL', 'DATA_DIR', 'LIVE_STALE_AFTER', 'LIVE_WINDOW', 'DASHBOARD_DIR', 'LOG_LEVEL', ...STORE_ENV],
+  env: [
+    'PORT',
+    'HOST',
+    'MQTT_URL',
+    'DATA_DIR',
+    'LIVE_STALE_AFTER',
+    'LIVE_WINDOW',
+    'LIVE_PUSH_INTERVAL',
+    'DASHBOARD_DIR',
+    'LOG_LEVEL',
+    ...STORE_ENV,
+  ],
   async run(env) {
     const config = loadApiConfig(env);
     const logger = createLogger(config.LOG_LEVEL);
