@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../test/helpers/chromium.ts';
 import { startInfluxd } from '../test/helpers/influxd.ts';
 import { startMosquitto } from '../test/helpers/mosquitto.ts';
 import { benchBrokers } from './broker-bench.ts';
@@ -51,10 +51,7 @@ if (wanted('gateway')) {
   }
 }
 if (wanted('live')) {
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  });
+  const browser = await launchChromium();
   try {
     Object.assign(results, await benchLive(browser, quick));
   } finally {

@@ -35,16 +35,23 @@ export class AthleteResolver {
   }
 
   athleteAt(club: string, device: string, timeMs: number): string | null {
+    return this.wearersIn(club)(device, timeMs);
+  }
+
+  /** Who wore which device in a club: the club's pairings looked up once for a whole message. */
+  wearersIn(club: string): (device: string, timeMs: number) => string | null {
     const pairings = this.pairingsOf(club);
-    if (timeMs < pairings.sinceMs) return this.registry.resolveAthlete(club, device, timeMs);
-    const worn = pairings.byDevice.get(device);
-    if (!worn) return null;
-    // The latest start first, as the registry answers when pairings overlap.
-    for (let index = worn.length - 1; index >= 0; index--) {
-      const pairing = worn[index]!;
-      if (timeMs >= pairing.fromMs && timeMs < pairing.toMs) return pairing.athlete;
-    }
-    return null;
+    return (device, timeMs) => {
+      if (timeMs < pairings.sinceMs) return this.registry.resolveAthlete(club, device, timeMs);
+      const worn = pairings.byDevice.get(device);
+      if (!worn) return null;
+      // The latest start first, as the registry answers when pairings overlap.
+      for (let index = worn.length - 1; index >= 0; index--) {
+        const pairing = worn[index]!;
+        if (timeMs >= pairing.fromMs && timeMs < pairing.toMs) return pairing.athlete;
+      }
+      return null;
+    };
   }
 
   private pairingsOf(club: string): ClubPairings {

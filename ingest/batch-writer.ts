@@ -27,8 +27,8 @@ export interface BatchWriterOptions {
   retryMaxMs?: number;
   /** Told whenever written points left the queue (ingest resumes a held acknowledgement). */
   onQueueShrunk?: () => void;
-  /** Whether a queued point is still to be written (false: it belonged to an athlete erased since). */
-  keep?: (point: StoredPoint) => boolean;
+  /** The queued points still to be written (not those of an athlete erased since); the same array when all are. */
+  keep?: (points: StoredPoint[]) => StoredPoint[];
 }
 
 /**
@@ -114,8 +114,7 @@ export class BatchWriter {
     for (let entries = queue.peek(batchSize); entries.length > 0 && !this.stopped; entries = queue.peek(batchSize)) {
       const queued = entries.flatMap((entry) => entry.points);
       // Points of an erased athlete that were queued before the erasure reached the queue are not written.
-      const keep = this.options.keep;
-      const points = keep ? queued.filter(keep) : queued;
+      const points = this.options.keep?.(queued) ?? queued;
       const stopTimer = metrics.writeSeconds.startTimer();
       let refused: RefusedPoints;
       try {
@@ -181,7 +180,11 @@ export class BatchWriter {
     const { deadLetters, metrics, logger } = this.options;
     const reasons = [...new Set(refused.reasons)];
     const byClub = new Map<string, StoredPoint[]>();
-    for (const point of refused.points) byClub.set(point.club, [...(byClub.get(point.club) ?? []), point]);
+    for (const point of refused.points) {
+      const points = byClub.get(point.club) ?? [];
+      points.push(point);
+      byClub.set(point.club, points);
+    }
     for (const [club, points] of byClub) {
       const detail = `${points.length} point(s) refused by the store: ${reasons.join('; ')}`;
       deadLetters.record({

@@ -149,7 +149,7 @@ export class IngestService {
       batchSize: config.INGEST_BATCH_SIZE,
       flushIntervalMs: config.INGEST_FLUSH_INTERVAL,
       onQueueShrunk: () => this.admitWaiting(),
-      keep: (point) => !this.wasErased(point),
+      keep: (points) => this.withoutErased(points),
     });
   }
 
@@ -397,8 +397,8 @@ export class IngestService {
     if (arrivals.length > 0) this.commit(arrivals);
   }
 
-  /** Commits a group; false when the commit failed (nothing of it acknowledged, the connection dropped). */
-  private commit(arrivals: Arrival[]): boolean {
+  /** Commits a group; when the commit fails, nothing of it is acknowledged and the connection is dropped. */
+  private commit(arrivals: Arrival[]): void {
     let outcome: GroupOutcome;
     try {
       outcome = this.acceptAll(arrivals, true);
@@ -406,14 +406,13 @@ export class IngestService {
       // Not acknowledged: dropping the connection makes the broker redeliver them on the next.
       this.log.error({ err: error, messages: arrivals.length }, 'could not queue messages; leaving them unacknowledged and reconnecting');
       this.session?.reconnect();
-      return false;
+      return;
     }
     this.afterCommit(outcome);
     const accepted = outcome.taken;
     for (const arrival of arrivals.slice(0, accepted)) arrival.acknowledge();
     // The queue filled up within the group: the rest waits, unacknowledged, ahead of anything newer.
     if (accepted < arrivals.length) this.holdWhileFull(...arrivals.slice(accepted));
-    return true;
   }
 
   /** What a committed group changes besides the database: the queue's memory, the writer's count, counters and logs. */
@@ -489,8 +488,9 @@ export class IngestService {
    * returns who wore each sample's device.
    */
   private appendPoints(where: GatewayTopic, message: TelemetryMessage, into: StoredPoint[]): (string | null)[] {
+    const wearerOf = this.athletes.wearersIn(where.club);
     return message.samples.map((sample) => {
-      const athlete = this.athletes.athleteAt(where.club, sample.device, sample.timeMs);
+      const athlete = wearerOf(sample.device, sample.timeMs);
       into.push({
         club: where.club,
         device: sample.device,
@@ -515,17 +515,31 @@ export class IngestService {
 
   private readonly erased = new Map<string, { intervals: { device: string; fromMs: number; toMs: number }[]; readMs: number }>();
 
-  /** A sample from a stretch of a device's time that belonged to an erased athlete (a replay, a late batch): never stored. */
-  private wasErased(point: StoredPoint): boolean {
+  /**
+   * A batch without the samples from stretches of a device's time that belonged to an erased athlete (a
+   * replay, a late batch): those are never stored. The clubs' erased stretches are looked up once per
+   * batch, and a batch none of whose clubs has any comes back as it is.
+   */
+  private withoutErased(points: StoredPoint[]): StoredPoint[] {
     const nowMs = Date.now();
-    let known = this.erased.get(point.club);
-    if (!known || nowMs - known.readMs > ERASED_TTL_MS) {
-      known = { intervals: this.deps.registry.erasedIntervals(point.club), readMs: nowMs };
-      this.erased.set(point.club, known);
-    }
-    return known.intervals.some(
-      (interval) => interval.device === point.device && point.timeMs >= interval.fromMs && point.timeMs < interval.toMs,
+    const intervalsOf = new Map<string, { device: string; fromMs: number; toMs: number }[]>();
+    for (const point of points) if (!intervalsOf.has(point.club)) intervalsOf.set(point.club, this.erasedIntervalsOf(point.club, nowMs));
+    if ([...intervalsOf.values()].every((intervals) => intervals.length === 0)) return points;
+    return points.filter(
+      (point) =>
+        !intervalsOf
+          .get(point.club)!
+          .some((interval) => interval.device === point.device && point.timeMs >= interval.fromMs && point.timeMs < interval.toMs),
     );
+  }
+
+  private erasedIntervalsOf(club: string, nowMs: number): { device: string; fromMs: number; toMs: number }[] {
+    let known = this.erased.get(club);
+    if (!known || nowMs - known.readMs > ERASED_TTL_MS) {
+      known = { intervals: this.deps.registry.erasedIntervals(club), readMs: nowMs };
+      this.erased.set(club, known);
+    }
+    return known.intervals;
   }
 }
 

@@ -33,6 +33,10 @@ export class IngestQueue {
   private readonly stats;
   private readonly removeUpTo;
   private readonly after;
+  private readonly deleteOne;
+  private readonly rewriteOne;
+  private readonly maxId;
+  private readonly anyThrough;
   /** Entries held in memory too, by id (a Map keeps insertion order, which is id order). */
   private readonly memory = new Map<number, QueuedEntry>();
   private memoryPoints = 0;
@@ -59,6 +63,10 @@ export class IngestQueue {
     );
     this.removeUpTo = db.prepare('DELETE FROM ingest_queue WHERE worker = ? AND id <= ?');
     this.after = db.prepare('SELECT id, points FROM ingest_queue WHERE id > ? ORDER BY id LIMIT ?');
+    this.deleteOne = db.prepare('DELETE FROM ingest_queue WHERE id = ?');
+    this.rewriteOne = db.prepare('UPDATE ingest_queue SET points = ?, point_count = ? WHERE id = ?');
+    this.maxId = db.prepare('SELECT COALESCE(MAX(id), 0) FROM ingest_queue').pluck();
+    this.anyThrough = db.prepare('SELECT 1 FROM ingest_queue WHERE id <= ? LIMIT 1');
     this.diskOnly = this.depth().entries;
     // One read transaction: the rows looked at and the points then read from them are one snapshot,
     // whatever another process (the API, erasing) writes meanwhile.
@@ -207,11 +215,8 @@ export class IngestQueue {
           const kept = points.filter((point) => !matches(point));
           if (kept.length === points.length) continue;
           removed += points.length - kept.length;
-          if (kept.length === 0) this.db.prepare('DELETE FROM ingest_queue WHERE id = ?').run(row.id);
-          else
-            this.db
-              .prepare('UPDATE ingest_queue SET points = ?, point_count = ? WHERE id = ?')
-              .run(JSON.stringify(kept), kept.length, row.id);
+          if (kept.length === 0) this.deleteOne.run(row.id);
+          else this.rewriteOne.run(JSON.stringify(kept), kept.length, row.id);
         }
       })();
       after = rows.at(-1)!.id;
@@ -221,12 +226,12 @@ export class IngestQueue {
 
   /** The newest entry's id (0 when empty): entries up to it were queued before now. */
   lastId(): number {
-    return (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM ingest_queue').get() as { id: number }).id;
+    return this.maxId.get() as number;
   }
 
   /** Whether every entry up to `id` has been written and acknowledged (or the queue never held them). */
   drainedThrough(id: number): boolean {
-    return this.db.prepare('SELECT 1 FROM ingest_queue WHERE id <= ? LIMIT 1').get(id) === undefined;
+    return this.anyThrough.get(id) === undefined;
   }
 
   depth(): { entries: number; points: number; oldestEnqueuedMs: number | null } {

@@ -1,9 +1,7 @@
 import { strToU8, Zip, ZipDeflate } from 'fflate';
 import type { Me } from '../../protocol/api.ts';
-import { encodeFitActivity } from '../../protocol/fit-activity.ts';
-import { computeSessionMetrics, physiologyOf } from '../../sport-science/session-metrics.ts';
 import type { ApiDeps } from '../app.ts';
-import { athleteSeconds, SECONDS_CSV_HEADER, secondsCsvRow, utcOffsetMinutes } from '../exports/athlete-seconds.ts';
+import { athleteSeconds, secondsCsv, sessionFitActivity } from '../exports/athlete-seconds.ts';
 import { fileName } from '../routes/export-routes.ts';
 import type { Progress } from './erasure.ts';
 
@@ -102,37 +100,14 @@ export async function writeArchive(
     for (const session of plan.sessions) {
       const stopMs = session.stopMs ?? Date.now();
       const seconds = await athleteSeconds(deps, club, athlete, session.startMs, stopMs);
-      const metrics = computeSessionMetrics(
-        seconds.map((second) => ({
-          timeMs: second.timeMs,
-          heartRateBpm: second.heartRateBpm ?? null,
-          rrIntervalsMs: second.rrIntervalsMs,
-        })),
-        physiologyOf(profile, session.startMs),
-        deps.registry.clubSettings(club)?.zoneModel ?? 'percent-max',
-      );
       const name = `${club}/sessions/${fileName(session, session.id)}`;
-      await add(`${name}.csv`, [SECONDS_CSV_HEADER, ...seconds.map(secondsCsvRow)].join('\n'));
-      await add(
-        `${name}.fit`,
-        encodeFitActivity(seconds, {
-          startMs: session.startMs,
-          endMs: stopMs,
-          avgHeartRateBpm: metrics.avgHr,
-          maxHeartRateBpm: metrics.maxHr,
-          kcal: metrics.kcal,
-          utcOffsetMinutes: utcOffsetMinutes(timeZone, session.startMs),
-        }),
-      );
+      await add(`${name}.csv`, secondsCsv(seconds));
+      await add(`${name}.fit`, sessionFitActivity(deps, club, athlete, seconds, { startMs: session.startMs, stopMs }, timeZone));
       step(`${club}: session ${session.title}`);
     }
     for (const month of plan.months) {
       const seconds = await athleteSeconds(deps, club, athlete, month.fromMs, month.toMs, { uploads: true });
-      if (seconds.length > 0)
-        await add(
-          `${club}/samples/${new Date(month.fromMs).toISOString().slice(0, 7)}.csv`,
-          [SECONDS_CSV_HEADER, ...seconds.map(secondsCsvRow)].join('\n'),
-        );
+      if (seconds.length > 0) await add(`${club}/samples/${new Date(month.fromMs).toISOString().slice(0, 7)}.csv`, secondsCsv(seconds));
       step(`${club}: samples ${new Date(month.fromMs).toISOString().slice(0, 7)}`);
     }
   }

@@ -1,4 +1,5 @@
-import type { ActivitySecond } from '../../protocol/fit-activity.ts';
+import { type ActivitySecond, encodeFitActivity } from '../../protocol/fit-activity.ts';
+import { computeSessionMetrics, physiologyOf } from '../../sport-science/session-metrics.ts';
 import { type RawSample, rrIntervalsOf } from '../../store/time-series-store.ts';
 import type { ApiDeps } from '../app.ts';
 
@@ -70,6 +71,36 @@ export function secondsCsvRow(second: ActivitySecond): string {
     cell(second.speedMps),
     cell(second.distanceM),
   ].join(',');
+}
+
+/** Seconds as one CSV, with its header. */
+export const secondsCsv = (seconds: readonly ActivitySecond[]): string => [SECONDS_CSV_HEADER, ...seconds.map(secondsCsvRow)].join('\n');
+
+/**
+ * An athlete's part of a session as a FIT activity: their seconds, with the session's average and maximum
+ * heart rate and calories (their profile at the session's start, the club's zone model), in local time.
+ */
+export function sessionFitActivity(
+  deps: Pick<ApiDeps, 'registry'>,
+  club: string,
+  athlete: string,
+  seconds: readonly ActivitySecond[],
+  session: { startMs: number; stopMs: number },
+  timeZone: string,
+): Uint8Array {
+  const metrics = computeSessionMetrics(
+    seconds.map((second) => ({ timeMs: second.timeMs, heartRateBpm: second.heartRateBpm ?? null, rrIntervalsMs: second.rrIntervalsMs })),
+    physiologyOf(deps.registry.getAthlete(club, athlete, session.startMs), session.startMs),
+    deps.registry.clubSettings(club)?.zoneModel ?? 'percent-max',
+  );
+  return encodeFitActivity(seconds, {
+    startMs: session.startMs,
+    endMs: session.stopMs,
+    avgHeartRateBpm: metrics.avgHr,
+    maxHeartRateBpm: metrics.maxHr,
+    kcal: metrics.kcal,
+    utcOffsetMinutes: utcOffsetMinutes(timeZone, session.startMs),
+  });
 }
 
 /** A time zone's offset from UTC at a moment, in minutes (for FIT's local timestamp); 0 for UTC or an unknown zone. */

@@ -158,8 +158,9 @@ export class LiveHub {
     const effort = this.effortOf(club, view);
     for (const sample of samples) {
       state.applySample(sample);
-      const athlete = sample.kind === 'heart_rate' ? view.byDevice.get(sample.device) : undefined;
-      if (athlete && sample.kind === 'heart_rate')
+      if (sample.kind !== 'heart_rate') continue;
+      const athlete = view.byDevice.get(sample.device);
+      if (athlete)
         effort.add(
           athlete,
           sample.timeMs,

@@ -1,14 +1,12 @@
 import { z } from 'zod';
 import { ClubParams } from '../../protocol/api.ts';
-import { encodeFitActivity } from '../../protocol/fit-activity.ts';
 import { AthleteId } from '../../protocol/ids.ts';
 import { TimeZone } from '../../protocol/reports.ts';
 import { SessionId } from '../../protocol/roster.ts';
-import { computeSessionMetrics, physiologyOf } from '../../sport-science/session-metrics.ts';
 import type { Api, ApiDeps, ApiSettings } from '../app.ts';
 import { requireClubAccess } from '../auth/club-access.ts';
 import { ApiError } from '../errors.ts';
-import { athleteSeconds, SECONDS_CSV_HEADER, secondsCsvRow, utcOffsetMinutes } from '../exports/athlete-seconds.ts';
+import { athleteSeconds, SECONDS_CSV_HEADER, secondsCsv, secondsCsvRow, sessionFitActivity } from '../exports/athlete-seconds.ts';
 
 const SessionParams = ClubParams.extend({ session: SessionId });
 const AthleteSessionParams = SessionParams.extend({ athlete: AthleteId });
@@ -39,25 +37,7 @@ export function registerExportRoutes(app: Api, deps: ApiDeps, settings: ApiSetti
       const { club, session: id, athlete } = request.params;
       const session = sessionFor(request, club, id, athlete);
       const seconds = await athleteSeconds(deps, club, athlete, session.startMs, session.stopMs);
-      const profile = deps.registry.getAthlete(club, athlete, session.startMs);
-      const zoneModel = deps.registry.clubSettings(club)?.zoneModel ?? 'percent-max';
-      const metrics = computeSessionMetrics(
-        seconds.map((second) => ({
-          timeMs: second.timeMs,
-          heartRateBpm: second.heartRateBpm ?? null,
-          rrIntervalsMs: second.rrIntervalsMs,
-        })),
-        physiologyOf(profile, session.startMs),
-        zoneModel,
-      );
-      const file = encodeFitActivity(seconds, {
-        startMs: session.startMs,
-        endMs: session.stopMs,
-        avgHeartRateBpm: metrics.avgHr,
-        maxHeartRateBpm: metrics.maxHr,
-        kcal: metrics.kcal,
-        utcOffsetMinutes: utcOffsetMinutes(request.query.tz, session.startMs),
-      });
+      const file = sessionFitActivity(deps, club, athlete, seconds, session, request.query.tz);
       return reply
         .type('application/vnd.ant.fit')
         .header('content-disposition', `attachment; filename="${fileName(session, athlete)}.fit"`)
@@ -75,7 +55,7 @@ export function registerExportRoutes(app: Api, deps: ApiDeps, settings: ApiSetti
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="${fileName(session, athlete)}.csv"`)
-        .send([SECONDS_CSV_HEADER, ...seconds.map(secondsCsvRow)].join('\n'));
+        .send(secondsCsv(seconds));
     },
   );
 

@@ -1,22 +1,20 @@
 import { mkdirSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokerUrlWith } from '../../protocol/mqtt/access.ts';
 import { runSimulation } from '../../simulators/run-simulation.ts';
 import { hashPassword } from '../../store/secrets.ts';
+import { hasChromium, launchChromium } from '../helpers/chromium.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
-import { requireSystemProgram } from '../helpers/system-service.ts';
 import { startTestStack } from '../helpers/up-stack.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = requireSystemProgram(CHROMIUM, 'apt-get install chromium');
 const ADMIN = { email: 'harbour-admin@example.org', password: 'harbour admins password' };
 
 // "Done means" of the roster issue: a club admin goes from an empty club to a running session with paired
 // athletes using only the dashboard. The platform creates the club and its first admin (the command line
 // does that); everything after is clicks in Chromium, with a simulated gateway carrying three straps the
 // club has never seen.
-describe.skipIf(!hasChromium)('a club from empty to a running session, in Chromium', () => {
+describe.skipIf(!hasChromium())('a club from empty to a running session, in Chromium', () => {
   let stack: Awaited<ReturnType<typeof startTestStack>>;
   let browser: Browser;
   let page: Page;
@@ -32,17 +30,7 @@ describe.skipIf(!hasChromium)('a club from empty to a running session, in Chromi
       passwordHash: await hashPassword(ADMIN.password),
     });
     stack.stores.accounts.setMembership(admin.id, { club: 'harbour', role: 'admin', athlete: null });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
     page.on('dialog', (dialog) => void dialog.accept());
     mkdirSync('test-results', { recursive: true });

@@ -1,31 +1,18 @@
 import { mkdirSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../store/secrets.ts';
-import { requireSystemProgram } from '../helpers/system-service.ts';
+import { hasChromium, launchChromium } from '../helpers/chromium.ts';
 import { startTestStack } from '../helpers/up-stack.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = requireSystemProgram(CHROMIUM, 'apt-get install chromium');
-
-describe.skipIf(!hasChromium)('live dashboard in Chromium', () => {
+describe.skipIf(!hasChromium())('live dashboard in Chromium', () => {
   let stack: Awaited<ReturnType<typeof startTestStack>>;
   let browser: Browser;
 
   beforeAll(async () => {
     // The demo as `npm start` runs it: 20 simulated members in real time.
     stack = await startTestStack({ SIM_ATHLETES: '20' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,15 +1,13 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { Decoder, Encoder, type Mesg, Profile, Stream } from '@garmin/fitsdk';
 import { unzipSync } from 'fflate';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionMetrics, Wellness } from '../../protocol/reports.ts';
 import { hashPassword } from '../../store/secrets.ts';
-import { requireSystemProgram } from '../helpers/system-service.ts';
+import { hasChromium, launchChromium } from '../helpers/chromium.ts';
 import { startTestStack } from '../helpers/up-stack.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = requireSystemProgram(CHROMIUM, 'apt-get install chromium');
 const MAYA = { email: 'maya@riverside.example', password: 'mayas own password' };
 const DAY = 86_400_000;
 
@@ -30,7 +28,7 @@ const metrics = (points: number): SessionMetrics => ({
 });
 
 // "Done means": a member sees their week, on their phone.
-describe.skipIf(!hasChromium)('a member’s week on a phone, in Chromium', () => {
+describe.skipIf(!hasChromium())('a member’s week on a phone, in Chromium', () => {
   let stack: Awaited<ReturnType<typeof startTestStack>>;
   let browser: Browser;
   let page: Page;
@@ -84,17 +82,7 @@ describe.skipIf(!hasChromium)('a member’s week on a phone, in Chromium', () =>
       startMs: classStart,
       metrics: metrics(40),
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     mkdirSync('test-results', { recursive: true });
   });

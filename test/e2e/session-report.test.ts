@@ -1,18 +1,16 @@
 import { mkdirSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokerUrlWith } from '../../protocol/mqtt/access.ts';
 import type { SessionReport } from '../../protocol/reports.ts';
 import { createRoster } from '../../simulators/roster.ts';
 import { runSimulation } from '../../simulators/run-simulation.ts';
 import { hashPassword } from '../../store/secrets.ts';
+import { hasChromium, launchChromium } from '../helpers/chromium.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
-import { requireSystemProgram } from '../helpers/system-service.ts';
 import { startTestStack } from '../helpers/up-stack.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = requireSystemProgram(CHROMIUM, 'apt-get install chromium');
 const COACH = { email: 'coach@riverside.example', password: 'the coach’s own password' };
 const ATHLETES = 20;
 const CLASS_MS = 45 * 60_000;
@@ -20,7 +18,7 @@ const CLASS_MS = 45 * 60_000;
 // "Done means": a coach reads a full report of a 45-minute class of 20 right after stopping it. The class
 // runs through the simulator at accelerated speed (45 minutes in seconds, stamped in the past), the coach
 // stops the session in the dashboard and opens its report; every number shown must be the API's.
-describe.skipIf(!hasChromium)('a 45-minute class of 20, reported in Chromium', () => {
+describe.skipIf(!hasChromium())('a 45-minute class of 20, reported in Chromium', () => {
   let stack: Awaited<ReturnType<typeof startTestStack>>;
   let browser: Browser;
   let page: Page;
@@ -62,17 +60,7 @@ describe.skipIf(!hasChromium)('a 45-minute class of 20, reported in Chromium', (
       timeoutMs: 60_000,
       what: 'every sample stored',
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     mkdirSync('test-results', { recursive: true });
   }, 120_000);
