@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { type BackoffOptions, backoffDelayMs } from '../protocol/backoff.ts';
+import { type DeviceDecoders, InstalledProfiles } from '../protocol/device-kit/installed-profiles.ts';
 import { isGattDecodeError } from '../protocol/gatt/gatt-errors.ts';
-import { DEVICE_PROFILES, DeviceSession, PRIMARY_SERVICE_UUIDS } from '../protocol/gatt/profiles.ts';
 import { GATT, normalizeUuid } from '../protocol/gatt/uuids.ts';
 import type { SeenDevice } from '../protocol/mqtt/gateway-state.ts';
 import type { Sample } from '../protocol/mqtt/telemetry.ts';
@@ -14,6 +14,8 @@ export interface BleCentralOptions {
   adapter: string;
   /** Connections this adapter holds at most (5–7 on most controllers). */
   maxConnections: number;
+  /** The profiles to scan for and decode (default: the built-in ones). */
+  profiles?: InstalledProfiles;
   /** Whether to connect to a device seen advertising one of our profiles. */
   shouldConnect(device: { id: string; name?: string; rssiDbm: number }): boolean;
   timeouts?: { connectMs: number; discoveryMs: number; readMs: number };
@@ -47,8 +49,10 @@ interface DeviceState {
   status: 'idle' | 'queued' | 'connecting' | 'connected';
   failures: number;
   notBeforeMs: number;
-  session: DeviceSession;
+  session: DeviceDecoders;
   lastBroadcastMs: number;
+  /** A plugin fault was logged for this connection already (one warning per connection, then only counted). */
+  pluginFaultLogged: boolean;
   /** Undoes everything one connection attached: listeners, timers. */
   teardown?: () => void;
   /** Ends a set-up in progress at once when the link drops (noble's own promises would never settle). */
@@ -64,7 +68,6 @@ const BROADCAST_MIN_INTERVAL_MS = 900;
 const DEFAULT_FORGET_AFTER_MS = 10 * 60_000;
 /** Devices one adapter tracks at most; beyond, the one heard least recently (and not held) makes room. */
 export const MAX_TRACKED_DEVICES = 1024;
-const PROFILE_CHARACTERISTICS = new Map(DEVICE_PROFILES.map((profile) => [profile.serviceUuid, profile.characteristics]));
 
 /**
  * One adapter's BLE central on noble: scans for the profiles' services, connects (one attempt at a
@@ -84,13 +87,17 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
   private readonly now: () => number;
   private readonly timeouts: typeof DEFAULT_TIMEOUTS;
   /** Counts a test or /metrics can read. */
-  readonly stats = { decodeErrors: 0, connectTimeouts: 0, setupFailures: 0, scanRestarts: 0 };
+  readonly stats = { decodeErrors: 0, pluginFaults: 0, connectTimeouts: 0, setupFailures: 0, scanRestarts: 0 };
+  private readonly profiles: InstalledProfiles;
+  private readonly characteristicsByService: ReturnType<InstalledProfiles['characteristicsByService']>;
 
   constructor(readonly options: BleCentralOptions) {
     super();
     this.log = options.logger.child({ module: 'ble', adapter: options.adapter });
     this.now = options.now ?? Date.now;
     this.timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
+    this.profiles = options.profiles ?? InstalledProfiles.builtIn();
+    this.characteristicsByService = this.profiles.characteristicsByService();
   }
 
   start(): void {
@@ -194,8 +201,9 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
         status: 'idle',
         failures: 0,
         notBeforeMs: 0,
-        session: new DeviceSession(id),
+        session: this.profiles.decodersFor(id),
         lastBroadcastMs: 0,
+        pluginFaultLogged: false,
       };
       this.devices.set(id, device);
     }
@@ -227,7 +235,7 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
   private startScanning(): void {
     if (this.stopped) return;
     this.wantScanning = true;
-    this.options.noble.startScanning(PRIMARY_SERVICE_UUIDS, true, (error) => {
+    this.options.noble.startScanning(this.profiles.primaryServiceUuids(), true, (error) => {
       if (error) this.log.warn({ err: error }, 'could not start scanning');
     });
   }
@@ -302,18 +310,19 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
       device.teardown = undefined;
     };
     device.session.reset();
+    device.pluginFaultLogged = false;
     const linkLost = new Promise<never>((_, reject) => (device.abortSetup = reject));
     linkLost.catch(() => {});
     const step = <T>(promise: Promise<T>, timeoutMs: number, what: string) =>
       Promise.race([withTimeout(promise, timeoutMs, what), linkLost]);
     try {
       const services = await step(
-        peripheral.discoverServicesAsync([...PROFILE_CHARACTERISTICS.keys()]),
+        peripheral.discoverServicesAsync([...this.characteristicsByService.keys()]),
         this.timeouts.discoveryMs,
         `service discovery on ${device.id}`,
       );
       for (const service of services) {
-        const wanted = PROFILE_CHARACTERISTICS.get(normalizeUuid(service.uuid)) ?? [];
+        const wanted = this.characteristicsByService.get(normalizeUuid(service.uuid)) ?? [];
         const characteristics = await step(
           service.discoverCharacteristicsAsync(wanted.map((c) => c.uuid)),
           this.timeouts.discoveryMs,
@@ -372,6 +381,13 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
     } catch (error) {
       if (!isGattDecodeError(error)) throw error;
       this.stats.decodeErrors++;
+      if (error.code === 'SC_ERR_PLUGIN_FAULT') {
+        this.stats.pluginFaults++;
+        // A start-up's plugin at fault: worth a warning (once per connection), never the gateway's life.
+        if (!device.pluginFaultLogged) this.log.warn({ device: device.id, bytes: data.toString('hex') }, error.message);
+        device.pluginFaultLogged = true;
+        return;
+      }
       this.log.debug({ device: device.id, code: error.code, bytes: data.toString('hex') }, 'undecodable notification dropped');
     }
   }

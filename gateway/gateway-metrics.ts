@@ -56,6 +56,9 @@ export function registerGatewayMetrics(registry: Registry, gateway: GatewayServi
     () => gateway.stats.droppedFromOutbox,
   );
   totals('sc_gateway_decode_errors_total', 'Notifications that could not be decoded', () => sum(gateway, 'decodeErrors'));
+  totals('sc_gateway_plugin_faults_total', "Notifications a device plugin's decoder threw on or answered wrongly", () =>
+    sum(gateway, 'pluginFaults'),
+  );
   totals('sc_gateway_connect_timeouts_total', 'Connection attempts cancelled after the timeout', () => sum(gateway, 'connectTimeouts'));
   totals('sc_gateway_setup_failures_total', 'Connections lost or timed out during discovery and subscription', () =>
     sum(gateway, 'setupFailures'),
@@ -63,6 +66,9 @@ export function registerGatewayMetrics(registry: Registry, gateway: GatewayServi
   totals('sc_gateway_scan_restarts_total', 'Scans restarted after the controller stopped them', () => sum(gateway, 'scanRestarts'));
 }
 
-function sum(gateway: GatewayService, stat: 'decodeErrors' | 'connectTimeouts' | 'setupFailures' | 'scanRestarts'): number {
+function sum(
+  gateway: GatewayService,
+  stat: 'decodeErrors' | 'pluginFaults' | 'connectTimeouts' | 'setupFailures' | 'scanRestarts',
+): number {
   return gateway.centrals.reduce((total, central) => total + central.stats[stat], 0);
 }

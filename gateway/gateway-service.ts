@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { InstalledProfiles } from '../protocol/device-kit/installed-profiles.ts';
 import type { SeenDevice } from '../protocol/mqtt/gateway-state.ts';
 import { chunkSamples, mqttLimits } from '../protocol/mqtt/limits.ts';
 import type { Sample } from '../protocol/mqtt/telemetry.ts';
@@ -59,6 +60,7 @@ export class GatewayService {
     private readonly config: GatewayServiceConfig,
     adapters: Adapter[],
     logger: Logger,
+    profiles: InstalledProfiles = InstalledProfiles.builtIn(),
   ) {
     this.log = logger.child({ module: 'gateway', gateway: config.GATEWAY_ID });
     this.outbox = new TelemetryOutbox(
@@ -92,6 +94,7 @@ export class GatewayService {
           noble: adapter.noble,
           adapter: adapter.name,
           maxConnections: config.GATEWAY_MAX_CONNECTIONS,
+          profiles,
           timeouts: {
             connectMs: config.GATEWAY_CONNECT_TIMEOUT,
             discoveryMs: config.GATEWAY_CONNECT_TIMEOUT,

@@ -23,7 +23,7 @@ export const HistoryQuery = z
     kind: SampleKindSchema.default('heart_rate'),
     field: z
       .string()
-      .regex(/^[A-Za-z]{1,40}$/)
+      .regex(/^[A-Za-z][A-Za-z0-9]{0,39}$/)
       .default('heartRateBpm'),
     fromMs: z.coerce.number().int().min(0),
     toMs: z.coerce.number().int().min(0),

@@ -1,4 +1,5 @@
-import { MIN_HEART_RATE_BPM, type Sample } from '../protocol/mqtt/telemetry.ts';
+import { extensionKind } from '../protocol/device-kit/extension-kinds.ts';
+import { type BuiltInSampleKind, MIN_HEART_RATE_BPM, type Sample } from '../protocol/mqtt/telemetry.ts';
 
 /**
  * Flattens a sample's values into the stored fields. A heart rate notified without skin contact is
@@ -33,7 +34,7 @@ export function toStoredFields(sample: Sample): Record<string, number | string> 
       return fields;
     }
     default:
-      // Every other kind's values are already flat numbers.
+      // Every other kind's values (plugin kinds' too) are already flat numbers.
       return { ...sample.values } as Record<string, number>;
   }
 }
@@ -85,4 +86,10 @@ export const AGGREGATABLE_FIELDS = {
     'energyPerMinuteKcal',
     'elapsedS',
   ],
-} as const satisfies Record<Sample['kind'], readonly string[]>;
+} as const satisfies Record<BuiltInSampleKind, readonly string[]>;
+
+/** The fields of a kind a range query may aggregate: a built-in kind's, or what an installed plugin declared; null for an unknown kind. */
+export function aggregatableFields(kind: string): readonly string[] | null {
+  if (Object.hasOwn(AGGREGATABLE_FIELDS, kind)) return AGGREGATABLE_FIELDS[kind as BuiltInSampleKind];
+  return extensionKind(kind)?.spec.fields.map((field) => field.name) ?? null;
+}

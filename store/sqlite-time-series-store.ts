@@ -1,4 +1,3 @@
-import { SAMPLE_KINDS } from '../protocol/mqtt/telemetry.ts';
 import type { SqliteDatabase } from './database.ts';
 import {
   type AggregatedSeries,
@@ -25,6 +24,7 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
   private readonly upsert;
   private readonly aggregate;
   private readonly removeAthlete;
+  private readonly storedKinds;
   private readonly readHeartRates;
   private readonly writeAll;
 
@@ -43,6 +43,14 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
                AND time_ms >= @fromMs AND time_ms < @toMs)
        WHERE v IS NOT NULL
        GROUP BY t ORDER BY t`,
+    );
+    this.storedKinds = db.prepare(
+      `WITH RECURSIVE stored(kind) AS (
+         SELECT MIN(kind) FROM samples WHERE club_id = @club AND device_id = @device
+         UNION ALL
+         SELECT (SELECT MIN(kind) FROM samples WHERE club_id = @club AND device_id = @device AND kind > stored.kind)
+         FROM stored WHERE stored.kind IS NOT NULL)
+       SELECT kind FROM stored WHERE kind IS NOT NULL`,
     );
     this.removeAthlete = db.prepare('DELETE FROM samples WHERE club_id = ? AND athlete_id = ?');
     this.readHeartRates = db.prepare(
@@ -99,13 +107,20 @@ export class SqliteTimeSeriesStore implements TimeSeriesStore {
   }
 
   async deleteRange(range: DeviceRange): Promise<void> {
-    // Kind by kind: the primary key (club, device, kind, time) then seeks straight to the range.
-    for (const kind of SAMPLE_KINDS)
+    // Kind by kind: the primary key (club, device, kind, time) then seeks straight to the range. The kinds
+    // are the ones stored, so a plugin uninstalled since is erased too.
+    for (const kind of this.kindsOf(range))
       await this.deleteInChunks(
         `SELECT club_id, device_id, kind, time_ms FROM samples
          WHERE club_id = @club AND device_id = @device AND kind = @kind AND time_ms >= @fromMs AND time_ms < @toMs LIMIT ${DELETE_CHUNK}`,
         { ...range, kind },
       );
+  }
+
+  /** The kinds a device has samples of, one index seek per kind (a skip scan SQLite does not do by itself). */
+  private kindsOf(range: DeviceRange): string[] {
+    const rows = this.storedKinds.all({ club: range.club, device: range.device }) as { kind: string }[];
+    return rows.map((row) => row.kind);
   }
 
   async deleteOlderThan(club: string, beforeMs: number): Promise<void> {

@@ -1,5 +1,5 @@
 import { AthleteParams, HistoryQuery, HistoryResponse } from '../../protocol/api.ts';
-import { AGGREGATABLE_FIELDS } from '../../store/sample-fields.ts';
+import { aggregatableFields } from '../../store/sample-fields.ts';
 import type { Api, ApiDeps } from '../app.ts';
 import { requireAthleteAccess, requireClubAccess } from '../auth/club-access.ts';
 import { ApiError } from '../errors.ts';
@@ -17,7 +17,8 @@ export function registerHistoryRoutes(app: Api, deps: ApiDeps): void {
       requireAthleteAccess(requireClubAccess(request, club, 'member'), athlete);
       const { kind, field, fromMs, toMs, bucket } = request.query;
       if (!deps.registry.hasMember(club, athlete)) throw new ApiError('SC_ERR_NOT_FOUND', 'no such athlete');
-      const fields: readonly string[] = AGGREGATABLE_FIELDS[kind];
+      const fields = aggregatableFields(kind);
+      if (!fields) throw new ApiError('SC_ERR_VALIDATION', `kind "${kind}" is not installed here (see GET /api/v1/profiles)`);
       if (!fields.includes(field)) {
         throw new ApiError(
           'SC_ERR_VALIDATION',

@@ -7,68 +7,6 @@ import { defaultDeriverOptions, RevolutionDeriver } from './revolution-deriver.t
 import { decodeRscMeasurement } from './running.ts';
 import { GATT, normalizeUuid } from './uuids.ts';
 
-/** What the gateway does with a characteristic: subscribe to notifications, read it periodically, or both. */
-export interface ProfileCharacteristic {
-  uuid: string;
-  name: string;
-  notify: boolean;
-  read: boolean;
-}
-
-/** A device profile: the service it advertises and the characteristics the gateway needs from it. */
-export interface DeviceProfile {
-  name: string;
-  serviceUuid: string;
-  characteristics: ProfileCharacteristic[];
-}
-
-const characteristic = (uuid: string, name: string, mode: { notify?: boolean; read?: boolean }): ProfileCharacteristic => ({
-  uuid,
-  name,
-  notify: mode.notify ?? false,
-  read: mode.read ?? false,
-});
-
-/** Every profile the gateway speaks. A start-up adds a wearable by adding one here (and its decoder). */
-export const DEVICE_PROFILES: readonly DeviceProfile[] = [
-  {
-    name: 'heart_rate',
-    serviceUuid: GATT.heartRateService,
-    characteristics: [characteristic(GATT.heartRateMeasurement, 'Heart Rate Measurement', { notify: true })],
-  },
-  {
-    name: 'battery',
-    serviceUuid: GATT.batteryService,
-    characteristics: [characteristic(GATT.batteryLevel, 'Battery Level', { read: true })],
-  },
-  {
-    name: 'cycling_power',
-    serviceUuid: GATT.cyclingPowerService,
-    characteristics: [characteristic(GATT.cyclingPowerMeasurement, 'Cycling Power Measurement', { notify: true })],
-  },
-  {
-    name: 'cycling_speed_cadence',
-    serviceUuid: GATT.cyclingSpeedCadenceService,
-    characteristics: [characteristic(GATT.cscMeasurement, 'CSC Measurement', { notify: true })],
-  },
-  {
-    name: 'running_speed_cadence',
-    serviceUuid: GATT.runningSpeedCadenceService,
-    characteristics: [characteristic(GATT.rscMeasurement, 'RSC Measurement', { notify: true })],
-  },
-  {
-    name: 'fitness_machine',
-    serviceUuid: GATT.fitnessMachineService,
-    characteristics: [
-      characteristic(GATT.indoorBikeData, 'Indoor Bike Data', { notify: true }),
-      characteristic(GATT.treadmillData, 'Treadmill Data', { notify: true }),
-    ],
-  },
-];
-
-/** Profiles whose service is the reason to connect (battery alone is not). */
-export const PRIMARY_SERVICE_UUIDS = DEVICE_PROFILES.filter((p) => p.name !== 'battery').map((p) => p.serviceUuid);
-
 /** `decode --profile` names for each characteristic. */
 export const CHARACTERISTIC_ALIASES: Record<string, string> = {
   heart_rate: GATT.heartRateMeasurement,

@@ -11,6 +11,8 @@ export const mqttLimits = {
   maxFutureSkewMs: 2 * 60 * 1000,
   /** Devices in one retained devices message. */
   maxDevicesPerGateway: 256,
+  /** Values in one sample of a plugin's kind. */
+  maxExtensionFields: 16,
 } as const;
 
 /** Splits a window's samples into message-sized chunks (maxSamplesPerMessage each). */

@@ -112,7 +112,8 @@ export const RunningSample = z.object({ ...sampleBase, kind: z.literal('running'
 export const IndoorBikeSample = z.object({ ...sampleBase, kind: z.literal('indoor_bike'), values: IndoorBikeValues }).strict();
 export const TreadmillSample = z.object({ ...sampleBase, kind: z.literal('treadmill'), values: TreadmillValues }).strict();
 
-export const Sample = z.discriminatedUnion('kind', [
+/** The kinds of the v1 contract itself, each with its own hand-written schema. */
+export const BuiltInSample = z.discriminatedUnion('kind', [
   HeartRateSample,
   BatterySample,
   CyclingPowerSample,
@@ -121,10 +122,45 @@ export const Sample = z.discriminatedUnion('kind', [
   IndoorBikeSample,
   TreadmillSample,
 ]);
+export type BuiltInSample = z.infer<typeof BuiltInSample>;
+export type BuiltInSampleKind = BuiltInSample['kind'];
+export const BUILT_IN_SAMPLE_KINDS = BuiltInSample.options.map((option) => option.shape.kind.value) as BuiltInSampleKind[];
+export const BuiltInSampleKindSchema = z.enum(BUILT_IN_SAMPLE_KINDS as [BuiltInSampleKind, ...BuiltInSampleKind[]]);
+
+/** A word of a kind or profile name: lower case, digits and underscores, starting with a letter. */
+const KindWord = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/);
+/**
+ * Kinds a device plugin adds are named "<vendor>.<kind>" (e.g. "moxy.muscle_oxygen"): the dot keeps them
+ * apart from the built-in kinds, which have none, and from other vendors' kinds.
+ */
+export const ExtensionKindName = z.templateLiteral([KindWord, '.', KindWord]);
+export type ExtensionKindName = z.infer<typeof ExtensionKindName>;
+
+/** A field of an extension kind: a letter, then letters and digits ("smo2Percent"): it names a stored field and an API query parameter. */
+export const ExtensionFieldName = z.string().regex(/^[a-z][A-Za-z0-9]{0,39}$/);
+
+/**
+ * A sample of a kind a device plugin adds. The envelope is checked here; its values are checked against
+ * the kind's declared fields by validateTelemetry, with the kinds this process has installed.
+ */
+export const ExtensionSample = z
+  .object({
+    ...sampleBase,
+    kind: ExtensionKindName,
+    values: z.record(ExtensionFieldName, z.number()).refine((values) => Object.keys(values).length <= mqttLimits.maxExtensionFields, {
+      message: `at most ${mqttLimits.maxExtensionFields} fields`,
+    }),
+  })
+  .strict();
+export type ExtensionSample = z.infer<typeof ExtensionSample>;
+
+export const Sample = z.union([BuiltInSample, ExtensionSample]);
 export type Sample = z.infer<typeof Sample>;
 export type SampleKind = Sample['kind'];
-export const SAMPLE_KINDS = Sample.options.map((option) => option.shape.kind.value) as SampleKind[];
-export const SampleKindSchema = z.enum(SAMPLE_KINDS as [SampleKind, ...SampleKind[]]);
+/** Any kind name the contract can carry: a built-in one or a plugin's. */
+export const SampleKindSchema = z.union([BuiltInSampleKindSchema, ExtensionKindName]);
+
+export const isExtensionSample = (sample: Sample): sample is ExtensionSample => sample.kind.includes('.');
 
 export const TelemetryMessage = z
   .object({

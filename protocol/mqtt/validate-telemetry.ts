@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { extensionValuesProblem } from '../device-kit/extension-kinds.ts';
 import { mqttLimits } from './limits.ts';
-import { TelemetryMessage } from './telemetry.ts';
+import { isExtensionSample, TelemetryMessage } from './telemetry.ts';
 import { commonTelemetry } from './telemetry-fast-path.ts';
 import { type GatewayTopic, parseTopic } from './topics.ts';
 
@@ -12,6 +13,7 @@ export const RejectionReason = z.enum([
   'schema_violation',
   'gateway_mismatch',
   'future_timestamp',
+  'unknown_kind',
 ]);
 export type RejectionReason = z.infer<typeof RejectionReason>;
 
@@ -53,6 +55,12 @@ export function validateTelemetry(topicName: string, payload: Uint8Array, nowMs:
   const future = message.samples.find((sample) => sample.timeMs > latestAllowedMs);
   if (future) {
     return reject('future_timestamp', `sample of ${future.device} stamped ${future.timeMs - nowMs} ms in the future (gateway clock?)`);
+  }
+  // Plugin kinds: their values against what the installed plugin declares (the common message has none).
+  for (const sample of message.samples) {
+    if (!isExtensionSample(sample)) continue;
+    const problem = extensionValuesProblem(sample);
+    if (problem) return reject(problem.reason, problem.detail);
   }
   return { ok: true, topic, message };
 }

@@ -1,6 +1,7 @@
 import { HttpError, InfluxDB, setLogger } from '@influxdata/influxdb-client';
 import type { Logger } from 'pino';
-import { SAMPLE_KINDS, type SampleKind } from '../../protocol/mqtt/telemetry.ts';
+import { knownSampleKinds } from '../../protocol/device-kit/extension-kinds.ts';
+import type { SampleKind } from '../../protocol/mqtt/telemetry.ts';
 import { isRetryableStatus, parseRetryAfterMs, StoreQueryError, StoreWriteError } from '../store-errors.ts';
 import {
   type AggregatedSeries,
@@ -187,7 +188,7 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
       `time < ${Math.trunc(range.toMs)}ms`,
     ];
     const series = await this.query(
-      `SELECT * FROM ${SAMPLE_KINDS.map(quoteIdentifier).join(', ')} WHERE ${where.join(' AND ')} ORDER BY time LIMIT ${Math.trunc(limit)}`,
+      `SELECT * FROM ${knownSampleKinds().map(quoteIdentifier).join(', ')} WHERE ${where.join(' AND ')} ORDER BY time LIMIT ${Math.trunc(limit)}`,
     );
     const samples: RawSample[] = [];
     for (const one of series) {
@@ -325,7 +326,7 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
 
 /** The FROM and WHERE of a point filter: its kinds as measurements, its tags, its time range. */
 function fromWhereOf(filter: PointFilter): string {
-  const kinds: readonly SampleKind[] = filter.kind ? [filter.kind] : SAMPLE_KINDS;
+  const kinds: readonly SampleKind[] = filter.kind ? [filter.kind] : knownSampleKinds();
   const where = tagConditions({ club: filter.club, athlete: filter.athlete, device: filter.device });
   if (filter.fromMs !== undefined) where.push(`time >= ${Math.trunc(filter.fromMs)}ms`);
   if (filter.toMs !== undefined) where.push(`time < ${Math.trunc(filter.toMs)}ms`);
