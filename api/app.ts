@@ -26,6 +26,7 @@ import {
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import { NoQuery } from '../protocol/api.ts';
+import type { InstalledProfiles } from '../protocol/device-kit/installed-profiles.ts';
 import { decodeRosterFile } from '../protocol/roster-csv.ts';
 import type { Accounts } from '../store/accounts.ts';
 import type { Challenges } from '../store/challenges.ts';
@@ -53,6 +54,7 @@ import { registerHistoryRoutes } from './routes/history-routes.ts';
 import { registerLiveRoutes } from './routes/live-routes.ts';
 import { registerOperationsRoutes } from './routes/operations-routes.ts';
 import { registerPairingRoutes } from './routes/pairing-routes.ts';
+import { registerProfileRoutes } from './routes/profile-routes.ts';
 import { ROSTER_CSV_MAX_BYTES, registerRosterRoutes } from './routes/roster-routes.ts';
 import { registerSessionRoutes } from './routes/session-routes.ts';
 import { registerWellnessRoutes, WORKOUT_UPLOAD_MAX_BYTES } from './routes/wellness-routes.ts';
@@ -71,6 +73,8 @@ export interface ApiDeps {
   metricsRegistry: MetricsRegistry;
   live: LiveHub;
   logger: Logger;
+  /** The device profiles installed here (built-in and plugins), for GET /api/v1/profiles. */
+  profiles?: InstalledProfiles;
   /** In `up`, ingest runs in the same process: /health includes its state. */
   ingestHealth?: () => { status: string };
 }
@@ -218,6 +222,7 @@ export function buildApp(config: ApiAppConfig, deps: ApiDeps): Api {
     registerAuthRoutes(routes, deps, settings);
     registerRosterRoutes(routes, deps, settings);
     registerHistoryRoutes(routes, deps);
+    registerProfileRoutes(routes, deps);
     registerPairingRoutes(routes, deps, settings);
     registerSessionRoutes(routes, deps, settings);
     registerWellnessRoutes(routes, deps, settings);

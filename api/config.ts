@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DurationMs, LogLevel, MqttUrl, PortNumber, parseEnv } from '../protocol/env.ts';
+import { DevicePlugins, DurationMs, LogLevel, MqttUrl, PortNumber, parseEnv } from '../protocol/env.ts';
 import { StoreConfigShape } from '../store/store-config.ts';
 
 export const ApiConfig = z.object({
@@ -7,6 +7,8 @@ export const ApiConfig = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   MQTT_URL: MqttUrl.default('mqtt://localhost:1883'),
   DATA_DIR: z.string().min(1).default('./data'),
+  /** Device plugins: their kinds are accepted (ingest), served (API) and decoded (gateway). */
+  DEVICE_PLUGINS: DevicePlugins,
   /** A tile turns "stale" when its strap has been silent this long. */
   LIVE_STALE_AFTER: DurationMs.default(10_000),
   /** How much heart-rate history the live chart keeps. */

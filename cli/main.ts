@@ -8,6 +8,7 @@ import { brokerCommand } from './commands/broker-command.ts';
 import { decodeCommand, UsageError } from './commands/decode-command.ts';
 import { gatewayCommand } from './commands/gateway-command.ts';
 import { ingestCommand } from './commands/ingest-command.ts';
+import { profilesCommand } from './commands/profiles-command.ts';
 import { simulateCommand } from './commands/simulate-command.ts';
 import { upCommand } from './commands/up-command.ts';
 import { StartupError } from './startup-error.ts';
@@ -20,6 +21,7 @@ const COMMANDS: Command[] = [
   apiCommand,
   simulateCommand,
   decodeCommand,
+  profilesCommand,
   analyzeCommand,
   clubCommand,
   athletesCommand,

@@ -13,6 +13,7 @@ import { parseEnv } from '../protocol/env.ts';
 import { brokerUrlWith, isServiceUsername } from '../protocol/mqtt/access.ts';
 import { createRoster } from '../simulators/roster.ts';
 import { runSimulation } from '../simulators/run-simulation.ts';
+import { loadDeviceProfiles } from './device-plugins.ts';
 import { createMetricsRegistry } from './metrics-registry.ts';
 import { openStores, type Stores } from './open-stores.ts';
 import { refuseUnsafeProduction } from './production-checks.ts';
@@ -96,6 +97,7 @@ async function startParts(
   stopStarted: () => Promise<void>,
 ): Promise<RunningStack> {
   const metricsRegistry = createMetricsRegistry();
+  const profiles = await loadDeviceProfiles(config.DEVICE_PLUGINS, logger);
   const stores = await openStores(config.DATA_DIR, config, logger);
   started.push(() => stores.close());
   refuseUnsafeProduction(config, stores.accounts);
@@ -144,7 +146,7 @@ async function startParts(
   await ingest.start();
   started.push(() => ingest.stop());
   const tls = readTlsFiles(config.API_TLS_CERT, config.API_TLS_KEY, 'API_TLS_CERT, API_TLS_KEY');
-  const app = buildApp({ ...config, tls }, { ...stores, metricsRegistry, live, logger, ingestHealth: () => ingest.health() });
+  const app = buildApp({ ...config, tls }, { ...stores, metricsRegistry, live, logger, profiles, ingestHealth: () => ingest.health() });
   started.push(() => app.close());
   await listening('PORT (--port)', config.PORT, () => app.listen({ port: config.PORT, host: config.HOST }));
   const { port } = app.server.address() as { port: number };

@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import { DurationMs, LogLevel, MqttUrl, PortNumber, parseEnv } from '../protocol/env.ts';
+import { DevicePlugins, DurationMs, LogLevel, MqttUrl, PortNumber, parseEnv } from '../protocol/env.ts';
 import { ClubId, GatewayId } from '../protocol/ids.ts';
 
 export const GatewayConfig = z.object({
   GATEWAY_CLUB: ClubId,
   GATEWAY_ID: GatewayId,
   MQTT_URL: MqttUrl.default('mqtt://localhost:1883'),
+  /** Device plugins: their kinds are accepted (ingest), served (API) and decoded (gateway). */
+  DEVICE_PLUGINS: DevicePlugins,
   /** HCI adapters to use, "0" or "0,1": one noble per adapter. */
   GATEWAY_HCI: z
     .string()

@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { DurationMs, LogLevel, MqttUrl, PortNumber, parseEnv } from '../protocol/env.ts';
+import { DevicePlugins, DurationMs, LogLevel, MqttUrl, PortNumber, parseEnv } from '../protocol/env.ts';
 import { StoreConfigShape } from '../store/store-config.ts';
 
 export const IngestConfig = z.object({
   MQTT_URL: MqttUrl.default('mqtt://localhost:1883'),
   DATA_DIR: z.string().min(1).default('./data'),
+  /** Device plugins: their kinds are accepted (ingest), served (API) and decoded (gateway). */
+  DEVICE_PLUGINS: DevicePlugins,
   /** MQTT client id: with a persistent session, the broker keeps our QoS 1 backlog under this name. */
   INGEST_CLIENT_ID: z
     .string()

@@ -52,6 +52,10 @@ export type HistoryResponse = z.infer<typeof HistoryResponse>;
 
 export const HeartRateZone = z.number().int().min(0).max(5);
 
+/** A plugin kind's value on a tile (its profile says which fields a tile shows). */
+export const LiveMetric = z.object({ kind: z.string(), field: z.string(), label: z.string(), unit: z.string(), value: z.number() });
+export type LiveMetric = z.infer<typeof LiveMetric>;
+
 /** One tile of the live group view, computed by the API; the browser only draws it. */
 export const LiveAthlete = z.object({
   id: z.string(),
@@ -71,6 +75,8 @@ export const LiveAthlete = z.object({
   /** Since the running session started; null without one, when the club lacks what the formula needs, or (kcal) when the athlete hides it. */
   kcal: z.number().nullable(),
   points: z.number().nullable(),
+  /** Plugin devices' latest values (fresh ones only), for the fields their kinds show on a tile. */
+  metrics: z.array(LiveMetric),
 });
 export type LiveAthlete = z.infer<typeof LiveAthlete>;
 
@@ -146,3 +152,31 @@ export const GatewayParams = z.object({ club: ClubId, gateway: GatewayId });
 export const GatewayCreate = z.object({ id: GatewayId }).strict();
 export const GatewayCredentials = z.object({ id: GatewayId, club: ClubId, username: z.string(), password: z.string() });
 export const GatewayView = z.object({ id: GatewayId, username: z.string(), createdMs: z.number(), revokedMs: z.number().nullable() });
+
+/** A device profile as GET /api/v1/profiles describes it (plugins' sources are not shown: they are server paths). */
+export const ProfileSummary = z.object({
+  name: z.string(),
+  label: z.string(),
+  vendor: z.string(),
+  serviceUuid: z.string(),
+  characteristics: z.array(z.object({ uuid: z.string(), name: z.string(), notify: z.boolean(), read: z.boolean() })),
+  kinds: z.array(z.string()),
+  builtIn: z.boolean(),
+  /** Whether the simulator can play a virtual device of it. */
+  simulated: z.boolean(),
+});
+export type ProfileSummary = z.infer<typeof ProfileSummary>;
+
+/** Kinds beyond the built-in ones, with what the dashboard needs to show them. */
+export const ExtensionKindSummary = z.object({
+  name: z.string(),
+  label: z.string(),
+  profile: z.string(),
+  fields: z.array(z.object({ name: z.string(), label: z.string(), unit: z.string(), min: z.number(), max: z.number() })),
+  tile: z.array(z.string()),
+  chart: z.array(z.string()),
+});
+export type ExtensionKindSummary = z.infer<typeof ExtensionKindSummary>;
+
+export const ProfilesResponse = z.object({ profiles: z.array(ProfileSummary), kinds: z.array(ExtensionKindSummary) });
+export type ProfilesResponse = z.infer<typeof ProfilesResponse>;

@@ -40,3 +40,6 @@ export function parseEnv<T extends z.ZodType>(schema: T, env: Record<string, str
 export class ConfigError extends Error {
   readonly code = 'SC_ERR_CONFIG';
 }
+
+/** Device plugins to load (comma-separated: files, folders of plugins, installed npm packages); docs/device-kit.md. */
+export const DevicePlugins = z.string().max(4000).default('');

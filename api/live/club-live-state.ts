@@ -1,5 +1,6 @@
-import type { Athlete, LiveAthlete, LiveChart } from '../../protocol/api.ts';
-import type { Sample } from '../../protocol/mqtt/telemetry.ts';
+import type { Athlete, LiveAthlete, LiveChart, LiveMetric } from '../../protocol/api.ts';
+import { extensionKind } from '../../protocol/device-kit/extension-kinds.ts';
+import { isExtensionSample, type Sample } from '../../protocol/mqtt/telemetry.ts';
 import type { NearbyDevice } from '../../protocol/roster.ts';
 import { percentOfMax, type ZoneModel, zoneForPercent, zonePercent } from '../../sport-science/heart-rate-zones.ts';
 
@@ -9,7 +10,11 @@ interface DeviceReading {
   /** The first sample of this stretch of activity (since the state last forgot the device). */
   firstSampleMs: number;
   lastSampleMs: number;
+  /** The last sample of any kind (a plugin device sends no heart rate). */
+  lastHeardMs: number;
   batteryPercent: number | null;
+  /** Plugin kinds' latest values, by kind. */
+  extensions: Map<string, { values: Record<string, number>; timeMs: number }>;
 }
 
 /** What the club's gateways say they hear: signal strength and battery of each device, from their devices lists. */
@@ -70,10 +75,16 @@ export class ClubLiveState {
       contactLost: false,
       firstSampleMs: sample.timeMs,
       lastSampleMs: 0,
+      lastHeardMs: 0,
       batteryPercent: null,
+      extensions: new Map(),
     };
     if (sample.timeMs < reading.lastSampleMs) return; // a late replay must not overwrite newer state
-    if (sample.kind === 'heart_rate') {
+    reading.lastHeardMs = Math.max(reading.lastHeardMs, sample.timeMs);
+    if (isExtensionSample(sample)) {
+      const latest = reading.extensions.get(sample.kind);
+      if (!latest || latest.timeMs <= sample.timeMs) reading.extensions.set(sample.kind, { values: sample.values, timeMs: sample.timeMs });
+    } else if (sample.kind === 'heart_rate') {
       reading.contactLost = sample.values.sensorContact === 'not-detected';
       reading.heartRateBpm = reading.contactLost ? null : sample.values.heartRateBpm;
       reading.lastSampleMs = sample.timeMs;
@@ -88,7 +99,7 @@ export class ClubLiveState {
    * state stays the size of what is happening now, whatever passed through before.
    */
   forgetSilentDevices(nowMs: number): void {
-    for (const [device, reading] of this.readings) if (nowMs - reading.lastSampleMs > this.options.windowMs) this.readings.delete(device);
+    for (const [device, reading] of this.readings) if (nowMs - reading.lastHeardMs > this.options.windowMs) this.readings.delete(device);
     for (const [device, heard] of this.heard) if (nowMs - heard.lastSeenMs > this.options.windowMs) this.heard.delete(device);
     for (const [id, values] of Object.entries(this.chart.series)) {
       // Members keep their line (the roster bounds them); a strap nobody wears loses it once it is all gaps.
@@ -121,7 +132,7 @@ export class ClubLiveState {
       if (worn.has(id)) continue;
       const reading = this.readings.get(id);
       const heard = this.heard.get(id);
-      const lastSeenMs = Math.max(reading?.lastSampleMs ?? 0, heard?.lastSeenMs ?? 0);
+      const lastSeenMs = Math.max(reading?.lastHeardMs ?? 0, heard?.lastSeenMs ?? 0);
       if (nowMs - lastSeenMs > this.options.staleAfterMs) continue;
       const live = reading && !reading.contactLost && nowMs - reading.lastSampleMs <= this.options.staleAfterMs;
       devices.push({
@@ -154,7 +165,7 @@ export class ClubLiveState {
 
   private forgetLeastRecentDevice(): void {
     let oldest: [string, DeviceReading] | null = null;
-    for (const entry of this.readings) if (!oldest || entry[1].lastSampleMs < oldest[1].lastSampleMs) oldest = entry;
+    for (const entry of this.readings) if (!oldest || entry[1].lastHeardMs < oldest[1].lastHeardMs) oldest = entry;
     if (oldest) this.readings.delete(oldest[0]);
   }
 
@@ -173,11 +184,12 @@ export class ClubLiveState {
         screenName: screenNameOf(athlete),
         kcal: athlete.screenHideKcal ? null : effort.kcal,
         points: effort.points,
+        metrics: this.metricsOf(athlete.devices, nowMs),
       };
     });
     const unpaired = [...this.readings.entries()]
       .filter(([device]) => !pairedDevices.has(device))
-      .sort(([, a], [, b]) => b.lastSampleMs - a.lastSampleMs)
+      .sort(([, a], [, b]) => b.lastHeardMs - a.lastHeardMs)
       .slice(0, MAX_UNPAIRED_TILES)
       .map(([device]) => device)
       .sort();
@@ -188,6 +200,7 @@ export class ClubLiveState {
         screenName: name,
         kcal: null,
         points: null,
+        metrics: this.metricsOf([device], nowMs),
       });
     }
     return tiles;
@@ -216,8 +229,27 @@ export class ClubLiveState {
   }
 
   hasRecentData(nowMs: number): boolean {
-    for (const reading of this.readings.values()) if (nowMs - reading.lastSampleMs < this.options.windowMs) return true;
+    for (const reading of this.readings.values()) if (nowMs - reading.lastHeardMs < this.options.windowMs) return true;
     return false;
+  }
+
+  /** The tile fields of plugin kinds the devices sent within the stale limit, freshest first per field. */
+  private metricsOf(devices: readonly string[], nowMs: number): LiveMetric[] {
+    const metrics = new Map<string, LiveMetric & { timeMs: number }>();
+    for (const device of devices) {
+      for (const [kind, latest] of this.readings.get(device)?.extensions ?? []) {
+        const spec = extensionKind(kind)?.spec;
+        if (!spec || nowMs - latest.timeMs > this.options.staleAfterMs) continue;
+        for (const name of spec.tile) {
+          const value = latest.values[name];
+          const field = spec.fields.find((candidate) => candidate.name === name)!;
+          const key = `${kind}.${name}`;
+          if (value === undefined || (metrics.get(key)?.timeMs ?? -1) >= latest.timeMs) continue;
+          metrics.set(key, { kind, field: name, label: field.label, unit: field.unit, value, timeMs: latest.timeMs });
+        }
+      }
+    }
+    return [...metrics.values()].map(({ timeMs: _timeMs, ...metric }) => metric);
   }
 
   private mostRecentDevice(devices: readonly string[]): string | null {
@@ -237,7 +269,7 @@ export class ClubLiveState {
     athlete: Athlete | null,
     zoneModel: ZoneModel,
     nowMs: number,
-  ): Omit<LiveAthlete, 'screenName' | 'kcal' | 'points'> {
+  ): Omit<LiveAthlete, 'screenName' | 'kcal' | 'points' | 'metrics'> {
     const reading = device ? this.readings.get(device) : undefined;
     const state: LiveAthlete['state'] =
       !reading || reading.lastSampleMs === 0

@@ -2,6 +2,7 @@ import { buildApp } from '../../api/app.ts';
 import { loadApiConfig } from '../../api/config.ts';
 import { LiveHub } from '../../api/live/live-hub.ts';
 import { type Command, untilSignal } from '../command.ts';
+import { loadDeviceProfiles } from '../device-plugins.ts';
 import { createLogger } from '../logger.ts';
 import { createMetricsRegistry } from '../metrics-registry.ts';
 import { openStores, STORE_ENV } from '../open-stores.ts';
@@ -18,6 +19,7 @@ export const apiCommand: Command = {
     'data-dir': { env: 'DATA_DIR', description: 'where the SQLite file lives' },
   },
   env: [
+    'DEVICE_PLUGINS',
     'PORT',
     'HOST',
     'MQTT_URL',
@@ -32,6 +34,7 @@ export const apiCommand: Command = {
   async run(env) {
     const config = loadApiConfig(env);
     const logger = createLogger(config.LOG_LEVEL);
+    const profiles = await loadDeviceProfiles(config.DEVICE_PLUGINS, logger);
     const metricsRegistry = createMetricsRegistry();
     const stores = await openStores(config.DATA_DIR, config, logger);
     refuseUnsafeProduction(config, stores.accounts);
@@ -46,7 +49,7 @@ export const apiCommand: Command = {
     });
     await live.start();
     const tls = readTlsFiles(config.API_TLS_CERT, config.API_TLS_KEY, 'API_TLS_CERT, API_TLS_KEY');
-    const app = buildApp({ ...config, tls }, { ...stores, metricsRegistry, live, logger });
+    const app = buildApp({ ...config, tls }, { ...stores, metricsRegistry, live, logger, profiles });
     try {
       await listening('PORT (--port)', config.PORT, () => app.listen({ port: config.PORT, host: config.HOST }));
       await untilSignal();

@@ -1,8 +1,12 @@
+import { extensionValuesProblem } from '../../protocol/device-kit/extension-kinds.ts';
+import type { InstalledProfiles } from '../../protocol/device-kit/installed-profiles.ts';
 import { GattDecodeError } from '../../protocol/gatt/gatt-errors.ts';
-import { CHARACTERISTIC_ALIASES, DeviceSession, decodeCharacteristic } from '../../protocol/gatt/profiles.ts';
+import { CHARACTERISTIC_ALIASES, decodeCharacteristic } from '../../protocol/gatt/profiles.ts';
 import { normalizeUuid } from '../../protocol/gatt/uuids.ts';
-import { Sample } from '../../protocol/mqtt/telemetry.ts';
+import { isExtensionSample, Sample } from '../../protocol/mqtt/telemetry.ts';
 import type { Command } from '../command.ts';
+import { loadDeviceProfiles } from '../device-plugins.ts';
+import { createLogger } from '../logger.ts';
 
 const SPACING_MS = 1000;
 
@@ -15,7 +19,11 @@ export const decodeCommand: Command = {
   name: 'decode',
   summary: 'decode GATT payloads (hex) as consecutive notifications of one device; prints every field and the samples as JSON lines',
   flags: {
-    profile: { env: 'DECODE_PROFILE', description: `${Object.keys(CHARACTERISTIC_ALIASES).join(', ')}, or a characteristic UUID (2a37)` },
+    profile: {
+      env: 'DECODE_PROFILE',
+      description: `${Object.keys(CHARACTERISTIC_ALIASES).join(', ')}, a plugin profile's name, or a characteristic UUID (2a37)`,
+    },
+    plugins: { env: 'DEVICE_PLUGINS', description: 'device plugins to load (files, folders, npm packages; comma-separated)' },
   },
   positionals: '<hex> [<hex> …]  one payload per argument, e.g. 16480004 or "16 48 00 04"',
   examples: [
@@ -23,14 +31,18 @@ export const decodeCommand: Command = {
     ['--profile', 'heart_rate', '16 48 00 04'],
     ['--profile', 'csc', '0264000028', '026600002C'],
     ['--profile', '2a63', '30 00 FA 00 10 27 00 00 00 10 2C 01 00 04'],
+    ['--plugins', './examples/device-plugins', '--profile', 'oxasense-smo2', '038c02d204'],
   ],
-  env: [],
+  env: ['DEVICE_PLUGINS'],
   async run(env, positionals = []) {
     const profile = env.DECODE_PROFILE;
     if (!profile) throw new UsageError('--profile is required');
-    const uuid = CHARACTERISTIC_ALIASES[profile] ?? normalizeUuid(profile);
     if (positionals.length === 0) throw new UsageError('give at least one hex payload');
-    const session = new DeviceSession('decoded');
+    const profiles = await loadProfilesForTool(env.DEVICE_PLUGINS);
+    const pluginCharacteristic = profiles.find(profile)?.manifest.characteristics.find((characteristic) => characteristic.notify)?.uuid;
+    const uuid = CHARACTERISTIC_ALIASES[profile] ?? pluginCharacteristic ?? normalizeUuid(profile);
+    const fromPlugin = (profiles.profileOfCharacteristic(uuid)?.source ?? 'built-in') !== 'built-in';
+    const session = profiles.decodersFor('decoded');
     const startMs = Date.now();
     let failures = 0;
     positionals.forEach((hex, index) => {
@@ -43,11 +55,17 @@ export const decodeCommand: Command = {
       }
       const bytes = Buffer.from(compact, 'hex');
       try {
-        const fields = decodeCharacteristic(uuid, bytes);
+        // A plugin's decoder gives samples only; the specification decoders show every field as well.
+        const fields = fromPlugin ? undefined : decodeCharacteristic(uuid, bytes);
         const samples = isPublished(uuid) ? session.decode(uuid, bytes, startMs + index * SPACING_MS) : [];
         const outsideContract = samples.flatMap(contractViolations);
-        const line: Record<string, unknown> = { payload, fields, samples: samples.map(({ kind, values }) => ({ kind, values })) };
-        if (isPublished(uuid) && samples.length === 0)
+        const line: Record<string, unknown> = {
+          payload,
+          ...(fields ? { fields } : {}),
+          samples: samples.map(({ kind, values }) => ({ kind, values })),
+        };
+        if (fromPlugin && samples.length === 0) line.note = 'the plugin decoded no sample from it';
+        else if (isPublished(uuid) && samples.length === 0)
           line.note = 'no sample yet (the first measurement seeds cumulative counters, or a partial FTMS record waits for its rest)';
         if (outsideContract.length > 0) {
           line.outsideContract = outsideContract;
@@ -70,8 +88,16 @@ const isPublished = (uuid: string) => uuid !== CHARACTERISTIC_ALIASES.body_senso
 
 function contractViolations(sample: Sample): string[] {
   const checked = Sample.safeParse(sample);
-  if (checked.success) return [];
-  return checked.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  if (!checked.success) return checked.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  const problem = isExtensionSample(sample) ? extensionValuesProblem(sample) : null;
+  return problem ? [problem.detail] : [];
+}
+
+/** The installed profiles for a command-line tool: refused plugins are reported on stderr, not logged. */
+export async function loadProfilesForTool(plugins: string | undefined): Promise<InstalledProfiles> {
+  const profiles = await loadDeviceProfiles(plugins, createLogger('silent'));
+  for (const refusal of profiles.refused) console.error(`device plugin refused (${refusal.source}): ${refusal.reason}`);
+  return profiles;
 }
 
 export class UsageError extends Error {

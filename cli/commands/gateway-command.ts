@@ -2,6 +2,7 @@ import { loadGatewayConfig } from '../../gateway/config.ts';
 import { registerGatewayMetrics } from '../../gateway/gateway-metrics.ts';
 import { GatewayService } from '../../gateway/gateway-service.ts';
 import { type Command, untilSignal } from '../command.ts';
+import { loadDeviceProfiles } from '../device-plugins.ts';
 import { createLogger } from '../logger.ts';
 import { createMetricsRegistry, serveMetrics } from '../metrics-registry.ts';
 import { runGatewayAccountCommand } from './account-commands.ts';
@@ -37,6 +38,7 @@ export const gatewayCommand: Command = {
     'GATEWAY_FADE_RSSI',
     'GATEWAY_API_URL',
     'GATEWAY_METRICS_PORT',
+    'DEVICE_PLUGINS',
     'LOG_LEVEL',
   ],
   async run(env, positionals = []) {
@@ -55,7 +57,8 @@ export const gatewayCommand: Command = {
       console.error(`sport-connect gateway: ${error.message}`);
       return 3;
     }
-    const gateway = new GatewayService(config, adapters, logger);
+    const profiles = await loadDeviceProfiles(config.DEVICE_PLUGINS, logger);
+    const gateway = new GatewayService(config, adapters, logger, profiles);
     await gateway.start();
     const metricsRegistry = createMetricsRegistry();
     registerGatewayMetrics(metricsRegistry, gateway);

@@ -1,6 +1,7 @@
 import { loadIngestConfig } from '../../ingest/config.ts';
 import { IngestService } from '../../ingest/ingest-service.ts';
 import { type Command, untilSignal } from '../command.ts';
+import { loadDeviceProfiles } from '../device-plugins.ts';
 import { createLogger } from '../logger.ts';
 import { createMetricsRegistry, serveMetrics } from '../metrics-registry.ts';
 import { openStores, STORE_ENV } from '../open-stores.ts';
@@ -19,6 +20,7 @@ export const ingestCommand: Command = {
     },
   },
   env: [
+    'DEVICE_PLUGINS',
     'MQTT_URL',
     'DATA_DIR',
     'INGEST_CLIENT_ID',
@@ -35,6 +37,8 @@ export const ingestCommand: Command = {
   async run(env) {
     const config = loadIngestConfig(env);
     const logger = createLogger(config.LOG_LEVEL);
+    // The plugins' kinds are what ingest accepts beyond the built-in ones.
+    await loadDeviceProfiles(config.DEVICE_PLUGINS, logger);
     const metricsRegistry = createMetricsRegistry();
     const stores = await openStores(config.DATA_DIR, config, logger);
     refuseUnsafeProduction({ ...config, NODE_ENV: env.NODE_ENV }, stores.accounts);

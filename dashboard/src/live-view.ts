@@ -57,9 +57,9 @@ const nameOf = (tile: LiveAthlete) => (screenMode ? (tile.screenName ?? '') : ti
 /** A tile's element and the parts an update writes to (looked up once, not on every update). */
 interface TileParts {
   element: HTMLElement;
-  text: Record<'name' | 'bpm' | 'unit' | 'pct' | 'zone' | 'kcal' | 'points' | 'age' | 'battery', HTMLElement>;
+  text: Record<'name' | 'bpm' | 'unit' | 'pct' | 'zone' | 'kcal' | 'points' | 'age' | 'battery' | 'metrics', HTMLElement>;
 }
-const TEXT_PARTS = ['name', 'bpm', 'unit', 'pct', 'zone', 'kcal', 'points', 'age', 'battery'] as const;
+const TEXT_PARTS = ['name', 'bpm', 'unit', 'pct', 'zone', 'kcal', 'points', 'age', 'battery', 'metrics'] as const;
 
 function createTile(id: string): TileParts {
   const element = document.createElement('article');
@@ -69,6 +69,7 @@ function createTile(id: string): TileParts {
   element.innerHTML = `<div class="name"></div><div class="reading"><span class="bpm"></span><span class="unit">bpm</span></div>
       <div class="meta"><span class="pct"></span><span class="zone"></span></div>
       <div class="meta effort"><span class="kcal"></span><span class="points"></span></div>
+      <div class="meta metrics"></div>
       <div class="meta small"><span class="age"></span><span class="battery"></span></div>`;
   const text = Object.fromEntries(TEXT_PARTS.map((part) => [part, element.querySelector<HTMLElement>(`.${part}`)!])) as TileParts['text'];
   return { element, text };
@@ -102,7 +103,25 @@ function renderTile(tile: LiveAthlete): HTMLElement {
   setText(text.points, tile.points === null ? '' : `${tile.points} pts`);
   setText(text.age, tile.sinceLastSampleS === null ? '' : `${tile.sinceLastSampleS} s ago`);
   setText(text.battery, tile.batteryPercent === null ? '' : `battery ${tile.batteryPercent}%`);
+  renderMetrics(text.metrics, tile);
   return element;
+}
+
+/** A plugin device's values (muscle oxygen, skin temperature…), as its profile labels them. */
+function renderMetrics(element: HTMLElement, tile: LiveAthlete): void {
+  const shown = tile.metrics.map((metric) => `${metric.kind}.${metric.field}=${metric.value}`).join(' ');
+  if (element.dataset.shown === shown) return;
+  element.dataset.shown = shown;
+  element.replaceChildren(
+    ...tile.metrics.map((metric) => {
+      const span = document.createElement('span');
+      span.dataset.testid = 'tile-metric';
+      span.dataset.kind = metric.kind;
+      span.dataset.field = metric.field;
+      span.textContent = `${metric.label} ${Math.round(metric.value * 10) / 10}${metric.unit === '%' ? '' : ' '}${metric.unit}`;
+      return span;
+    }),
+  );
 }
 
 const SORTS: Record<string, (a: LiveAthlete, b: LiveAthlete) => number> = {

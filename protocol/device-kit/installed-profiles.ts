@@ -227,7 +227,10 @@ export class DeviceDecoders {
     let decoder = this.decoders.get(name);
     const builtIn = profile.source === 'built-in';
     try {
-      if (!decoder) this.decoders.set(name, (decoder = profile.code.createDecoder()));
+      if (!decoder) {
+        decoder = profile.code.createDecoder();
+        this.decoders.set(name, decoder);
+      }
       const output = decoder.decode(uuid, bytes, timeMs);
       if (builtIn) return output.map((sample) => ({ device: this.device, timeMs, ...sample }) as Sample);
       const problem = outputProblem(output, profile.manifest);
