@@ -14,6 +14,8 @@ export interface ActivitySecond {
   cadenceRpm?: number;
   speedMps?: number;
   distanceM?: number;
+  /** Plugin kinds' values, by "<kind>.<field>" (CSV columns of their own; FIT carries only its own fields). */
+  extensions?: Record<string, number>;
 }
 
 export interface ActivitySummary {

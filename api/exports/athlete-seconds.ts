@@ -41,6 +41,12 @@ function addSamples(seconds: Map<number, ActivitySecond>, samples: readonly RawS
     seconds.set(timeMs, second);
     const fields = sample.fields;
     const number = (name: string) => (typeof fields[name] === 'number' ? (fields[name] as number) : undefined);
+    if (sample.kind.includes('.')) {
+      // A plugin's kind: its own columns, never mistaken for the built-in ones even where names agree.
+      second.extensions ??= {};
+      for (const [name, value] of Object.entries(fields)) if (typeof value === 'number') second.extensions[`${sample.kind}.${name}`] = value;
+      continue;
+    }
     if (sample.kind === 'heart_rate') {
       if (number('heartRateBpm') !== undefined) second.heartRateBpm = number('heartRateBpm');
       const rr = rrIntervalsOf(fields.rrIntervalsMs);
@@ -60,7 +66,16 @@ function addSamples(seconds: Map<number, ActivitySecond>, samples: readonly RawS
 /** One CSV row a second: what an athlete's devices measured in it. */
 export const SECONDS_CSV_HEADER = 'time,heart_rate_bpm,rr_ms,power_w,cadence_rpm,speed_mps,distance_m';
 
-export function secondsCsvRow(second: ActivitySecond): string {
+/** The plugin values' columns of these seconds ("oxasense.muscle_oxygen.smo2Percent"), in name order. */
+export function extensionColumns(seconds: readonly ActivitySecond[]): string[] {
+  const columns = new Set<string>();
+  for (const second of seconds) for (const column of Object.keys(second.extensions ?? {})) columns.add(column);
+  return [...columns].sort();
+}
+
+export const secondsCsvHeader = (extra: readonly string[]): string => [SECONDS_CSV_HEADER, ...extra].join(',');
+
+export function secondsCsvRow(second: ActivitySecond, extra: readonly string[] = []): string {
   const cell = (value: number | undefined) => (value === undefined ? '' : String(value));
   return [
     new Date(second.timeMs).toISOString(),
@@ -70,11 +85,15 @@ export function secondsCsvRow(second: ActivitySecond): string {
     cell(second.cadenceRpm),
     cell(second.speedMps),
     cell(second.distanceM),
+    ...extra.map((column) => cell(second.extensions?.[column])),
   ].join(',');
 }
 
 /** Seconds as one CSV, with its header. */
-export const secondsCsv = (seconds: readonly ActivitySecond[]): string => [SECONDS_CSV_HEADER, ...seconds.map(secondsCsvRow)].join('\n');
+export function secondsCsv(seconds: readonly ActivitySecond[]): string {
+  const extra = extensionColumns(seconds);
+  return [secondsCsvHeader(extra), ...seconds.map((second) => secondsCsvRow(second, extra))].join('\n');
+}
 
 /**
  * An athlete's part of a session as a FIT activity: their seconds, with the session's average and maximum

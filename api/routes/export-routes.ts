@@ -6,7 +6,8 @@ import { SessionId } from '../../protocol/roster.ts';
 import type { Api, ApiDeps, ApiSettings } from '../app.ts';
 import { requireClubAccess } from '../auth/club-access.ts';
 import { ApiError } from '../errors.ts';
-import { athleteSeconds, SECONDS_CSV_HEADER, secondsCsv, secondsCsvRow, sessionFitActivity } from '../exports/athlete-seconds.ts';
+import type { ActivitySecond } from '../../protocol/fit-activity.ts';
+import { athleteSeconds, extensionColumns, secondsCsv, secondsCsvHeader, secondsCsvRow, sessionFitActivity } from '../exports/athlete-seconds.ts';
 
 const SessionParams = ClubParams.extend({ session: SessionId });
 const AthleteSessionParams = SessionParams.extend({ athlete: AthleteId });
@@ -65,10 +66,12 @@ export function registerExportRoutes(app: Api, deps: ApiDeps, settings: ApiSetti
     async (request, reply) => {
       const { club, session: id } = request.params;
       const session = sessionFor(request, club, id, null);
-      const rows: string[] = [`athlete,${SECONDS_CSV_HEADER}`];
+      const everyone: [string, ActivitySecond[]][] = [];
       for (const { athlete } of session.participants)
-        for (const second of await athleteSeconds(deps, club, athlete, session.startMs, session.stopMs))
-          rows.push(`${athlete},${secondsCsvRow(second)}`);
+        everyone.push([athlete, await athleteSeconds(deps, club, athlete, session.startMs, session.stopMs)]);
+      const extra = extensionColumns(everyone.flatMap(([, seconds]) => seconds));
+      const rows: string[] = [`athlete,${secondsCsvHeader(extra)}`];
+      for (const [athlete, seconds] of everyone) for (const second of seconds) rows.push(`${athlete},${secondsCsvRow(second, extra)}`);
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="${fileName(session, 'all')}.csv"`)
