@@ -73,7 +73,12 @@ export type AthleteCreate = z.infer<typeof AthleteCreate>;
 export const AthletePatch = AthleteCreate.omit({ id: true }).partial().strict();
 export type AthletePatch = z.infer<typeof AthletePatch>;
 
-export const DeviceProfileName = z.enum(['heart_rate', 'cycling_power', 'cadence_speed', 'running', 'indoor_bike', 'treadmill']);
+/** What a registered device is: a built-in kind of device, or a device plugin's profile (checked against the installed ones). */
+export const BuiltInDeviceProfileName = z.enum(['heart_rate', 'cycling_power', 'cadence_speed', 'running', 'indoor_bike', 'treadmill']);
+export const DeviceProfileName = z.union([
+  BuiltInDeviceProfileName,
+  z.string().regex(/^[a-z][a-z0-9_-]{1,39}$/, 'a device profile name (sport-connect profiles lists them)'),
+]);
 export const Device = z.object({
   id: DeviceId,
   profile: DeviceProfileName,

@@ -44,7 +44,8 @@ function addSamples(seconds: Map<number, ActivitySecond>, samples: readonly RawS
     if (sample.kind.includes('.')) {
       // A plugin's kind: its own columns, never mistaken for the built-in ones even where names agree.
       second.extensions ??= {};
-      for (const [name, value] of Object.entries(fields)) if (typeof value === 'number') second.extensions[`${sample.kind}.${name}`] = value;
+      for (const [name, value] of Object.entries(fields))
+        if (typeof value === 'number') second.extensions[`${sample.kind}.${name}`] = value;
       continue;
     }
     if (sample.kind === 'heart_rate') {

@@ -1,13 +1,20 @@
 import { z } from 'zod';
 import { ClubParams } from '../../protocol/api.ts';
+import type { ActivitySecond } from '../../protocol/fit-activity.ts';
 import { AthleteId } from '../../protocol/ids.ts';
 import { TimeZone } from '../../protocol/reports.ts';
 import { SessionId } from '../../protocol/roster.ts';
 import type { Api, ApiDeps, ApiSettings } from '../app.ts';
 import { requireClubAccess } from '../auth/club-access.ts';
 import { ApiError } from '../errors.ts';
-import type { ActivitySecond } from '../../protocol/fit-activity.ts';
-import { athleteSeconds, extensionColumns, secondsCsv, secondsCsvHeader, secondsCsvRow, sessionFitActivity } from '../exports/athlete-seconds.ts';
+import {
+  athleteSeconds,
+  extensionColumns,
+  secondsCsv,
+  secondsCsvHeader,
+  secondsCsvRow,
+  sessionFitActivity,
+} from '../exports/athlete-seconds.ts';
 
 const SessionParams = ClubParams.extend({ session: SessionId });
 const AthleteSessionParams = SessionParams.extend({ athlete: AthleteId });

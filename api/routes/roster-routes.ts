@@ -5,6 +5,7 @@ import {
   Athlete,
   AthleteCreate,
   AthletePatch,
+  BuiltInDeviceProfileName,
   ClubSettings,
   ClubSettingsPatch,
   Device,
@@ -152,6 +153,7 @@ export function registerRosterRoutes(app: Api, deps: ApiDeps, settings: ApiSetti
     { config: writeLimit, schema: { params: ClubParams, body: DeviceCreate, response: { 201: Device } } },
     async (request, reply) => {
       requireClubAccess(request, request.params.club, 'staff');
+      requireKnownProfile(deps, request.body.profile);
       const device = deps.registry.createDevice(request.params.club, request.body);
       audit(request, 'device-created', request.params.club, device.id);
       return reply.status(201).send(device);
@@ -176,6 +178,7 @@ export function registerRosterRoutes(app: Api, deps: ApiDeps, settings: ApiSetti
     async (request) => {
       const { club, device } = request.params;
       requireClubAccess(request, club, 'staff');
+      if (request.body.profile !== undefined) requireKnownProfile(deps, request.body.profile);
       const updated = deps.registry.updateDevice(club, device, request.body) ?? notFound('no such device');
       audit(request, 'device-updated', club, device);
       return updated;
@@ -197,4 +200,15 @@ export function registerRosterRoutes(app: Api, deps: ApiDeps, settings: ApiSetti
 
 function notFound(message: string): never {
   throw new ApiError('SC_ERR_NOT_FOUND', message);
+}
+
+/** A device is registered as a built-in kind of device or as an installed plugin's profile, nothing else. */
+function requireKnownProfile(deps: ApiDeps, profile: string): void {
+  if (BuiltInDeviceProfileName.safeParse(profile).success) return;
+  const plugin = deps.profiles?.find(profile);
+  if (!plugin || plugin.source === 'built-in')
+    throw new ApiError(
+      'SC_ERR_VALIDATION',
+      `profile "${profile}" is neither a built-in one nor an installed device plugin (GET /api/v1/profiles)`,
+    );
 }

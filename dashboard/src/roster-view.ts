@@ -1,3 +1,4 @@
+import type { ProfilesResponse } from '../../protocol/api.ts';
 import type { Athlete, Device } from '../../protocol/roster.ts';
 import type { RosterImportResult } from '../../protocol/roster-csv.ts';
 import { button, dateTime, formFields, reportTo, rowOf } from './dom.ts';
@@ -17,7 +18,8 @@ const deviceForm = section.querySelector<HTMLFormElement>('#device-add')!;
 const settingsForm = section.querySelector<HTMLFormElement>('#club-settings')!;
 const report = reportTo(section.querySelector<HTMLElement>('.error')!);
 
-const PROFILE_LABELS: Record<Device['profile'], string> = {
+/** Built-in kinds of device; plugin profiles are added with their labels when the page opens. */
+const PROFILE_LABELS: Record<string, string> = {
   heart_rate: 'heart rate',
   cycling_power: 'cycling power',
   cadence_speed: 'cadence and speed',
@@ -69,9 +71,20 @@ export const rosterPage: Page = {
       await refresh();
     };
     settingsForm.hidden = !context.manager;
+    await report(addPluginProfiles);
     await refresh();
   },
 };
+
+/** Devices of installed plugins can be registered too (an OxaSense SmO2 sensor, say). */
+async function addPluginProfiles(): Promise<void> {
+  const { profiles } = await apiGet<ProfilesResponse>('/api/v1/profiles');
+  const select = deviceForm.querySelector<HTMLSelectElement>('select[name=profile]')!;
+  for (const profile of profiles.filter((candidate) => !candidate.builtIn)) {
+    PROFILE_LABELS[profile.name] = profile.label;
+    if (![...select.options].some((option) => option.value === profile.name)) select.add(new Option(profile.label, profile.name));
+  }
+}
 
 async function render(context: ClubContext): Promise<void> {
   const [{ athletes }, { devices }, settings] = await Promise.all([
@@ -110,7 +123,7 @@ async function render(context: ClubContext): Promise<void> {
       const row = rowOf([
         device.id,
         device.label,
-        PROFILE_LABELS[device.profile],
+        PROFILE_LABELS[device.profile] ?? device.profile,
         device.owner === null ? 'club pool' : (nameOf.get(device.owner) ?? device.owner),
         device.athlete === null ? null : (nameOf.get(device.athlete) ?? device.athlete),
       ]);
