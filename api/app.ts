@@ -57,7 +57,9 @@ import { registerPairingRoutes } from './routes/pairing-routes.ts';
 import { registerProfileRoutes } from './routes/profile-routes.ts';
 import { ROSTER_CSV_MAX_BYTES, registerRosterRoutes } from './routes/roster-routes.ts';
 import { registerSessionRoutes } from './routes/session-routes.ts';
+import { registerSimulatorRoutes } from './routes/simulator-routes.ts';
 import { registerWellnessRoutes, WORKOUT_UPLOAD_MAX_BYTES } from './routes/wellness-routes.ts';
+import type { ScenarioSimulators } from './simulator/scenario-simulators.ts';
 
 export interface ApiDeps {
   registry: Registry;
@@ -75,6 +77,8 @@ export interface ApiDeps {
   logger: Logger;
   /** The device profiles installed here (built-in and plugins), for GET /api/v1/profiles. */
   profiles?: InstalledProfiles;
+  /** In `up`: the simulator page's scenarios (demo clubs only). */
+  simulators?: ScenarioSimulators;
   /** In `up`, ingest runs in the same process: /health includes its state. */
   ingestHealth?: () => { status: string };
 }
@@ -223,6 +227,7 @@ export function buildApp(config: ApiAppConfig, deps: ApiDeps): Api {
     registerRosterRoutes(routes, deps, settings);
     registerHistoryRoutes(routes, deps);
     registerProfileRoutes(routes, deps);
+    registerSimulatorRoutes(routes, deps, settings);
     registerPairingRoutes(routes, deps, settings);
     registerSessionRoutes(routes, deps, settings);
     registerWellnessRoutes(routes, deps, settings);

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { type Api, buildApp } from '../api/app.ts';
 import { ApiConfig } from '../api/config.ts';
 import { LiveHub } from '../api/live/live-hub.ts';
+import { SCENARIO_GATEWAY, ScenarioSimulators } from '../api/simulator/scenario-simulators.ts';
 import { EmbeddedBrokerConfigShape } from '../broker/config.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../broker/embedded-broker.ts';
 import { IngestConfig } from '../ingest/config.ts';
@@ -43,6 +44,14 @@ export const UpConfig = ApiConfig.omit({ MQTT_URL: true })
       .enum(['true', 'false'])
       .default('false')
       .transform((value) => value === 'true'),
+    /** Clubs whose staff may play scenarios on the simulator page (a scenario registers its athletes there). */
+    SIM_CLUBS: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,47}(,[a-z0-9][a-z0-9_-]{0,47})*$/, 'comma-separated club ids')
+      .default(DEMO_CLUB)
+      .transform((list) => list.split(',')),
+    /** A folder of your own scenario files (YAML or JSON), offered besides the built-in ones. */
+    SIM_SCENARIOS_DIR: z.string().min(1).optional(),
   });
 export type UpConfig = z.infer<typeof UpConfig>;
 export const loadUpConfig = (env: Record<string, string | undefined>): UpConfig =>
@@ -145,8 +154,21 @@ async function startParts(
   );
   await ingest.start();
   started.push(() => ingest.stop());
+  const simulators = new ScenarioSimulators({
+    clubs: config.SIM_CLUBS,
+    folders: config.SIM_SCENARIOS_DIR ? [config.SIM_SCENARIOS_DIR] : [],
+    profiles,
+    registry: stores.registry,
+    brokerUrlFor: (club) => brokerUrlWith(mqttUrl, stores.mqttAccounts.issueGateway(club, SCENARIO_GATEWAY)),
+    dataDir: config.DATA_DIR === ':memory:' ? tmpdir() : config.DATA_DIR,
+    logger,
+  });
+  started.push(() => simulators.close());
   const tls = readTlsFiles(config.API_TLS_CERT, config.API_TLS_KEY, 'API_TLS_CERT, API_TLS_KEY');
-  const app = buildApp({ ...config, tls }, { ...stores, metricsRegistry, live, logger, profiles, ingestHealth: () => ingest.health() });
+  const app = buildApp(
+    { ...config, tls },
+    { ...stores, metricsRegistry, live, logger, profiles, simulators, ingestHealth: () => ingest.health() },
+  );
   started.push(() => app.close());
   await listening('PORT (--port)', config.PORT, () => app.listen({ port: config.PORT, host: config.HOST }));
   const { port } = app.server.address() as { port: number };

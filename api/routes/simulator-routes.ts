@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { ClubParams, NoBody, NoQuery } from '../../protocol/api.ts';
+import { ScenarioStatus, ScenarioSummary, SimulatorAddDevice, SimulatorFault, SimulatorStart } from '../../protocol/scenario.ts';
+import { ScenarioRunError } from '../../simulators/scenario/scenario-run.ts';
+import type { Api, ApiDeps, ApiSettings } from '../app.ts';
+import { requireClubAccess, requireUser } from '../auth/club-access.ts';
+import { ApiError } from '../errors.ts';
+import type { ScenarioSimulators } from '../simulator/scenario-simulators.ts';
+
+/**
+ * The simulator page: a demo club's staff play scenarios, add virtual devices and inject faults. Only in
+ * `up` (which holds the broker the virtual gateway publishes to), and only for the clubs SIM_CLUBS names:
+ * a scenario registers its athletes in the club.
+ */
+export function registerSimulatorRoutes(app: Api, deps: ApiDeps, settings: ApiSettings): void {
+  const writeLimit = { rateLimit: { max: settings.writesPerMinute, timeWindow: 60_000 } };
+  const simulatorsFor = (club: string | null): ScenarioSimulators => {
+    const simulators = deps.simulators;
+    if (!simulators) throw new ApiError('SC_ERR_NOT_FOUND', 'the simulator runs with `sport-connect up` only');
+    if (club !== null && !simulators.allows(club))
+      throw new ApiError('SC_ERR_FORBIDDEN', `the simulator is enabled for demo clubs only (SIM_CLUBS), not for ${club}`);
+    return simulators;
+  };
+  /** A request the running scenario cannot follow is the client's to fix: 409 with the reason. */
+  const following = async <T>(action: () => T | Promise<T>): Promise<T> => {
+    try {
+      return await action();
+    } catch (error) {
+      if (error instanceof ScenarioRunError) throw new ApiError('SC_ERR_CONFLICT', error.message);
+      throw error;
+    }
+  };
+
+  app.get(
+    '/api/v1/simulator/scenarios',
+    { schema: { querystring: NoQuery, response: { 200: z.object({ scenarios: z.array(ScenarioSummary) }) } } },
+    async (request) => {
+      requireUser(request);
+      return { scenarios: simulatorsFor(null).scenarios() };
+    },
+  );
+
+  app.get(
+    '/api/v1/clubs/:club/simulator',
+    { schema: { params: ClubParams, querystring: NoQuery, response: { 200: z.object({ running: ScenarioStatus.nullable() }) } } },
+    async (request) => {
+      const { club } = request.params;
+      requireClubAccess(request, club, 'staff');
+      return { running: simulatorsFor(club).status(club) };
+    },
+  );
+
+  app.post(
+    '/api/v1/clubs/:club/simulator/start',
+    { config: writeLimit, schema: { params: ClubParams, body: SimulatorStart, response: { 200: z.object({ running: ScenarioStatus }) } } },
+    async (request) => {
+      const { club } = request.params;
+      requireClubAccess(request, club, 'staff');
+      const simulators = simulatorsFor(club);
+      return { running: await following(() => simulators.start(club, request.body.scenario)) };
+    },
+  );
+
+  app.post(
+    '/api/v1/clubs/:club/simulator/stop',
+    { config: writeLimit, schema: { params: ClubParams, body: NoBody, response: { 200: z.object({ stopped: z.boolean() }) } } },
+    async (request) => {
+      const { club } = request.params;
+      requireClubAccess(request, club, 'staff');
+      return { stopped: await simulatorsFor(club).stop(club) };
+    },
+  );
+
+  app.post(
+    '/api/v1/clubs/:club/simulator/devices',
+    { config: writeLimit, schema: { params: ClubParams, body: SimulatorAddDevice, response: { 201: z.object({ device: z.string() }) } } },
+    async (request, reply) => {
+      const { club } = request.params;
+      requireClubAccess(request, club, 'staff');
+      const simulators = simulatorsFor(club);
+      const device = await following(() => simulators.addDevice(club, request.body));
+      return reply.status(201).send({ device });
+    },
+  );
+
+  app.post(
+    '/api/v1/clubs/:club/simulator/faults',
+    { config: writeLimit, schema: { params: ClubParams, body: SimulatorFault, response: { 200: z.object({ running: ScenarioStatus }) } } },
+    async (request) => {
+      const { club } = request.params;
+      requireClubAccess(request, club, 'staff');
+      const simulators = simulatorsFor(club);
+      await following(() => simulators.inject(club, request.body));
+      return { running: simulators.status(club)! };
+    },
+  );
+}

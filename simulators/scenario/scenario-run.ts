@@ -1,0 +1,392 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { GatewayService } from '../../gateway/gateway-service.ts';
+import type { NobleLike } from '../../gateway/noble-types.ts';
+import type { SimulatedMoment } from '../../protocol/device-kit/device-profile.ts';
+import type { InstalledProfiles } from '../../protocol/device-kit/installed-profiles.ts';
+import { normalizeUuid } from '../../protocol/gatt/uuids.ts';
+import type { Scenario, ScenarioAthlete, ScenarioFault, ScenarioStatus, SimulatorFault } from '../../protocol/scenario.ts';
+import { type ClassScript, hiitClass, workloadAt } from '../../sport-science/class-plans.ts';
+import { EmulatedNobleBinding } from '../emulated-ble/emulated-noble-binding.ts';
+import { EmulatedRoom } from '../emulated-ble/emulated-room.ts';
+import { Random } from '../random.ts';
+import { VirtualAthlete } from '../virtual-athlete.ts';
+import { BrokerLink, brokerAddressOf } from './broker-link.ts';
+import { createVirtualDevice, type VirtualDevice } from './virtual-device.ts';
+
+/** Connections one emulated adapter holds, as a typical controller. */
+const SLOTS_PER_ADAPTER = 5;
+/** Devices the page may add while a scenario runs, beyond the scenario's own. */
+export const MAX_ADDED_DEVICES = 20;
+const EVENTS_KEPT = 50;
+
+/** A scenario athlete as a club registers them: an id of their name, and the devices they wear. */
+export interface EnrolledAthlete {
+  id: string;
+  name: string;
+  restHrBpm: number;
+  maxHrBpm: number;
+  devices: { id: string; profile: string }[];
+}
+
+export interface ScenarioRunOptions {
+  /** The scenario's file name without extension, or "custom". */
+  id: string;
+  scenario: Scenario;
+  profiles: InstalledProfiles;
+  /** The broker, with this gateway's credentials in it. */
+  brokerUrl: string;
+  club: string;
+  gateway: string;
+  /** Where the gateway keeps its outbox. */
+  dataDir: string;
+  logger: Logger;
+  /** Called whenever devices are added (at start, and by addDevice): the demo club registers and pairs them. */
+  onEnrol?: (athletes: EnrolledAthlete[]) => void;
+  tickMs?: number;
+}
+
+interface PlayedAthlete {
+  spec: ScenarioAthlete;
+  id: string;
+  body: VirtualAthlete;
+  devices: VirtualDevice[];
+  contactLostUntilS: number;
+  outOfRangeUntilS: number;
+  rrIntervalsMs: number[];
+}
+
+/** Lower-case letters, digits and "-" of a name: "Chloé Martin" → "chloe-martin". */
+export function slugOf(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[^\w\s-]/g, '')
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, 40);
+}
+
+function scriptOf(scenario: Scenario): ClassScript {
+  if (scenario.plan === 'hiit') return hiitClass();
+  return {
+    name: scenario.name,
+    phases: scenario.plan.map((phase) => ({
+      name: phase.name,
+      durationS: phase.durationS,
+      startIntensity: phase.intensity,
+      endIntensity: phase.to ?? phase.intensity,
+    })),
+  };
+}
+
+const clock = (seconds: number) => new Date(Math.floor(seconds) * 1000).toISOString().slice(11, 19);
+
+/**
+ * Plays a scenario: its athletes' wearables as virtual peripherals in an emulated room, each notifying what
+ * its profile's simulator encodes, held by the real gateway code over real noble and published through a
+ * relay to the broker that the gateway_offline fault cuts. Scenario time runs `speed` times faster than
+ * the clock; samples are stamped by the gateway, in real time.
+ */
+export class ScenarioRun {
+  private readonly room = new EmulatedRoom();
+  private readonly random: Random;
+  private readonly script: ClassScript;
+  private readonly athletes: PlayedAthlete[] = [];
+  private readonly pending: ScenarioFault[];
+  private readonly events: string[] = [];
+  private gateway: GatewayService | null = null;
+  private link: BrokerLink | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private elapsedS = 0;
+  private offlineUntilS = 0;
+  private addedDevices = 0;
+  private finished!: () => void;
+  /** Resolves when the scenario's duration is played or stop() is called. */
+  readonly done = new Promise<void>((resolve) => (this.finished = resolve));
+
+  constructor(private readonly options: ScenarioRunOptions) {
+    const { scenario } = options;
+    this.random = new Random(scenario.seed);
+    this.script = scriptOf(scenario);
+    this.pending = [...scenario.faults].sort((a, b) => a.atS - b.atS);
+    // Every profile is checked before anything starts: a typo fails the start, not the demo.
+    for (const athlete of scenario.athletes) for (const device of athlete.devices) this.simulatedProfile(device.profile);
+  }
+
+  get scenarioId(): string {
+    return this.options.id;
+  }
+
+  async start(): Promise<void> {
+    const { scenario, logger } = this.options;
+    for (const spec of scenario.athletes) this.addAthlete(spec);
+    const deviceCount = this.athletes.reduce((total, athlete) => total + athlete.devices.length, 0);
+    const require = createRequire(import.meta.url);
+    const withBindings = require('@abandonware/noble/with-bindings') as (bindings: unknown) => NobleLike;
+    const adapters = Array.from({ length: Math.ceil((deviceCount + MAX_ADDED_DEVICES) / SLOTS_PER_ADAPTER) }, (_, index) => ({
+      name: `scenario${index}`,
+      noble: withBindings(new EmulatedNobleBinding(this.room, { adapter: `scenario${index}`, maxConnections: SLOTS_PER_ADAPTER })),
+    }));
+    const broker = brokerAddressOf(this.options.brokerUrl);
+    this.link = broker ? new BrokerLink(broker) : null;
+    const gatewayUrl = this.link ? await this.link.start(this.options.brokerUrl) : this.options.brokerUrl;
+    this.gateway = new GatewayService(
+      {
+        GATEWAY_CLUB: this.options.club,
+        GATEWAY_ID: this.options.gateway,
+        MQTT_URL: gatewayUrl,
+        GATEWAY_MAX_CONNECTIONS: SLOTS_PER_ADAPTER,
+        GATEWAY_DEVICES: 'any',
+        GATEWAY_BATCH_WINDOW: 1000,
+        GATEWAY_DEVICES_INTERVAL: 5000,
+        GATEWAY_DATA_DIR: join(this.options.dataDir, 'scenario-gateway'),
+        GATEWAY_OUTBOX_MAX_MESSAGES: 100_000,
+        GATEWAY_CONNECT_TIMEOUT: 8000,
+        GATEWAY_RSSI_POLL: 5000,
+        GATEWAY_FADE_RSSI: -90,
+      },
+      adapters,
+      logger.child({ module: 'scenario-gateway' }),
+      this.options.profiles,
+    );
+    this.enrol();
+    await this.gateway.start();
+    this.note(`started "${scenario.name}" with ${this.athletes.length} athletes and ${deviceCount} devices at ${scenario.speed}× speed`);
+    this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 1000);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.gateway?.stop();
+    this.gateway = null;
+    await this.link?.stop();
+    this.finished();
+  }
+
+  /** A virtual device of any installed profile, worn by an athlete of the scenario (or by nobody: an unpaired tile). */
+  addDevice(request: { profile: string; athlete?: string }): string {
+    if (this.addedDevices >= MAX_ADDED_DEVICES)
+      throw new ScenarioRunError(`at most ${MAX_ADDED_DEVICES} devices can be added to a running scenario`);
+    this.simulatedProfile(request.profile);
+    let athlete = request.athlete ? this.athletes.find((candidate) => candidate.spec.name === request.athlete) : undefined;
+    if (request.athlete && !athlete) throw new ScenarioRunError(`no athlete "${request.athlete}" in this scenario`);
+    if (!athlete) {
+      // Nobody wears it: a walk-in with a new device, shown as an unpaired tile until someone pairs it.
+      athlete = this.addAthlete(
+        { name: `Walk-in ${this.addedDevices + 1}`, restHrBpm: 62, maxHrBpm: 188, effort: 0.8, devices: [] },
+        false,
+      );
+    }
+    const device = this.addWearable(athlete, request.profile, undefined);
+    this.addedDevices++;
+    if (request.athlete) this.enrol();
+    this.note(`added a ${request.profile} device ${device.id}${request.athlete ? ` worn by ${request.athlete}` : ''}`);
+    return device.id;
+  }
+
+  /** Injects a fault now (the page's buttons); its times are scenario seconds. */
+  inject(fault: SimulatorFault): void {
+    this.apply({ ...fault, atS: this.elapsedS } as ScenarioFault);
+  }
+
+  status(): ScenarioStatus {
+    return {
+      id: this.options.id,
+      name: this.options.scenario.name,
+      speed: this.options.scenario.speed,
+      elapsedS: Math.round(this.elapsedS),
+      phase: workloadAt(this.script, this.elapsedS).phase,
+      gatewayOnline: !this.link?.offline,
+      athletes: this.athletes.map((athlete) => ({
+        name: athlete.spec.name,
+        heartRateBpm: Math.round(athlete.body.heartRateBpm),
+        contact: this.elapsedS >= athlete.contactLostUntilS,
+        devices: athlete.devices.map((device) => ({
+          id: device.id,
+          profile: device.profile,
+          inRange: device.peripheral.inRange,
+          batteryPercent: Math.floor(device.batteryPercent),
+        })),
+      })),
+      events: [...this.events],
+    };
+  }
+
+  private simulatedProfile(name: string) {
+    const profile = this.options.profiles.find(name);
+    if (!profile) throw new ScenarioRunError(`profile "${name}" is not installed (sport-connect profiles lists them)`);
+    if (!profile.manifest.primary)
+      throw new ScenarioRunError(`profile "${name}" is not a wearable of its own (every virtual device has a battery)`);
+    if (!profile.code.createSimulator)
+      throw new ScenarioRunError(`profile "${name}" has no simulator: it cannot be played without hardware`);
+    return profile;
+  }
+
+  private addAthlete(spec: ScenarioAthlete, enrolled = true): PlayedAthlete {
+    const index = this.athletes.length;
+    const id = slugOf(spec.name) || `athlete-${index + 1}`;
+    const body = new VirtualAthlete(
+      {
+        id,
+        name: spec.name,
+        restHrBpm: spec.restHrBpm,
+        maxHrBpm: spec.maxHrBpm,
+        deviceId: id,
+        effort: spec.effort,
+        lagS: this.random.integer(0, 8),
+        sex: 'female',
+        ageYears: 35,
+        weightKg: 70,
+      },
+      this.random.fork(),
+      // Faults come from the scenario, not at random.
+      { contactLossPerHour: 0, dropoutPerHour: 0 },
+    );
+    const athlete: PlayedAthlete = {
+      spec,
+      id: enrolled ? id : '',
+      body,
+      devices: [],
+      contactLostUntilS: 0,
+      outOfRangeUntilS: 0,
+      rrIntervalsMs: [],
+    };
+    this.athletes.push(athlete);
+    for (const device of spec.devices) this.addWearable(athlete, device.profile, device.id);
+    return athlete;
+  }
+
+  private addWearable(athlete: PlayedAthlete, profileName: string, id: string | undefined): VirtualDevice {
+    const taken = new Set(this.athletes.flatMap((candidate) => candidate.devices.map((device) => device.id)));
+    let deviceId = id ?? `${athlete.id || slugOf(athlete.spec.name) || 'device'}-${profileName}`.slice(0, 60);
+    for (let n = 2; taken.has(deviceId); n++) deviceId = `${deviceId.replace(/-\d+$/, '')}-${n}`;
+    const device = createVirtualDevice({
+      id: deviceId,
+      localName: `${profileName} ${athlete.spec.name}`.slice(0, 29),
+      profile: this.simulatedProfile(profileName),
+      batteryPercent: this.random.integer(40, 100),
+      momentOf: () => this.momentOf(athlete, device),
+    });
+    athlete.devices.push(device);
+    this.room.add(device.peripheral);
+    return device;
+  }
+
+  private enrol(): void {
+    this.options.onEnrol?.(
+      this.athletes
+        .filter((athlete) => athlete.id !== '')
+        .map((athlete) => ({
+          id: athlete.id,
+          name: athlete.spec.name,
+          restHrBpm: athlete.spec.restHrBpm,
+          maxHrBpm: athlete.spec.maxHrBpm,
+          devices: athlete.devices.map((device) => ({ id: device.id, profile: device.profile })),
+        })),
+    );
+  }
+
+  private momentOf(athlete: PlayedAthlete, device: VirtualDevice): SimulatedMoment {
+    return {
+      timeMs: Date.now(),
+      elapsedS: this.elapsedS,
+      intensity: this.intensityOf(athlete),
+      heartRateBpm: athlete.body.heartRateBpm,
+      restHrBpm: athlete.spec.restHrBpm,
+      maxHrBpm: athlete.spec.maxHrBpm,
+      contact: this.elapsedS >= athlete.contactLostUntilS,
+      batteryPercent: device.batteryPercent,
+      rrIntervalsMs: athlete.rrIntervalsMs,
+      random: () => this.random.next(),
+    };
+  }
+
+  private intensityOf(athlete: PlayedAthlete): number {
+    return Math.min(1, workloadAt(this.script, this.elapsedS - athlete.body.member.lagS).intensity * athlete.spec.effort);
+  }
+
+  private tick(): void {
+    const { scenario } = this.options;
+    const stepS = scenario.speed * ((this.options.tickMs ?? 1000) / 1000);
+    this.elapsedS += stepS;
+    const nowMs = Date.now();
+    while (this.pending.length > 0 && this.pending[0]!.atS <= this.elapsedS) this.apply(this.pending.shift()!);
+    this.endFaults();
+    for (const athlete of this.athletes) {
+      const samples = athlete.body.tick(nowMs, workloadAt(this.script, this.elapsedS - athlete.body.member.lagS).intensity, stepS);
+      const heart = samples.find((sample) => sample.kind === 'heart_rate');
+      athlete.rrIntervalsMs = heart?.kind === 'heart_rate' ? (heart.values.rrIntervalsMs ?? []) : [];
+      for (const device of athlete.devices) this.notify(athlete, device);
+    }
+    if (scenario.durationS > 0 && this.elapsedS >= scenario.durationS) {
+      this.note(`played ${clock(scenario.durationS)} of the scenario`);
+      void this.stop();
+    }
+  }
+
+  /** A plugin's simulator may throw: that device skips this second, the scenario goes on. */
+  private notify(athlete: PlayedAthlete, device: VirtualDevice): void {
+    if (!device.peripheral.inRange) return;
+    try {
+      for (const { characteristic, bytes } of device.simulator.notify(this.momentOf(athlete, device)))
+        device.peripheral.notify(normalizeUuid(characteristic), bytes);
+    } catch (error) {
+      this.options.logger.warn({ err: error, device: device.id }, 'a device simulator failed; that second is skipped');
+    }
+  }
+
+  private apply(fault: ScenarioFault): void {
+    const athlete = 'athlete' in fault ? this.athletes.find((candidate) => candidate.spec.name === fault.athlete) : undefined;
+    if ('athlete' in fault && !athlete) throw new ScenarioRunError(`no athlete "${fault.athlete}" in this scenario`);
+    switch (fault.type) {
+      case 'dropout':
+        athlete!.outOfRangeUntilS = fault.atS + fault.durationS;
+        for (const device of athlete!.devices) this.room.walkOut(device.id);
+        this.note(`dropout: ${fault.athlete}'s devices out of range for ${fault.durationS} s`);
+        break;
+      case 'contact_loss':
+        athlete!.contactLostUntilS = fault.atS + fault.durationS;
+        this.note(`contact loss: ${fault.athlete}'s sensors off the skin for ${fault.durationS} s`);
+        break;
+      case 'low_battery':
+        for (const device of athlete!.devices) device.batteryPercent = fault.batteryPercent;
+        this.note(`low battery: ${fault.athlete}'s devices at ${fault.batteryPercent} %`);
+        break;
+      case 'gateway_offline':
+        if (!this.link) throw new ScenarioRunError('the gateway reaches its broker over TLS here: its link cannot be cut');
+        this.offlineUntilS = fault.atS + fault.durationS;
+        this.link.goOffline();
+        this.note(`gateway offline: the broker is unreachable for ${fault.durationS} s`);
+        break;
+    }
+  }
+
+  private endFaults(): void {
+    for (const athlete of this.athletes) {
+      if (athlete.outOfRangeUntilS > 0 && this.elapsedS >= athlete.outOfRangeUntilS) {
+        athlete.outOfRangeUntilS = 0;
+        for (const device of athlete.devices) this.room.walkIn(device.id);
+        this.note(`${athlete.spec.name}'s devices are back in range`);
+      }
+    }
+    if (this.link?.offline && this.elapsedS >= this.offlineUntilS) {
+      this.link.restore();
+      this.note('gateway online again: it sends what it kept');
+    }
+  }
+
+  private note(event: string): void {
+    this.events.push(`${clock(this.elapsedS)} ${event}`);
+    if (this.events.length > EVENTS_KEPT) this.events.shift();
+    this.options.logger.info({ scenario: this.options.id, elapsedS: Math.round(this.elapsedS) }, event);
+  }
+}
+
+/** A request the running scenario cannot follow (unknown athlete or profile, too many devices). */
+export class ScenarioRunError extends Error {
+  readonly code = 'SC_ERR_SCENARIO';
+}
