@@ -9,6 +9,7 @@ import { reportPage } from './report-view.ts';
 import { rosterPage } from './roster-view.ts';
 import { acceptInvitation, logIn, logOut, readInvitation, whoAmI } from './session.ts';
 import { sessionsPage } from './sessions-view.ts';
+import { simulatorPage } from './simulator-view.ts';
 import { wellnessPage } from './wellness-view.ts';
 
 // The page: log in (or accept an invitation), then one of the person's clubs: its live view, and for
@@ -58,6 +59,7 @@ function enter(me: Me): void {
       history: historyPage,
       report: reportPage,
       admin: adminPage,
+      simulator: simulatorPage,
     });
   };
   clubSelect.onchange = () => watch(clubSelect.value);
