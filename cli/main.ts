@@ -59,7 +59,13 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     return await command.run(merged, positionals);
   } catch (error) {
     const code = (error as { code?: string }).code ?? '';
-    if (error instanceof ConfigError || error instanceof UsageError || error instanceof StartupError || code.startsWith('ERR_PARSE_ARGS')) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof UsageError ||
+      error instanceof StartupError ||
+      code.startsWith('ERR_PARSE_ARGS') ||
+      code === 'SC_ERR_SCENARIO'
+    ) {
       console.error(`sport-connect ${name}: ${(error as Error).message}`);
       return 2;
     }

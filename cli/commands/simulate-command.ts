@@ -1,11 +1,15 @@
+import { basename } from 'node:path';
 import { z } from 'zod';
-import { DurationMs, LogLevel, MqttUrl, parseEnv } from '../../protocol/env.ts';
+import { DevicePlugins, DurationMs, LogLevel, MqttUrl, parseEnv } from '../../protocol/env.ts';
 import { ClubId, GatewayId } from '../../protocol/ids.ts';
 import { runSimulation } from '../../simulators/run-simulation.ts';
+import { readScenarioFile } from '../../simulators/scenario/scenario-file.ts';
+import { ScenarioRun } from '../../simulators/scenario/scenario-run.ts';
 import { type Command, untilSignal } from '../command.ts';
 import { createLogger } from '../logger.ts';
 import { createProgressReporter } from '../progress.ts';
 import { reaching } from '../startup-error.ts';
+import { loadProfilesForTool } from './decode-command.ts';
 
 const SimulateConfig = z.object({
   MQTT_URL: MqttUrl.default('mqtt://localhost:1883'),
@@ -16,6 +20,11 @@ const SimulateConfig = z.object({
   SIM_DURATION: DurationMs.default(0),
   SIM_PACE: z.enum(['realtime', 'fast']).default('realtime'),
   SIM_SEED: z.coerce.number().int().default(42),
+  /** A scenario file (YAML or JSON): its athletes, devices of any installed profile, plan and faults, through the gateway code. */
+  SIM_SCENARIO: z.string().min(1).optional(),
+  DEVICE_PLUGINS: DevicePlugins,
+  /** Where a scenario's gateway keeps its outbox. */
+  GATEWAY_DATA_DIR: z.string().min(1).default('./data/gateway'),
   LOG_LEVEL: LogLevel.default('info'),
 });
 
@@ -30,10 +39,28 @@ export const simulateCommand: Command = {
     duration: { env: 'SIM_DURATION', description: 'simulated time, e.g. 30s or 45m (0: until Ctrl+C)' },
     pace: { env: 'SIM_PACE', description: 'realtime, or fast: the duration ending now, as fast as the broker takes it' },
     seed: { env: 'SIM_SEED', description: 'random seed: same seed, same class' },
+    scenario: {
+      env: 'SIM_SCENARIO',
+      description: 'play a scenario file (YAML or JSON) through the gateway code instead of the plain class',
+    },
+    plugins: { env: 'DEVICE_PLUGINS', description: 'device plugins whose devices the scenario wears' },
   },
-  env: ['MQTT_URL', 'SIM_CLUB', 'SIM_GATEWAY', 'SIM_ATHLETES', 'SIM_DURATION', 'SIM_PACE', 'SIM_SEED', 'LOG_LEVEL'],
+  env: [
+    'MQTT_URL',
+    'SIM_CLUB',
+    'SIM_GATEWAY',
+    'SIM_ATHLETES',
+    'SIM_DURATION',
+    'SIM_PACE',
+    'SIM_SEED',
+    'SIM_SCENARIO',
+    'DEVICE_PLUGINS',
+    'GATEWAY_DATA_DIR',
+    'LOG_LEVEL',
+  ],
   async run(env) {
     const config = parseEnv(SimulateConfig, env);
+    if (config.SIM_SCENARIO) return playScenario(config);
     const abort = new AbortController();
     void untilSignal().then(() => abort.abort());
     const progress = createProgressReporter('simulating');
@@ -56,3 +83,35 @@ export const simulateCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * `simulate --scenario <file>`: the scenario through the gateway code over an emulated radio, publishing as
+ * SIM_GATEWAY (its credentials in MQTT_URL). Progress on stderr, a summary on stdout when its duration is
+ * played or on Ctrl+C.
+ */
+async function playScenario(config: z.infer<typeof SimulateConfig>): Promise<number> {
+  const logger = createLogger(config.LOG_LEVEL);
+  const scenario = readScenarioFile(config.SIM_SCENARIO!);
+  const profiles = await loadProfilesForTool(config.DEVICE_PLUGINS);
+  const run = new ScenarioRun({
+    id: basename(config.SIM_SCENARIO!),
+    scenario,
+    profiles,
+    brokerUrl: config.MQTT_URL,
+    club: config.SIM_CLUB,
+    gateway: config.SIM_GATEWAY,
+    dataDir: config.GATEWAY_DATA_DIR,
+    logger,
+  });
+  await run.start();
+  const progress = createProgressReporter('scenario');
+  const total = scenario.durationS > 0 ? scenario.durationS : null;
+  const timer = setInterval(() => progress.update({ done: run.status().elapsedS, total, unit: 's', counters: {} }), 1000);
+  await Promise.race([run.done, untilSignal()]);
+  clearInterval(timer);
+  progress.finish();
+  await run.stop();
+  const { name, elapsedS, events } = run.status();
+  console.log(JSON.stringify({ scenario: name, elapsedS, events }));
+  return 0;
+}
