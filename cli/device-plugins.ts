@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { InstalledProfiles } from '../protocol/device-kit/installed-profiles.ts';
@@ -46,8 +46,22 @@ function entryOfFolder(folder: string): string {
   return join(folder, index);
 }
 
-async function importModule(specifier: string, source: string): Promise<Record<string, unknown>> {
-  if (!specifier.startsWith('file:')) return (await import(specifier)) as Record<string, unknown>;
+function packageFolderOf(name: string, cwd: string): string | null {
+  for (let folder = resolve(cwd); ; folder = dirname(folder)) {
+    const candidate = join(folder, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    if (dirname(folder) === folder) return null;
+  }
+}
+
+async function importModule(specifier: string, source: string, cwd: string): Promise<Record<string, unknown>> {
+  if (!specifier.startsWith('file:')) {
+    // An npm package is looked up in the node_modules folders from where Sport Connect runs up, as Node
+    // would for a script there; otherwise from Sport Connect's own.
+    const folder = packageFolderOf(specifier, cwd);
+    const entry = folder ? pathToFileURL(entryOfFolder(folder)).href : specifier;
+    return (await import(entry)) as Record<string, unknown>;
+  }
   const file = statSync(source).isDirectory() ? entryOfFolder(source) : source;
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }
@@ -77,7 +91,7 @@ export async function loadDeviceProfiles(
     for (const { source, specifier } of modules) {
       let exported: Record<string, unknown>;
       try {
-        exported = await importModule(specifier, source);
+        exported = await importModule(specifier, source, cwd);
       } catch (error) {
         profiles.refused.push({ source, name: null, reason: `cannot import it: ${(error as Error).message}` });
         continue;

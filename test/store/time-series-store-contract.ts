@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { installExtensionKinds, uninstallExtensionKinds } from '../../protocol/device-kit/extension-kinds.ts';
+import { KindSpec } from '../../protocol/device-kit/kind-spec.ts';
 import type { StoredPoint, TimeSeriesStore } from '../../store/time-series-store.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
@@ -123,6 +125,47 @@ export function describeTimeSeriesStoreContract(name: string, newStore: () => Pr
       await store.deleteOlderThan('demo', T0 + 60_000);
       expect(await store.countPoints({ club: 'demo' })).toBe(1);
       expect(await store.countPoints({ club: 'other' })).toBe(1);
+    });
+
+    it('stores a device plugin’s kind, aggregates its fields, reads it back, and erases it even once the plugin is gone', async () => {
+      installExtensionKinds('contract-plugin', [
+        KindSpec.parse({ name: 'acme.muscle_oxygen', label: 'Muscle oxygen', fields: [{ name: 'smo2Percent', label: 'SmO2', unit: '%', min: 0, max: 100 }] }),
+      ]);
+      try {
+        const store = await newStore();
+        const smo2 = (timeMs: number, value: number): StoredPoint => ({
+          club: 'demo',
+          device: 'oxa-1',
+          athlete: 'ann',
+          kind: 'acme.muscle_oxygen',
+          timeMs,
+          fields: { smo2Percent: value },
+        });
+        await store.writePoints([smo2(T0, 70), smo2(T0 + 1000, 60.5), smo2(T0 + 2000, 50), hr(T0, 100, 'ann', 'oxa-1')]);
+        const series = await store.queryRange({
+          club: 'demo',
+          wear: [{ device: 'oxa-1', fromMs: 0, toMs: Date.UTC(2100, 0, 1) }],
+          kind: 'acme.muscle_oxygen',
+          field: 'smo2Percent',
+          fromMs: T0,
+          toMs: T0 + 10_000,
+          bucketMs: 10_000,
+        });
+        expect(series).toMatchObject({ mean: [60.166666666666664], min: [50], max: [70], count: [3] });
+        const read = await store.readSamples({ club: 'demo', device: 'oxa-1', fromMs: T0, toMs: T0 + 5000 }, 100);
+        expect(read.filter((sample) => sample.kind === 'acme.muscle_oxygen').map((sample) => sample.fields)).toEqual([
+          { smo2Percent: 70 },
+          { smo2Percent: 60.5 },
+          { smo2Percent: 50 },
+        ]);
+        // A club uninstalls the plugin: an erasure still finds every sample of its kind.
+        uninstallExtensionKinds('contract-plugin');
+        await store.deleteRange({ club: 'demo', device: 'oxa-1', fromMs: 0, toMs: T0 + 60_000 });
+        expect(await store.countPoints({ club: 'demo', device: 'oxa-1', kind: 'acme.muscle_oxygen' })).toBe(0);
+        expect(await store.countPoints({ club: 'demo', device: 'oxa-1' })).toBe(0);
+      } finally {
+        uninstallExtensionKinds('contract-plugin');
+      }
     });
 
     it('deletes one device’s points and nothing else', async () => {
