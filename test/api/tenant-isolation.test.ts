@@ -286,6 +286,26 @@ describe('tenant isolation over every route', () => {
       url: () => `/api/v1/clubs/club-b/sessions/${clubBSession}/stop`,
       method: 'POST',
     },
+    { route: 'GET /api/v1/clubs/:club/simulator', url: '/api/v1/clubs/club-b/simulator' },
+    {
+      route: 'POST /api/v1/clubs/:club/simulator/start',
+      url: '/api/v1/clubs/club-b/simulator/start',
+      method: 'POST',
+      body: { scenario: 'hiit-with-faults' },
+    },
+    { route: 'POST /api/v1/clubs/:club/simulator/stop', url: '/api/v1/clubs/club-b/simulator/stop', method: 'POST' },
+    {
+      route: 'POST /api/v1/clubs/:club/simulator/devices',
+      url: '/api/v1/clubs/club-b/simulator/devices',
+      method: 'POST',
+      body: { profile: 'heart_rate', athlete: 'Zoe' },
+    },
+    {
+      route: 'POST /api/v1/clubs/:club/simulator/faults',
+      url: '/api/v1/clubs/club-b/simulator/faults',
+      method: 'POST',
+      body: { type: 'gateway_offline', durationS: 60 },
+    },
   ];
   /** Routes open to anyone by design, and why nothing of a club is in them. */
   const OPEN_ROUTES = {
@@ -304,6 +324,8 @@ describe('tenant isolation over every route', () => {
     'GET /api/v1/jobs/:job': 'the caller’s own jobs only (another’s answers 404)',
     'GET /api/v1/jobs/:job/archive': 'the caller’s own export only',
     'POST /api/v1/invitations/:token/accept': 'needs the one-time token of the link',
+    'GET /api/v1/profiles': 'the device profiles installed on the server (401 without a login): no club’s data',
+    'GET /api/v1/simulator/scenarios': 'the scenario files on the server (401 without a login): no club’s data',
   };
 
   it('covers every route the API has', () => {
@@ -329,6 +351,8 @@ describe('tenant isolation over every route', () => {
     { url: `/api/v1/jobs/j_${'A'.repeat(16)}` },
     { url: `/api/v1/jobs/j_${'A'.repeat(16)}/archive` },
     { url: `/api/v1/invitations/${'A'.repeat(43)}/accept`, method: 'POST', body: { name: 'Mole', password: 'something long enough' } },
+    { url: '/api/v1/profiles' },
+    { url: '/api/v1/simulator/scenarios' },
   ];
   it.each(OUTSIDERS.flatMap((who) => OPEN_REQUESTS.map((request) => [who, `${request.method ?? 'GET'} ${request.url}`, request] as const)))(
     '%s gets nothing of club B from the open route %s',

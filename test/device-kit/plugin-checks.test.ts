@@ -27,7 +27,11 @@ function aPlugin(changes: Partial<DeviceProfile> = {}): DeviceProfile {
     createDecoder: () => ({ decode: (_uuid, bytes) => [{ kind: 'acme.skin_temperature', values: { skinTemperatureC: bytes[0]! / 4 } }] }),
     createSimulator: () => ({ notify: () => [{ characteristic: 'b2e40001-0000-4000-8000-00000000aa01', bytes: Uint8Array.of(134) }] }),
     examples: [
-      { characteristic: 'b2e40001-0000-4000-8000-00000000aa01', hex: '86', samples: [{ kind: 'acme.skin_temperature', values: { skinTemperatureC: 33.5 } }] },
+      {
+        characteristic: 'b2e40001-0000-4000-8000-00000000aa01',
+        hex: '86',
+        samples: [{ kind: 'acme.skin_temperature', values: { skinTemperatureC: 33.5 } }],
+      },
     ],
     ...changes,
   };
@@ -73,15 +77,27 @@ describe('device plugins are checked when they load', () => {
       'reserved',
     ],
     ['a tile field it does not declare', aPlugin({ kinds: [{ ...aPlugin().kinds![0]!, tile: ['coreC'] }] }), '"coreC" is not a field'],
-    ['a range upside down', aPlugin({ kinds: [{ ...aPlugin().kinds![0]!, fields: [{ name: 'skinTemperatureC', label: 'S', unit: '°C', min: 45, max: 20 }] }] }), 'min must be below max'],
+    [
+      'a range upside down',
+      aPlugin({ kinds: [{ ...aPlugin().kinds![0]!, fields: [{ name: 'skinTemperatureC', label: 'S', unit: '°C', min: 45, max: 20 }] }] }),
+      'min must be below max',
+    ],
     ['the name of a built-in profile', aPlugin({ name: 'heart_rate' }), 'profile name "heart_rate" is taken'],
     ['the Heart Rate service', aPlugin({ serviceUuid: '180d' }), 'service 180d is already the profile "heart_rate"'],
-    ['the Heart Rate Measurement characteristic', aPlugin({ characteristics: [{ uuid: '2A37', name: 'HR', notify: true }] }), 'characteristic 2a37'],
+    [
+      'the Heart Rate Measurement characteristic',
+      aPlugin({ characteristics: [{ uuid: '2A37', name: 'HR', notify: true }] }),
+      'characteristic 2a37',
+    ],
     [
       'a decoder that throws on its own example',
-      aPlugin({ createDecoder: () => ({ decode: () => {
-        throw new RangeError('offset out of bounds');
-      } }) }),
+      aPlugin({
+        createDecoder: () => ({
+          decode: () => {
+            throw new RangeError('offset out of bounds');
+          },
+        }),
+      }),
       'decoding its example 86 threw: offset out of bounds',
     ],
     ['a decoder that returns garbage', aPlugin({ createDecoder: () => ({ decode: () => 'hello' as never }) }), 'not an array of samples'],
@@ -102,14 +118,20 @@ describe('device plugins are checked when they load', () => {
     ],
     [
       'a simulator whose bytes its decoder refuses',
-      aPlugin({ createSimulator: () => ({ notify: () => [{ characteristic: 'b2e40001-0000-4000-8000-00000000aa01', bytes: Uint8Array.of(255) }] }) }),
+      aPlugin({
+        createSimulator: () => ({ notify: () => [{ characteristic: 'b2e40001-0000-4000-8000-00000000aa01', bytes: Uint8Array.of(255) }] }),
+      }),
       "simulator's bytes decode to something wrong",
     ],
     [
       'a simulator that throws',
-      aPlugin({ createSimulator: () => ({ notify: () => {
-        throw new Error('no model');
-      } }) }),
+      aPlugin({
+        createSimulator: () => ({
+          notify: () => {
+            throw new Error('no model');
+          },
+        }),
+      }),
       'its simulator threw: no model',
     ],
   ])('refuses a plugin with %s, saying why', (_case, candidate, reason) => {
@@ -121,7 +143,12 @@ describe('device plugins are checked when they load', () => {
   it('refuses the second plugin declaring a kind another one took, keeping the first', () => {
     const profiles = InstalledProfiles.builtIn();
     expect(profiles.add(oxasense, 'first')).not.toBeNull();
-    const copycat = aPlugin({ kinds: [{ ...oxasense.kinds![0]! }], createDecoder: oxasense.createDecoder, createSimulator: undefined, examples: oxasense.examples });
+    const copycat = aPlugin({
+      kinds: [{ ...oxasense.kinds![0]! }],
+      createDecoder: oxasense.createDecoder,
+      createSimulator: undefined,
+      examples: oxasense.examples,
+    });
     const examples = copycat.examples!.map((example) => ({ ...example, characteristic: 'b2e40001-0000-4000-8000-00000000aa01' }));
     expect(profiles.add({ ...copycat, examples }, 'second')).toBeNull();
     expect(profiles.refused[0]).toEqual({
@@ -181,15 +208,17 @@ describe('a plugin decoder at run time', () => {
 });
 
 describe('plugin kinds in the v1 contract', () => {
-  const message = (samples: unknown[]) =>
-    Buffer.from(JSON.stringify({ v: 1, gateway: 'gw-1', seq: 1, sentAtMs: NOW, samples }));
+  const message = (samples: unknown[]) => Buffer.from(JSON.stringify({ v: 1, gateway: 'gw-1', seq: 1, sentAtMs: NOW, samples }));
   const smo2 = (values: Record<string, unknown>, kind = 'oxasense.muscle_oxygen') => ({ device: 'oxa-1', timeMs: NOW, kind, values });
 
   it('accepts an installed kind within its declared ranges, next to built-in samples', () => {
     InstalledProfiles.builtIn().add(oxasense, 'example');
     const result = validateTelemetry(
       'sc/v1/demo/gw-1/telemetry',
-      message([smo2({ smo2Percent: 61.5, thbGramsPerDecilitre: 12.1 }), { device: 'hrm-1', timeMs: NOW, kind: 'heart_rate', values: { heartRateBpm: 140 } }]),
+      message([
+        smo2({ smo2Percent: 61.5, thbGramsPerDecilitre: 12.1 }),
+        { device: 'hrm-1', timeMs: NOW, kind: 'heart_rate', values: { heartRateBpm: 140 } },
+      ]),
       NOW,
     );
     expect(result.ok).toBe(true);

@@ -38,11 +38,17 @@ describe('loading device plugins', () => {
     mkdirSync(join(folder, 'betasense'));
     writeFileSync(join(folder, 'betasense', 'package.json'), JSON.stringify({ name: 'betasense', type: 'module', main: 'dist/plugin.js' }));
     mkdirSync(join(folder, 'betasense', 'dist'));
-    writeFileSync(join(folder, 'betasense', 'dist', 'plugin.js'), skinTemperaturePlugin('betasense-core', 'betasense.core_temperature', 'd4a6'));
+    writeFileSync(
+      join(folder, 'betasense', 'dist', 'plugin.js'),
+      skinTemperaturePlugin('betasense-core', 'betasense.core_temperature', 'd4a6'),
+    );
     // An npm package installed next to Sport Connect.
     const installed = join(root, 'node_modules', 'sc-plugin-gamma');
     mkdirSync(installed, { recursive: true });
-    writeFileSync(join(installed, 'package.json'), JSON.stringify({ name: 'sc-plugin-gamma', type: 'module', exports: { '.': { import: './index.js' } }, main: 'index.js' }));
+    writeFileSync(
+      join(installed, 'package.json'),
+      JSON.stringify({ name: 'sc-plugin-gamma', type: 'module', exports: { '.': { import: './index.js' } }, main: 'index.js' }),
+    );
     writeFileSync(join(installed, 'index.js'), skinTemperaturePlugin('gamma-patch', 'gamma.skin_temperature', 'e5b7'));
   });
 

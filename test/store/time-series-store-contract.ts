@@ -129,7 +129,11 @@ export function describeTimeSeriesStoreContract(name: string, newStore: () => Pr
 
     it('stores a device plugin’s kind, aggregates its fields, reads it back, and erases it even once the plugin is gone', async () => {
       installExtensionKinds('contract-plugin', [
-        KindSpec.parse({ name: 'acme.muscle_oxygen', label: 'Muscle oxygen', fields: [{ name: 'smo2Percent', label: 'SmO2', unit: '%', min: 0, max: 100 }] }),
+        KindSpec.parse({
+          name: 'acme.muscle_oxygen',
+          label: 'Muscle oxygen',
+          fields: [{ name: 'smo2Percent', label: 'SmO2', unit: '%', min: 0, max: 100 }],
+        }),
       ]);
       try {
         const store = await newStore();
