@@ -54,7 +54,12 @@ const flaky: DeviceProfile = {
   }),
   createSimulator: () => {
     let counter = 1;
-    return { notify: () => [{ characteristic: LACTATE, bytes: Uint8Array.of((counter = (counter % 250) + 1)) }] };
+    return {
+      notify: () => {
+        counter = (counter % 250) + 1;
+        return [{ characteristic: LACTATE, bytes: Uint8Array.of(counter) }];
+      },
+    };
   },
   examples: [{ characteristic: LACTATE, hex: '14', samples: [{ kind: 'flaky.lactate', values: { lactateMmol: 2 } }] }],
 };
