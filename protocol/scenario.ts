@@ -30,8 +30,7 @@ export const ScenarioAthlete = z
     effort: z.number().min(0.3).max(1.2).default(0.85),
     devices: z.array(ScenarioDevice).min(1).max(4),
   })
-  .strict()
-  .refine((athlete) => athlete.restHrBpm < athlete.maxHrBpm, { message: 'restHrBpm must be below maxHrBpm', path: ['restHrBpm'] });
+  .strict();
 export type ScenarioAthlete = z.infer<typeof ScenarioAthlete>;
 
 export const ScenarioPhase = z
