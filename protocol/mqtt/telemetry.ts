@@ -154,8 +154,19 @@ export const ExtensionSample = z
   .strict();
 export type ExtensionSample = z.infer<typeof ExtensionSample>;
 
-export const Sample = z.union([BuiltInSample, ExtensionSample]);
-export type Sample = z.infer<typeof Sample>;
+export type Sample = BuiltInSample | ExtensionSample;
+/**
+ * A sample of either family, told apart by the dot in its kind, then checked by that family's schema alone:
+ * a refusal names the field at fault (a plain union would only say that no option matched).
+ */
+export const Sample = z.unknown().transform((input, context): Sample => {
+  const kind = (input as { kind?: unknown } | null)?.kind;
+  const schema = typeof kind === 'string' && kind.includes('.') ? ExtensionSample : BuiltInSample;
+  const checked = schema.safeParse(input);
+  if (checked.success) return checked.data;
+  for (const issue of checked.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path, input });
+  return z.NEVER;
+});
 export type SampleKind = Sample['kind'];
 /** Any kind name the contract can carry: a built-in one or a plugin's. */
 export const SampleKindSchema = z.union([BuiltInSampleKindSchema, ExtensionKindName]);
