@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ClubLiveState, MAX_DEVICES_PER_CLUB, MAX_UNPAIRED_TILES } from '../../api/live/club-live-state.ts';
 import type { Athlete } from '../../protocol/api.ts';
+import { installExtensionKinds, uninstallExtensionKinds } from '../../protocol/device-kit/extension-kinds.ts';
+import { KindSpec } from '../../protocol/device-kit/kind-spec.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 18, 0, 0);
 const profile = {
@@ -20,6 +22,38 @@ const bob: Athlete = { ...profile, id: 'bob', name: 'Bob', restHrBpm: 50, maxHrB
 const newState = () => new ClubLiveState({ staleAfterMs: 10_000, windowMs: 5_000, tickMs: 1000 });
 
 describe('club live state', () => {
+  it('shows a plugin device’s tile fields on its wearer’s tile while fresh, and keeps a plugin-only device alive', () => {
+    installExtensionKinds('live-test', [
+      KindSpec.parse({
+        name: 'acme.muscle_oxygen',
+        label: 'Muscle oxygen',
+        fields: [
+          { name: 'smo2Percent', label: 'SmO₂', unit: '%', min: 0, max: 100 },
+          { name: 'thbGramsPerDecilitre', label: 'THb', unit: 'g/dL', min: 0, max: 40 },
+        ],
+        tile: ['smo2Percent'],
+      }),
+    ]);
+    try {
+      const state = newState();
+      const annWithSensor = { ...ann, devices: ['hrm-ann', 'oxa-ann'] };
+      state.applySample({ device: 'hrm-ann', timeMs: T0, kind: 'heart_rate', values: { heartRateBpm: 150 } });
+      state.applySample({ device: 'oxa-ann', timeMs: T0, kind: 'acme.muscle_oxygen', values: { smo2Percent: 64.2, thbGramsPerDecilitre: 12 } });
+      state.applySample({ device: 'oxa-ann', timeMs: T0 + 1000, kind: 'acme.muscle_oxygen', values: { smo2Percent: 61, thbGramsPerDecilitre: 12 } });
+      const [tile] = state.tiles([annWithSensor], T0 + 2000);
+      expect(tile).toMatchObject({ heartRateBpm: 150, device: 'hrm-ann', state: 'live' });
+      // Only what the kind shows on a tile, the latest value.
+      expect(tile!.metrics).toEqual([{ kind: 'acme.muscle_oxygen', field: 'smo2Percent', label: 'SmO₂', unit: '%', value: 61 }]);
+      // Silent past the stale limit: the value goes rather than lie.
+      expect(state.tiles([annWithSensor], T0 + 12_000)[0]!.metrics).toEqual([]);
+      // A device sending only plugin samples is not forgotten as silent, and shows on a tile of its own when unpaired.
+      state.forgetSilentDevices(T0 + 4000);
+      expect(state.tiles([], T0 + 4000).find((one) => one.id === 'device:oxa-ann')?.metrics).toHaveLength(1);
+    } finally {
+      uninstallExtensionKinds('live-test');
+    }
+  });
+
   it('computes % of max and zone from each member profile, and says who has not sent anything yet', () => {
     const state = newState();
     state.applySample({ device: 'hrm-ann', timeMs: T0, kind: 'heart_rate', values: { heartRateBpm: 170, sensorContact: 'detected' } });

@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { athleteSeconds, secondsCsv } from '../../api/exports/athlete-seconds.ts';
+import { openStores, type Stores } from '../../cli/open-stores.ts';
+import { testLogger } from '../helpers/silent-logger.ts';
+
+const T0 = Date.UTC(2026, 10, 3, 18, 0, 0);
+
+describe('plugin values in the CSV exports', () => {
+  let stores: Stores;
+
+  beforeAll(async () => {
+    stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    stores.registry.upsertClub('demo', 'Demo');
+    stores.registry.upsertAthlete('demo', { id: 'ann', name: 'Ann', restHrBpm: 50, maxHrBpm: 190 });
+    stores.registry.createDevice('demo', { id: 'hrm-ann', profile: 'heart_rate', owner: 'ann' }, T0 - 60_000);
+    stores.registry.createDevice('demo', { id: 'oxa-ann', profile: 'oxasense-smo2', owner: 'ann' }, T0 - 60_000);
+    await stores.timeSeries.writePoints([
+      { club: 'demo', device: 'hrm-ann', athlete: 'ann', kind: 'heart_rate', timeMs: T0, fields: { heartRateBpm: 120 } },
+      { club: 'demo', device: 'hrm-ann', athlete: 'ann', kind: 'heart_rate', timeMs: T0 + 1000, fields: { heartRateBpm: 122 } },
+      // A plugin field that happens to share a built-in column's name stays in its own column.
+      { club: 'demo', device: 'oxa-ann', athlete: 'ann', kind: 'oxasense.muscle_oxygen', timeMs: T0 + 1200, fields: { smo2Percent: 61.5, powerW: 7 } },
+    ]);
+  });
+  afterAll(() => stores?.close());
+
+  it('adds one column per plugin kind and field, after the built-in ones, empty where the device said nothing', async () => {
+    const seconds = await athleteSeconds(stores, 'demo', 'ann', T0, T0 + 5000);
+    expect(secondsCsv(seconds).split('\n')).toEqual([
+      'time,heart_rate_bpm,rr_ms,power_w,cadence_rpm,speed_mps,distance_m,oxasense.muscle_oxygen.powerW,oxasense.muscle_oxygen.smo2Percent',
+      '2026-11-03T18:00:00.000Z,120,,,,,,,',
+      '2026-11-03T18:00:01.000Z,122,,,,,,7,61.5',
+    ]);
+  });
+
+  it('keeps the built-in header alone when no plugin device was worn', async () => {
+    const seconds = await athleteSeconds(stores, 'demo', 'ann', T0, T0 + 1000);
+    expect(secondsCsv(seconds).split('\n')[0]).toBe('time,heart_rate_bpm,rr_ms,power_w,cadence_rpm,speed_mps,distance_m');
+  });
+});
