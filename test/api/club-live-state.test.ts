@@ -38,8 +38,18 @@ describe('club live state', () => {
       const state = newState();
       const annWithSensor = { ...ann, devices: ['hrm-ann', 'oxa-ann'] };
       state.applySample({ device: 'hrm-ann', timeMs: T0, kind: 'heart_rate', values: { heartRateBpm: 150 } });
-      state.applySample({ device: 'oxa-ann', timeMs: T0, kind: 'acme.muscle_oxygen', values: { smo2Percent: 64.2, thbGramsPerDecilitre: 12 } });
-      state.applySample({ device: 'oxa-ann', timeMs: T0 + 1000, kind: 'acme.muscle_oxygen', values: { smo2Percent: 61, thbGramsPerDecilitre: 12 } });
+      state.applySample({
+        device: 'oxa-ann',
+        timeMs: T0,
+        kind: 'acme.muscle_oxygen',
+        values: { smo2Percent: 64.2, thbGramsPerDecilitre: 12 },
+      });
+      state.applySample({
+        device: 'oxa-ann',
+        timeMs: T0 + 1000,
+        kind: 'acme.muscle_oxygen',
+        values: { smo2Percent: 61, thbGramsPerDecilitre: 12 },
+      });
       const [tile] = state.tiles([annWithSensor], T0 + 2000);
       expect(tile).toMatchObject({ heartRateBpm: 150, device: 'hrm-ann', state: 'live' });
       // Only what the kind shows on a tile, the latest value.

@@ -18,7 +18,14 @@ describe('plugin values in the CSV exports', () => {
       { club: 'demo', device: 'hrm-ann', athlete: 'ann', kind: 'heart_rate', timeMs: T0, fields: { heartRateBpm: 120 } },
       { club: 'demo', device: 'hrm-ann', athlete: 'ann', kind: 'heart_rate', timeMs: T0 + 1000, fields: { heartRateBpm: 122 } },
       // A plugin field that happens to share a built-in column's name stays in its own column.
-      { club: 'demo', device: 'oxa-ann', athlete: 'ann', kind: 'oxasense.muscle_oxygen', timeMs: T0 + 1200, fields: { smo2Percent: 61.5, powerW: 7 } },
+      {
+        club: 'demo',
+        device: 'oxa-ann',
+        athlete: 'ann',
+        kind: 'oxasense.muscle_oxygen',
+        timeMs: T0 + 1200,
+        fields: { smo2Percent: 61.5, powerW: 7 },
+      },
     ]);
   });
   afterAll(() => stores?.close());

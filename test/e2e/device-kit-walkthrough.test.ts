@@ -34,23 +34,31 @@ describe.skipIf(!hasChromium())('the device kit walkthrough in Chromium', () => 
   it('step 5: plays the scenario from the simulator page, adds a virtual device and injects a fault', async () => {
     await page.click('nav button[data-page="simulator"]');
     const scenario = page.locator('#simulator-start select[name=scenario]');
-    await expect.poll(() => scenario.locator('option').allInnerTexts()).toEqual(['HIIT with real-life faults', 'Muscle oxygen on the bikes']);
+    await expect
+      .poll(() => scenario.locator('option').allInnerTexts())
+      .toEqual(['HIIT with real-life faults', 'Muscle oxygen on the bikes']);
     await scenario.selectOption('muscle-oxygen-demo');
     await expect.poll(() => page.locator('[data-testid="scenario-description"]').innerText()).toContain('OxaSense SmO2 sensor');
     await page.click('#simulator-start button[type=submit]');
     const status = page.locator('[data-testid="simulator-status"]');
-    await expect.poll(() => status.innerText()).toMatch(/^Playing “Muscle oxygen on the bikes”: 00:00:\d\d in, warm-up, 1× speed · gateway online$/);
+    await expect
+      .poll(() => status.innerText())
+      .toMatch(/^Playing “Muscle oxygen on the bikes”: 00:00:\d\d in, warm-up, 1× speed · gateway online$/);
     const rows = page.locator('[data-testid="simulator-athletes"] tbody tr');
     await expect.poll(() => rows.count()).toBe(4);
 
     // A cadence sensor for Giulia, of the built-in profiles the page offers next to the plugin's.
     const profiles = page.locator('#simulator-device select[name=profile] option');
-    expect(await profiles.evaluateAll((options) => options.map((option) => (option as HTMLOptionElement).value))).toContain('oxasense-smo2');
+    expect(await profiles.evaluateAll((options) => options.map((option) => (option as HTMLOptionElement).value))).toContain(
+      'oxasense-smo2',
+    );
     await page.selectOption('#simulator-device select[name=profile]', 'cycling_speed_cadence');
     await page.selectOption('#simulator-device select[name=athlete]', 'Giulia');
     await page.click('#simulator-device button[type=submit]');
     const events = page.locator('[data-testid="simulator-events"] li');
-    await expect.poll(() => events.allInnerTexts()).toContainEqual(expect.stringContaining('added a cycling_speed_cadence device giulia-cycling_speed_cadence worn by Giulia'));
+    await expect
+      .poll(() => events.allInnerTexts())
+      .toContainEqual(expect.stringContaining('added a cycling_speed_cadence device giulia-cycling_speed_cadence worn by Giulia'));
 
     await rows.filter({ hasText: 'Hugo' }).getByRole('button', { name: 'Contact loss 20 s' }).click();
     await expect.poll(() => rows.filter({ hasText: 'Hugo' }).innerText()).toContain('no skin contact');
@@ -59,9 +67,9 @@ describe.skipIf(!hasChromium())('the device kit walkthrough in Chromium', () => 
   it('step 6: shows each rider’s SmO2 on their live tile, as the plugin labels it', async () => {
     await page.click('nav button[data-page="live"]');
     const giulia = page.locator('[data-testid="tile"][data-athlete="giulia"]');
-    await expect.poll(() => giulia.locator('[data-testid="tile-metric"]').allInnerTexts(), { timeout: 20_000 }).toEqual([
-      expect.stringMatching(/^SmO₂ \d{1,2}(\.\d)?%$/),
-    ]);
+    await expect
+      .poll(() => giulia.locator('[data-testid="tile-metric"]').allInnerTexts(), { timeout: 20_000 })
+      .toEqual([expect.stringMatching(/^SmO₂ \d{1,2}(\.\d)?%$/)]);
     expect(await giulia.locator('[data-testid="tile-metric"]').getAttribute('data-kind')).toBe('oxasense.muscle_oxygen');
     await expect.poll(() => giulia.getAttribute('data-state')).toBe('live');
     mkdirSync('test-results', { recursive: true });
