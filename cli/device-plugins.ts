@@ -3,6 +3,18 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { InstalledProfiles } from '../protocol/device-kit/installed-profiles.ts';
+import { createLogger } from './logger.ts';
+
+/** A plugin module that has not loaded by then (a top-level await that never settles) is refused. */
+const IMPORT_TIMEOUT_MS = 10_000;
+
+function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`it did not load within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
 
 /** Module files a plugin folder may hold (tests and type declarations are not plugins). */
 const isPluginFile = (name: string) => /\.(m?js|ts)$/.test(name) && !/\.(test|spec|d)\.[mc]?[jt]s$/.test(name);
@@ -91,7 +103,7 @@ export async function loadDeviceProfiles(
     for (const { source, specifier } of modules) {
       let exported: Record<string, unknown>;
       try {
-        exported = await importModule(specifier, source, cwd);
+        exported = await withinTime(importModule(specifier, source, cwd), IMPORT_TIMEOUT_MS);
       } catch (error) {
         profiles.refused.push({ source, name: null, reason: `cannot import it: ${(error as Error).message}` });
         continue;
@@ -112,5 +124,12 @@ export async function loadDeviceProfiles(
     }
   }
   for (const refusal of profiles.refused) logger.error(refusal, `device plugin refused: ${refusal.reason}`);
+  return profiles;
+}
+
+/** The installed profiles for a command-line tool: refused plugins are reported on stderr, not logged. */
+export async function loadProfilesForTool(plugins: string | undefined): Promise<InstalledProfiles> {
+  const profiles = await loadDeviceProfiles(plugins, createLogger('silent'));
+  for (const refusal of profiles.refused) console.error(`device plugin refused (${refusal.source}): ${refusal.reason}`);
   return profiles;
 }

@@ -473,8 +473,24 @@ export class IngestService {
         outcome.rejected.push({ topic: message.topic, reason });
         continue;
       }
+      let payload = message.payload;
+      if (validation.refused) {
+        // Its refused plugin samples are dead-lettered on their own; the queue keeps the rest as they are stored.
+        const { message: kept, refused } = validation;
+        const letter = { ...kept, samples: refused.map((one) => one.sample) };
+        const detail = refused.map((one) => one.detail).join('; ');
+        this.deadLetters.record({
+          receivedMs,
+          topic: message.topic,
+          reason: refused[0]!.reason,
+          detail,
+          payload: Buffer.from(JSON.stringify(letter)),
+        });
+        outcome.rejected.push({ topic: message.topic, reason: refused[0]!.reason });
+        payload = Buffer.from(JSON.stringify(kept));
+      }
       outcome.accepted.push({ where: validation.topic, message: validation.message });
-      messages.push({ ...message, athletes: this.appendPoints(validation.topic, validation.message, points) });
+      messages.push({ topic: message.topic, payload, athletes: this.appendPoints(validation.topic, validation.message, points) });
     }
     if (points.length > 0) {
       const enqueuedMs = arrivals[0]!.receivedMs;

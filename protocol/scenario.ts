@@ -102,7 +102,6 @@ export const Scenario = z
     });
   });
 export type Scenario = z.infer<typeof Scenario>;
-export type ScenarioInput = z.input<typeof Scenario>;
 
 // The simulator page's API (`up` only: it plays scenarios in the process that holds the broker).
 

@@ -241,7 +241,7 @@ export class ClubLiveState {
         const spec = extensionKind(kind)?.spec;
         if (!spec || nowMs - latest.timeMs > this.options.staleAfterMs) continue;
         for (const name of spec.tile) {
-          const value = latest.values[name];
+          const value = Object.hasOwn(latest.values, name) ? latest.values[name] : undefined;
           const field = spec.fields.find((candidate) => candidate.name === name)!;
           const key = `${kind}.${name}`;
           if (value === undefined || (metrics.get(key)?.timeMs ?? -1) >= latest.timeMs) continue;

@@ -15,7 +15,8 @@ export function registerProfileRoutes(app: Api, deps: ApiDeps): void {
       characteristics: manifest.characteristics,
       kinds: [...manifest.uses, ...manifest.kinds.map((kind) => kind.name)],
       builtIn: source === 'built-in',
-      simulated: code.createSimulator !== undefined,
+      // A battery alone is no wearable: the simulator plays primary profiles only.
+      simulated: code.createSimulator !== undefined && manifest.primary,
     })),
     kinds: profiles.all.flatMap(({ manifest }) =>
       manifest.kinds.map((kind) => ({

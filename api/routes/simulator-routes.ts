@@ -14,10 +14,10 @@ import type { ScenarioSimulators } from '../simulator/scenario-simulators.ts';
  */
 export function registerSimulatorRoutes(app: Api, deps: ApiDeps, settings: ApiSettings): void {
   const writeLimit = { rateLimit: { max: settings.writesPerMinute, timeWindow: 60_000 } };
-  const simulatorsFor = (club: string | null): ScenarioSimulators => {
+  const simulatorsFor = (club: string): ScenarioSimulators => {
     const simulators = deps.simulators;
     if (!simulators) throw new ApiError('SC_ERR_NOT_FOUND', 'the simulator runs with `sport-connect up` only');
-    if (club !== null && !simulators.allows(club))
+    if (!simulators.allows(club))
       throw new ApiError('SC_ERR_FORBIDDEN', `the simulator is enabled for demo clubs only (SIM_CLUBS), not for ${club}`);
     return simulators;
   };
@@ -31,12 +31,16 @@ export function registerSimulatorRoutes(app: Api, deps: ApiDeps, settings: ApiSe
     }
   };
 
+  const audit = (request: Parameters<typeof requireUser>[0], action: string, club: string, subject: string) =>
+    deps.accounts.audit({ actor: requireUser(request).user.id, action, club, subject });
+
   app.get(
-    '/api/v1/simulator/scenarios',
-    { schema: { querystring: NoQuery, response: { 200: z.object({ scenarios: z.array(ScenarioSummary) }) } } },
+    '/api/v1/clubs/:club/simulator/scenarios',
+    { schema: { params: ClubParams, querystring: NoQuery, response: { 200: z.object({ scenarios: z.array(ScenarioSummary) }) } } },
     async (request) => {
-      requireUser(request);
-      return { scenarios: simulatorsFor(null).scenarios() };
+      const { club } = request.params;
+      requireClubAccess(request, club, 'staff');
+      return { scenarios: simulatorsFor(club).scenarios() };
     },
   );
 
@@ -57,7 +61,9 @@ export function registerSimulatorRoutes(app: Api, deps: ApiDeps, settings: ApiSe
       const { club } = request.params;
       requireClubAccess(request, club, 'staff');
       const simulators = simulatorsFor(club);
-      return { running: await following(() => simulators.start(club, request.body.scenario)) };
+      const running = await following(() => simulators.start(club, request.body.scenario));
+      audit(request, 'simulator-started', club, request.body.scenario);
+      return { running };
     },
   );
 
@@ -67,7 +73,9 @@ export function registerSimulatorRoutes(app: Api, deps: ApiDeps, settings: ApiSe
     async (request) => {
       const { club } = request.params;
       requireClubAccess(request, club, 'staff');
-      return { stopped: await simulatorsFor(club).stop(club) };
+      const stopped = await simulatorsFor(club).stop(club);
+      if (stopped) audit(request, 'simulator-stopped', club, club);
+      return { stopped };
     },
   );
 
@@ -79,6 +87,7 @@ export function registerSimulatorRoutes(app: Api, deps: ApiDeps, settings: ApiSe
       requireClubAccess(request, club, 'staff');
       const simulators = simulatorsFor(club);
       const device = await following(() => simulators.addDevice(club, request.body));
+      audit(request, 'simulator-device-added', club, device);
       return reply.status(201).send({ device });
     },
   );
@@ -91,6 +100,7 @@ export function registerSimulatorRoutes(app: Api, deps: ApiDeps, settings: ApiSe
       requireClubAccess(request, club, 'staff');
       const simulators = simulatorsFor(club);
       await following(() => simulators.inject(club, request.body));
+      audit(request, 'simulator-fault-injected', club, request.body.type);
       return { running: simulators.status(club)! };
     },
   );

@@ -123,11 +123,16 @@ export class ScenarioSimulators {
     return run;
   }
 
-  /** The scenario's athletes join the club's roster, each wearing their devices from now on. */
+  /**
+   * The scenario's athletes join the club's roster (ids "sim-…"), each wearing their devices from now on. A
+   * member of that id who is someone else, or a device registered already, is left as it is.
+   */
   private enrol(club: string, athletes: readonly EnrolledAthlete[]): void {
     const { registry } = this.options;
     const nowMs = Date.now();
     for (const athlete of athletes) {
+      const existing = registry.hasMember(club, athlete.id) ? registry.getAthlete(club, athlete.id, nowMs) : null;
+      if (existing && existing.name !== athlete.name) continue;
       registry.upsertAthlete(club, { id: athlete.id, name: athlete.name, restHrBpm: athlete.restHrBpm, maxHrBpm: athlete.maxHrBpm }, nowMs);
       for (const device of athlete.devices) {
         if (registry.hasDevice(club, device.id)) continue;

@@ -1,12 +1,10 @@
 import { extensionValuesProblem } from '../../protocol/device-kit/extension-kinds.ts';
-import type { InstalledProfiles } from '../../protocol/device-kit/installed-profiles.ts';
 import { GattDecodeError } from '../../protocol/gatt/gatt-errors.ts';
 import { CHARACTERISTIC_ALIASES, decodeCharacteristic } from '../../protocol/gatt/profiles.ts';
 import { normalizeUuid } from '../../protocol/gatt/uuids.ts';
 import { isExtensionSample, Sample } from '../../protocol/mqtt/telemetry.ts';
 import type { Command } from '../command.ts';
-import { loadDeviceProfiles } from '../device-plugins.ts';
-import { createLogger } from '../logger.ts';
+import { loadProfilesForTool } from '../device-plugins.ts';
 
 const SPACING_MS = 1000;
 
@@ -91,13 +89,6 @@ function contractViolations(sample: Sample): string[] {
   if (!checked.success) return checked.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   const problem = isExtensionSample(sample) ? extensionValuesProblem(sample) : null;
   return problem ? [problem.detail] : [];
-}
-
-/** The installed profiles for a command-line tool: refused plugins are reported on stderr, not logged. */
-export async function loadProfilesForTool(plugins: string | undefined): Promise<InstalledProfiles> {
-  const profiles = await loadDeviceProfiles(plugins, createLogger('silent'));
-  for (const refusal of profiles.refused) console.error(`device plugin refused (${refusal.source}): ${refusal.reason}`);
-  return profiles;
 }
 
 export class UsageError extends Error {

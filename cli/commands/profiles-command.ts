@@ -1,6 +1,6 @@
 import type { InstalledProfile } from '../../protocol/device-kit/installed-profiles.ts';
 import type { Command } from '../command.ts';
-import { loadProfilesForTool } from './decode-command.ts';
+import { loadProfilesForTool } from '../device-plugins.ts';
 
 /** One profile as `profiles --json` prints it (a plugin's source is shown here: this is the operator's own machine). */
 function describe({ manifest, code, source }: InstalledProfile) {

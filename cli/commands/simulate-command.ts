@@ -6,10 +6,10 @@ import { runSimulation } from '../../simulators/run-simulation.ts';
 import { readScenarioFile } from '../../simulators/scenario/scenario-file.ts';
 import { ScenarioRun } from '../../simulators/scenario/scenario-run.ts';
 import { type Command, untilSignal } from '../command.ts';
+import { loadProfilesForTool } from '../device-plugins.ts';
 import { createLogger } from '../logger.ts';
 import { createProgressReporter } from '../progress.ts';
 import { reaching } from '../startup-error.ts';
-import { loadProfilesForTool } from './decode-command.ts';
 
 const SimulateConfig = z.object({
   MQTT_URL: MqttUrl.default('mqtt://localhost:1883'),

@@ -7,7 +7,7 @@ import { contextOf, showPages } from './pages.ts';
 import { pairingPage } from './pairing-view.ts';
 import { reportPage } from './report-view.ts';
 import { rosterPage } from './roster-view.ts';
-import { acceptInvitation, logIn, logOut, readInvitation, whoAmI } from './session.ts';
+import { acceptInvitation, apiGet, logIn, logOut, readInvitation, whoAmI } from './session.ts';
 import { sessionsPage } from './sessions-view.ts';
 import { simulatorPage } from './simulator-view.ts';
 import { wellnessPage } from './wellness-view.ts';
@@ -46,10 +46,18 @@ function enter(me: Me): void {
   }
   clubSelect.replaceChildren(...clubs.map((club) => new Option(club, club)));
   clubSelect.hidden = clubs.length < 2;
-  const watch = (club: string) => {
+  const watch = async (club: string) => {
     clubName.textContent = `· ${club}`;
     void showLive(club);
-    showPages(contextOf(me, club), {
+    const context = contextOf(me, club);
+    // The simulator's tab only where the server plays scenarios for this club: the API says so, or refuses.
+    context.simulator =
+      context.staff &&
+      (await apiGet(`${context.base}/simulator`).then(
+        () => true,
+        () => false,
+      ));
+    showPages(context, {
       live: { open: () => undefined },
       screen: screenPage,
       sessions: sessionsPage,
@@ -62,8 +70,8 @@ function enter(me: Me): void {
       simulator: simulatorPage,
     });
   };
-  clubSelect.onchange = () => watch(clubSelect.value);
-  watch(clubs[0]!);
+  clubSelect.onchange = () => void watch(clubSelect.value);
+  void watch(clubs[0]!);
 }
 
 function askForLogin(): void {

@@ -14,6 +14,8 @@ export interface ClubContext {
   manager: boolean;
   /** The athlete the person is, in this club. */
   athlete: string | null;
+  /** The server plays scenarios for this club (`up`, a club SIM_CLUBS names) and the person is staff there. */
+  simulator: boolean;
 }
 
 export interface Page {
@@ -32,6 +34,7 @@ export function contextOf(me: Me, club: string): ClubContext {
     staff: me.user.platformAdmin || (membership !== undefined && STAFF_ROLES.includes(membership.role)),
     manager: me.user.platformAdmin || (membership !== undefined && MANAGER_ROLES.includes(membership.role)),
     athlete: membership?.role === 'athlete' ? membership.athlete : null,
+    simulator: false,
   };
 }
 
@@ -44,7 +47,10 @@ export function showPages(club: ClubContext, pages: Record<string, Page>): void 
   context = club;
   nav.hidden = false;
   for (const tab of nav.querySelectorAll<HTMLButtonElement>('button[data-page]')) {
-    tab.hidden = (tab.dataset.staff !== undefined && !club.staff) || (tab.dataset.manager !== undefined && !club.manager);
+    tab.hidden =
+      (tab.dataset.staff !== undefined && !club.staff) ||
+      (tab.dataset.manager !== undefined && !club.manager) ||
+      (tab.dataset.simulator !== undefined && !club.simulator);
     // Staff look at any athlete's week; an athlete at their own.
     if (tab.dataset.page === 'wellness') tab.textContent = club.athlete ? 'My week' : 'Weeks';
     tab.onclick = () => {

@@ -25,7 +25,10 @@ export const simulatorPage: Page = {
   async open(context) {
     // Outside `up`, or in a club that is not a demo club, the API says why: the page shows it and stops there.
     const loaded = await report(() =>
-      Promise.all([apiGet<{ scenarios: ScenarioSummary[] }>('/api/v1/simulator/scenarios'), apiGet<ProfilesResponse>('/api/v1/profiles')]),
+      Promise.all([
+        apiGet<{ scenarios: ScenarioSummary[] }>(`${context.base}/simulator/scenarios`),
+        apiGet<ProfilesResponse>('/api/v1/profiles'),
+      ]),
     );
     if (!loaded) return;
     const [{ scenarios }, { profiles }] = loaded;

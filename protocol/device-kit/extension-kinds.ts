@@ -30,8 +30,6 @@ export function uninstallExtensionKinds(profile: string): void {
 
 export const extensionKind = (name: string): InstalledKind | undefined => installed.get(name);
 
-export const installedExtensionKinds = (): InstalledKind[] => [...installed.values()];
-
 /** Every kind this process knows: the built-in ones and the installed plugins'. */
 export const knownSampleKinds = (): SampleKind[] => [...BUILT_IN_SAMPLE_KINDS, ...(installed.keys() as Iterable<SampleKind>)];
 

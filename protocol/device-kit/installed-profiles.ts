@@ -5,7 +5,7 @@ import { normalizeUuid } from '../gatt/uuids.ts';
 import { BuiltInSample, type Sample } from '../mqtt/telemetry.ts';
 import { BUILT_IN_PROFILES } from './built-in-profiles.ts';
 import { type DecodedSample, type DeviceProfile, type ProfileDecoder, ProfileManifest, type SimulatedMoment } from './device-profile.ts';
-import { installExtensionKinds } from './extension-kinds.ts';
+import { extensionKind, installExtensionKinds } from './extension-kinds.ts';
 import { valuesSchemaOf } from './kind-spec.ts';
 
 /** A profile this process speaks: its checked manifest, its code, and where it came from. */
@@ -53,16 +53,27 @@ const CHECK_MOMENT: SimulatedMoment = {
   random: () => 0.5,
 };
 
-/** Why a decoder's output is not samples its profile declares, or null when it is. */
-function outputProblem(output: unknown, manifest: ProfileManifest): string | null {
+/** How the values of a plugin's kind are checked: the installed kind's schema, or (before it is installed) one built for the check. */
+type ValuesSchemaOf = (kind: ProfileManifest['kinds'][number]) => z.ZodType<Record<string, number>>;
+const installedSchemaOf: ValuesSchemaOf = (kind) => extensionKind(kind.name)?.values ?? valuesSchemaOf(kind);
+
+/** Why a decoder's output is not samples its profile declares ({ kind, values } and nothing else), or null when it is. */
+function outputProblem(output: unknown, manifest: ProfileManifest, schemaOf: ValuesSchemaOf = valuesSchemaOf): string | null {
   if (!Array.isArray(output)) return `the decoder returned ${typeof output}, not an array of samples`;
   for (const item of output as unknown[]) {
     const sample = item as Partial<DecodedSample> | null;
-    if (typeof sample !== 'object' || sample === null || typeof sample.kind !== 'string' || typeof sample.values !== 'object')
+    const keys = typeof sample === 'object' && sample !== null ? Object.keys(sample) : [];
+    // Device and time are the gateway's to stamp: a decoder setting them could pass for another device.
+    if (
+      typeof sample?.kind !== 'string' ||
+      typeof sample.values !== 'object' ||
+      sample.values === null ||
+      keys.some((key) => key !== 'kind' && key !== 'values')
+    )
       return `the decoder returned ${JSON.stringify(item)?.slice(0, 120)}, not { kind, values }`;
     const kind = manifest.kinds.find((candidate) => candidate.name === sample.kind);
     if (kind) {
-      const checked = valuesSchemaOf(kind).safeParse(sample.values);
+      const checked = schemaOf(kind).safeParse(sample.values);
       if (!checked.success) return `${sample.kind}: ${z.prettifyError(checked.error)}`;
     } else if ((manifest.uses as string[]).includes(sample.kind)) {
       const checked = BuiltInSample.safeParse({ device: 'check', timeMs: CHECK_MOMENT.timeMs, kind: sample.kind, values: sample.values });
@@ -177,12 +188,25 @@ export class InstalledProfiles {
     manifest: ProfileManifest,
   ): void {
     let notifications: { characteristic: string; bytes: Uint8Array }[];
+    let simulator: ReturnType<typeof createSimulator>;
     try {
-      notifications = createSimulator().notify(CHECK_MOMENT);
+      simulator = createSimulator();
+      notifications = simulator.notify(CHECK_MOMENT);
     } catch (error) {
       throw new Error(`its simulator threw: ${errorText(error)}`);
     }
     if (!Array.isArray(notifications)) throw new Error('its simulator returned no list of notifications');
+    // What a read answers is decoded like a notification: it must make sense too.
+    for (const characteristic of manifest.characteristics.filter((one) => one.read)) {
+      let bytes: unknown;
+      try {
+        bytes = simulator.read?.(characteristic.uuid, CHECK_MOMENT) ?? new Uint8Array();
+      } catch (error) {
+        throw new Error(`its simulator's read of ${characteristic.uuid} threw: ${errorText(error)}`);
+      }
+      if (!(bytes instanceof Uint8Array)) throw new Error(`its simulator's read of ${characteristic.uuid} returned no bytes`);
+      if (bytes.length > 0) notifications = [...notifications, { characteristic: characteristic.uuid, bytes }];
+    }
     const decoder = createDecoder();
     for (const notification of notifications) {
       let output: unknown;
@@ -215,8 +239,15 @@ export class DeviceDecoders {
     private readonly profiles: InstalledProfiles,
   ) {}
 
+  /** Forgets every decoder's state (a reconnect); a plugin's reset that throws starts that decoder afresh instead. */
   reset(): void {
-    for (const decoder of this.decoders.values()) decoder.reset?.();
+    for (const [name, decoder] of this.decoders) {
+      try {
+        decoder.reset?.();
+      } catch {
+        this.decoders.delete(name);
+      }
+    }
   }
 
   decode(characteristicUuid: string, bytes: Uint8Array, timeMs: number): Sample[] {
@@ -232,10 +263,11 @@ export class DeviceDecoders {
         this.decoders.set(name, decoder);
       }
       const output = decoder.decode(uuid, bytes, timeMs);
-      if (builtIn) return output.map((sample) => ({ device: this.device, timeMs, ...sample }) as Sample);
-      const problem = outputProblem(output, profile.manifest);
-      if (problem) throw new GattDecodeError('SC_ERR_PLUGIN_FAULT', `plugin "${name}": ${problem}`);
-      return output.map((sample) => ({ device: this.device, timeMs, ...sample }) as Sample);
+      if (!builtIn) {
+        const problem = outputProblem(output, profile.manifest, installedSchemaOf);
+        if (problem) throw new GattDecodeError('SC_ERR_PLUGIN_FAULT', `plugin "${name}": ${problem}`);
+      }
+      return output.map(({ kind, values }) => ({ device: this.device, timeMs, kind, values }) as Sample);
     } catch (error) {
       if (builtIn || isGattDecodeError(error)) throw error;
       throw new GattDecodeError('SC_ERR_PLUGIN_FAULT', `plugin "${name}" threw: ${errorText(error)}`);

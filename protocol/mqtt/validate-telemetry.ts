@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { extensionValuesProblem } from '../device-kit/extension-kinds.ts';
 import { mqttLimits } from './limits.ts';
-import { isExtensionSample, TelemetryMessage } from './telemetry.ts';
+import { isExtensionSample, type Sample, TelemetryMessage } from './telemetry.ts';
 import { commonTelemetry } from './telemetry-fast-path.ts';
 import { type GatewayTopic, parseTopic } from './topics.ts';
 
@@ -17,8 +17,16 @@ export const RejectionReason = z.enum([
 ]);
 export type RejectionReason = z.infer<typeof RejectionReason>;
 
+/** A plugin sample refused on its own (its kind unknown here, or values its kind does not allow). */
+export interface RefusedSample {
+  sample: Sample;
+  reason: 'unknown_kind' | 'schema_violation';
+  detail: string;
+}
+
 export type TelemetryValidation =
-  | { ok: true; topic: GatewayTopic; message: TelemetryMessage }
+  /** `refused`: plugin samples taken out of `message`, which keeps the rest. */
+  | { ok: true; topic: GatewayTopic; message: TelemetryMessage; refused?: RefusedSample[] }
   | { ok: false; reason: RejectionReason; detail: string };
 
 function reject(reason: RejectionReason, detail: string): TelemetryValidation {
@@ -57,10 +65,23 @@ export function validateTelemetry(topicName: string, payload: Uint8Array, nowMs:
     return reject('future_timestamp', `sample of ${future.device} stamped ${future.timeMs - nowMs} ms in the future (gateway clock?)`);
   }
   // Plugin kinds: their values against what the installed plugin declares (the common message has none).
+  // A plugin sample at fault is refused alone: a gateway whose plugins differ from ours (an upgrade half
+  // done) must not cost the club its heart rates.
+  const refused: RefusedSample[] = [];
   for (const sample of message.samples) {
     if (!isExtensionSample(sample)) continue;
     const problem = extensionValuesProblem(sample);
-    if (problem) return reject(problem.reason, problem.detail);
+    if (problem) refused.push({ sample, ...problem });
   }
-  return { ok: true, topic, message };
+  if (refused.length === 0) return { ok: true, topic, message };
+  const kept = message.samples.filter((sample) => !refused.some((one) => one.sample === sample));
+  if (kept.length === 0)
+    return reject(
+      refused[0]!.reason,
+      refused
+        .map((one) => one.detail)
+        .join('; ')
+        .slice(0, 2000),
+    );
+  return { ok: true, topic, message: { ...message, samples: kept }, refused };
 }

@@ -73,6 +73,7 @@ export class BrokerLink {
 export function brokerAddressOf(brokerUrl: string): { host: string; port: number } | null {
   const url = new URL(brokerUrl);
   const defaults: Record<string, number> = { 'mqtt:': 1883, 'tcp:': 1883, 'ws:': 80 };
-  const port = url.port ? Number(url.port) : defaults[url.protocol];
-  return port === undefined ? null : { host: url.hostname.replace(/^\[|\]$/g, ''), port };
+  const defaultPort = defaults[url.protocol];
+  if (defaultPort === undefined) return null;
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : defaultPort };
 }

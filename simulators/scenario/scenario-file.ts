@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { Scenario } from '../../protocol/scenario.ts';
@@ -62,7 +63,8 @@ export function listScenarios(folders: readonly string[]): ScenarioListing[] {
       const path = join(folder, name);
       const id = basename(name, extname(name));
       try {
-        byId.set(id, { id, path, scenario: readScenarioFile(path), error: null });
+        // Named by the file alone in what the page shows: a server's folders are nobody's business.
+        byId.set(id, { id, path, scenario: parseScenario(readFileSync(path, 'utf8'), name), error: null });
       } catch (error) {
         byId.set(id, { id, path, scenario: null, error: (error as Error).message });
       }
@@ -72,4 +74,4 @@ export function listScenarios(folders: readonly string[]): ScenarioListing[] {
 }
 
 /** The scenarios that come with Sport Connect. */
-export const BUILT_IN_SCENARIOS_DIR = new URL('../scenarios/', import.meta.url).pathname;
+export const BUILT_IN_SCENARIOS_DIR = fileURLToPath(new URL('../scenarios/', import.meta.url));

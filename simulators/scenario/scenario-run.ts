@@ -114,10 +114,8 @@ export class ScenarioRun {
     this.pending = [...scenario.faults].sort((a, b) => a.atS - b.atS);
     // Every profile is checked before anything starts: a typo fails the start, not the demo.
     for (const athlete of scenario.athletes) for (const device of athlete.devices) this.simulatedProfile(device.profile);
-  }
-
-  get scenarioId(): string {
-    return this.options.id;
+    if (scenario.faults.some((fault) => fault.type === 'gateway_offline') && !brokerAddressOf(options.brokerUrl))
+      throw new ScenarioRunError('the gateway reaches its broker over TLS here: a gateway_offline fault cannot cut its link');
   }
 
   async start(): Promise<void> {
@@ -228,7 +226,8 @@ export class ScenarioRun {
 
   private addAthlete(spec: ScenarioAthlete, enrolled = true): PlayedAthlete {
     const index = this.athletes.length;
-    const id = slugOf(spec.name) || `athlete-${index + 1}`;
+    // Scenario athletes have ids of their own ("sim-giulia"): a demo never writes over a real member.
+    const id = `sim-${slugOf(spec.name) || `athlete-${index + 1}`}`.slice(0, 48);
     const body = new VirtualAthlete(
       {
         id,
@@ -262,7 +261,7 @@ export class ScenarioRun {
 
   private addWearable(athlete: PlayedAthlete, profileName: string, id: string | undefined): VirtualDevice {
     const taken = new Set(this.athletes.flatMap((candidate) => candidate.devices.map((device) => device.id)));
-    let deviceId = id ?? `${athlete.id || slugOf(athlete.spec.name) || 'device'}-${profileName}`.slice(0, 60);
+    let deviceId = id ?? `${athlete.id || `sim-${slugOf(athlete.spec.name) || 'device'}`}-${profileName}`.slice(0, 60);
     for (let n = 2; taken.has(deviceId); n++) deviceId = `${deviceId.replace(/-\d+$/, '')}-${n}`;
     const device = createVirtualDevice({
       id: deviceId,
@@ -314,7 +313,14 @@ export class ScenarioRun {
     const stepS = scenario.speed * ((this.options.tickMs ?? 1000) / 1000);
     this.elapsedS += stepS;
     const nowMs = Date.now();
-    while (this.pending.length > 0 && this.pending[0]!.atS <= this.elapsedS) this.apply(this.pending.shift()!);
+    while (this.pending.length > 0 && this.pending[0]!.atS <= this.elapsedS) {
+      const fault = this.pending.shift()!;
+      try {
+        this.apply(fault);
+      } catch (error) {
+        this.note(`could not inject ${fault.type}: ${(error as Error).message}`);
+      }
+    }
     this.endFaults();
     for (const athlete of this.athletes) {
       const samples = athlete.body.tick(nowMs, workloadAt(this.script, this.elapsedS - athlete.body.member.lagS).intensity, stepS);

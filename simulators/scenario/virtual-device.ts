@@ -27,13 +27,22 @@ export function createVirtualDevice(options: {
   const { manifest, code } = options.profile;
   if (!code.createSimulator) throw new Error(`profile "${manifest.name}" has no simulator: it cannot be played without hardware`);
   const simulator = code.createSimulator();
+  // A plugin's read runs inside the emulated radio's callbacks: a throw there would end the process.
+  const readSafely = (uuid: string): Uint8Array => {
+    try {
+      const bytes = simulator.read?.(uuid, options.momentOf(device));
+      return bytes instanceof Uint8Array ? bytes : new Uint8Array();
+    } catch {
+      return new Uint8Array();
+    }
+  };
   const services: VirtualService[] = [
     {
       uuid: manifest.serviceUuid,
       characteristics: manifest.characteristics.map((characteristic) => ({
         uuid: characteristic.uuid,
         properties: [...(characteristic.notify ? (['notify'] as const) : []), ...(characteristic.read ? (['read'] as const) : [])],
-        read: () => simulator.read?.(characteristic.uuid, options.momentOf(device)) ?? new Uint8Array(),
+        read: () => readSafely(characteristic.uuid),
       })),
     },
   ];

@@ -1,7 +1,6 @@
 import { HttpError, InfluxDB, setLogger } from '@influxdata/influxdb-client';
 import type { Logger } from 'pino';
 import { knownSampleKinds } from '../../protocol/device-kit/extension-kinds.ts';
-import type { SampleKind } from '../../protocol/mqtt/telemetry.ts';
 import { isRetryableStatus, parseRetryAfterMs, StoreQueryError, StoreWriteError } from '../store-errors.ts';
 import {
   type AggregatedSeries,
@@ -29,6 +28,8 @@ import { chooseWriteEndpoint, pingServer, type ServerVersion, type WriteEndpoint
 /** The tags every point carries (not measured values). */
 const TAGS = new Set(['club', 'device', 'athlete']);
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** How long the database's list of measurements is reused (a new kind appears within it). */
+const MEASUREMENTS_CACHE_MS = 30_000;
 
 interface InfluxQlResponse {
   error?: string;
@@ -45,6 +46,7 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
   private readonly timeoutMs: number;
   private readonly database: string;
   private client: InfluxDB | null = null;
+  private measurements: { names: string[]; readMs: number } | null = null;
 
   private constructor(
     private readonly options: InfluxOptions,
@@ -101,13 +103,15 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
   }
 
   async countPoints(filter: PointFilter): Promise<number> {
-    const series = await this.query(`SELECT sum(${quoteIdentifier(SAMPLE_COUNT_FIELD)}) ${fromWhereOf(filter)}`);
+    const series = await this.query(`SELECT sum(${quoteIdentifier(SAMPLE_COUNT_FIELD)}) ${fromWhereOf(filter, await this.storedKinds())}`);
     return series.reduce((total, one) => total + Number(one.values[0]?.[1] ?? 0), 0);
   }
 
   async firstPointMs(filter: PointFilter): Promise<number | null> {
     // first() answers the time of the earliest point, one series per measurement (kind).
-    const series = await this.query(`SELECT first(${quoteIdentifier(SAMPLE_COUNT_FIELD)}) ${fromWhereOf(filter)}`);
+    const series = await this.query(
+      `SELECT first(${quoteIdentifier(SAMPLE_COUNT_FIELD)}) ${fromWhereOf(filter, await this.storedKinds())}`,
+    );
     const times = series.map((one) => Number(one.values[0]?.[0])).filter((time) => Number.isFinite(time));
     return times.length > 0 ? Math.min(...times) : null;
   }
@@ -188,7 +192,7 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
       `time < ${Math.trunc(range.toMs)}ms`,
     ];
     const series = await this.query(
-      `SELECT * FROM ${knownSampleKinds().map(quoteIdentifier).join(', ')} WHERE ${where.join(' AND ')} ORDER BY time LIMIT ${Math.trunc(limit)}`,
+      `SELECT * FROM ${(await this.storedKinds()).map(quoteIdentifier).join(', ')} WHERE ${where.join(' AND ')} ORDER BY time LIMIT ${Math.trunc(limit)}`,
     );
     const samples: RawSample[] = [];
     for (const one of series) {
@@ -302,6 +306,19 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
     }
   }
 
+  /**
+   * Every kind to read when a query names none: the ones this process knows, and the measurements the
+   * database holds (a plugin uninstalled since still has its samples in archives, counts and erasures).
+   */
+  private async storedKinds(): Promise<string[]> {
+    const nowMs = Date.now();
+    if (!this.measurements || nowMs - this.measurements.readMs > MEASUREMENTS_CACHE_MS) {
+      const series = await this.query('SHOW MEASUREMENTS').catch(() => []);
+      this.measurements = { names: series.flatMap((one) => (one.values ?? []).map((row) => String(row[0]))), readMs: nowMs };
+    }
+    return [...new Set<string>([...knownSampleKinds(), ...this.measurements.names])];
+  }
+
   private async query(
     influxql: string,
     method: 'GET' | 'POST' = 'GET',
@@ -325,8 +342,8 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
 }
 
 /** The FROM and WHERE of a point filter: its kinds as measurements, its tags, its time range. */
-function fromWhereOf(filter: PointFilter): string {
-  const kinds: readonly SampleKind[] = filter.kind ? [filter.kind] : knownSampleKinds();
+function fromWhereOf(filter: PointFilter, everyKind: readonly string[]): string {
+  const kinds: readonly string[] = filter.kind ? [filter.kind] : everyKind;
   const where = tagConditions({ club: filter.club, athlete: filter.athlete, device: filter.device });
   if (filter.fromMs !== undefined) where.push(`time >= ${Math.trunc(filter.fromMs)}ms`);
   if (filter.toMs !== undefined) where.push(`time < ${Math.trunc(filter.toMs)}ms`);

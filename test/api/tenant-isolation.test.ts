@@ -287,6 +287,7 @@ describe('tenant isolation over every route', () => {
       method: 'POST',
     },
     { route: 'GET /api/v1/clubs/:club/simulator', url: '/api/v1/clubs/club-b/simulator' },
+    { route: 'GET /api/v1/clubs/:club/simulator/scenarios', url: '/api/v1/clubs/club-b/simulator/scenarios' },
     {
       route: 'POST /api/v1/clubs/:club/simulator/start',
       url: '/api/v1/clubs/club-b/simulator/start',
@@ -325,7 +326,6 @@ describe('tenant isolation over every route', () => {
     'GET /api/v1/jobs/:job/archive': 'the caller’s own export only',
     'POST /api/v1/invitations/:token/accept': 'needs the one-time token of the link',
     'GET /api/v1/profiles': 'the device profiles installed on the server (401 without a login): no club’s data',
-    'GET /api/v1/simulator/scenarios': 'the scenario files on the server (401 without a login): no club’s data',
   };
 
   it('covers every route the API has', () => {
@@ -352,7 +352,6 @@ describe('tenant isolation over every route', () => {
     { url: `/api/v1/jobs/j_${'A'.repeat(16)}/archive` },
     { url: `/api/v1/invitations/${'A'.repeat(43)}/accept`, method: 'POST', body: { name: 'Mole', password: 'something long enough' } },
     { url: '/api/v1/profiles' },
-    { url: '/api/v1/simulator/scenarios' },
   ];
   it.each(OUTSIDERS.flatMap((who) => OPEN_REQUESTS.map((request) => [who, `${request.method ?? 'GET'} ${request.url}`, request] as const)))(
     '%s gets nothing of club B from the open route %s',

@@ -74,13 +74,14 @@ describe('docs/device-kit.md, step by step', () => {
       const file = join(folder, 'bikes.yaml');
       writeFileSync(file, stringify({ ...scenario, speed: 20, durationS: 40 }));
       const [step] = commandsOf('simulate');
+      const gateway = step!.argv[step!.argv.indexOf('--gateway') + 1]!;
       const argv = step!.argv.map((argument) =>
         argument === 'my-scenarios/bikes.yaml'
           ? file
           : argument === './my-plugins'
             ? './examples/device-plugins'
             : argument.startsWith('mqtt://')
-              ? gatewayUrl(stack, 'demo', 'sim-scenario')
+              ? gatewayUrl(stack, 'demo', gateway)
               : argument,
       );
       const out = capture();

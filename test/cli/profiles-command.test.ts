@@ -35,9 +35,16 @@ describe('sport-connect profiles and decode with device plugins', () => {
 
   it('prints JSON for tools, and exits 1 naming a plugin it refused', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'sc-profiles-'));
+    // A whole plugin, correct but for its name: the built-in heart-rate profile's.
     writeFileSync(
       join(folder, 'clash.mjs'),
-      'export default { name: "heart_rate", label: "Mine", serviceUuid: "180d", characteristics: [], createDecoder() {} };',
+      `export default {
+        name: 'heart_rate', label: 'Mine', serviceUuid: 'c3f50000-0000-4000-8000-00000000aa01',
+        characteristics: [{ uuid: 'c3f50001-0000-4000-8000-00000000aa01', name: 'Mine', notify: true }],
+        kinds: [{ name: 'mine.value', label: 'Mine', fields: [{ name: 'value', label: 'V', unit: '', min: 0, max: 255 }] }],
+        createDecoder: () => ({ decode: (_uuid, bytes) => [{ kind: 'mine.value', values: { value: bytes[0] } }] }),
+        examples: [{ characteristic: 'c3f50001-0000-4000-8000-00000000aa01', hex: '07', samples: [{ kind: 'mine.value', values: { value: 7 } }] }],
+      };`,
     );
     try {
       const { out, err } = capture();
@@ -49,7 +56,7 @@ describe('sport-connect profiles and decode with device plugins', () => {
         kinds: [{ name: 'oxasense.muscle_oxygen', fields: [{ name: 'smo2Percent', unit: '%', min: 0, max: 100 }, expect.any(Object)] }],
       });
       expect(listed.refused).toEqual([
-        { source: join(folder, 'clash.mjs'), name: 'heart_rate', reason: expect.stringContaining('examples') },
+        { source: join(folder, 'clash.mjs'), name: 'heart_rate', reason: 'profile name "heart_rate" is taken' },
       ]);
       expect(err).toEqual([expect.stringMatching(/^device plugin refused \(.*clash\.mjs\): /)]);
     } finally {

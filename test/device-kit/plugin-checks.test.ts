@@ -70,7 +70,7 @@ describe('device plugins are checked when they load', () => {
     ['no decoder', aPlugin({ createDecoder: undefined as never }), 'createDecoder'],
     ['no example', aPlugin({ examples: [] }), 'at least one example'],
     ['a UUID that is none', aPlugin({ serviceUuid: 'not-a-uuid' }), '128-bit UUID'],
-    ['a kind without a vendor', aPlugin({ kinds: [{ ...aPlugin().kinds![0]!, name: 'skin_temperature' as never }] }), 'kinds'],
+    ['a kind without a vendor', aPlugin({ kinds: [{ ...aPlugin().kinds![0]!, name: 'skin_temperature' as never }] }), 'at kinds[0].name'],
     [
       'a reserved field name',
       aPlugin({ kinds: [{ ...aPlugin().kinds![0]!, fields: [{ name: 'athlete', label: 'x', unit: '', min: 0, max: 1 }], tile: [] }] }),
@@ -122,6 +122,28 @@ describe('device plugins are checked when they load', () => {
         createSimulator: () => ({ notify: () => [{ characteristic: 'b2e40001-0000-4000-8000-00000000aa01', bytes: Uint8Array.of(255) }] }),
       }),
       "simulator's bytes decode to something wrong",
+    ],
+    [
+      'a decoder that stamps its own device or time',
+      aPlugin({
+        createDecoder: () => ({
+          decode: () => [{ kind: 'acme.skin_temperature', device: 'hrm-of-someone-else', values: { skinTemperatureC: 33.5 } }],
+        }),
+      }),
+      'not { kind, values }',
+    ],
+    [
+      'a simulator whose read throws',
+      aPlugin({
+        characteristics: [{ uuid: 'b2e40001-0000-4000-8000-00000000aa01', name: 'Skin temperature', notify: true, read: true }],
+        createSimulator: () => ({
+          notify: () => [],
+          read: () => {
+            throw new Error('no sensor');
+          },
+        }),
+      }),
+      "its simulator's read of b2e4000100004000800000000000aa01 threw: no sensor",
     ],
     [
       'a simulator that throws',
@@ -207,6 +229,34 @@ describe('a plugin decoder at run time', () => {
   });
 });
 
+describe('a plugin decoder’s state', () => {
+  it('survives a reset that throws: that decoder starts afresh on the next notification', () => {
+    let created = 0;
+    const profiles = InstalledProfiles.builtIn();
+    profiles.add(
+      aPlugin({
+        createDecoder: () => {
+          created++;
+          return {
+            decode: (_uuid, bytes) => [{ kind: 'acme.skin_temperature', values: { skinTemperatureC: bytes[0]! / 4 } }],
+            reset: () => {
+              throw new Error('reset is not implemented');
+            },
+          };
+        },
+      }),
+      'test',
+    );
+    const decoders = profiles.decodersFor('temp-1');
+    const characteristic = profiles.find('acme-temp')!.manifest.characteristics[0]!.uuid;
+    decoders.decode(characteristic, Uint8Array.of(134), NOW);
+    const before = created;
+    expect(() => decoders.reset()).not.toThrow();
+    expect(decoders.decode(characteristic, Uint8Array.of(136), NOW)[0]?.values).toEqual({ skinTemperatureC: 34 });
+    expect(created).toBe(before + 1);
+  });
+});
+
 describe('plugin kinds in the v1 contract', () => {
   const message = (samples: unknown[]) => Buffer.from(JSON.stringify({ v: 1, gateway: 'gw-1', seq: 1, sentAtMs: NOW, samples }));
   const smo2 = (values: Record<string, unknown>, kind = 'oxasense.muscle_oxygen') => ({ device: 'oxa-1', timeMs: NOW, kind, values });
@@ -224,13 +274,30 @@ describe('plugin kinds in the v1 contract', () => {
     expect(result.ok).toBe(true);
   });
 
+  it('refuses a plugin sample at fault alone, keeping the message’s other samples', () => {
+    InstalledProfiles.builtIn().add(oxasense, 'example');
+    const heart = { device: 'hrm-1', timeMs: NOW, kind: 'heart_rate', values: { heartRateBpm: 140 } };
+    const result = validateTelemetry(
+      'sc/v1/demo/gw-1/telemetry',
+      message([heart, smo2({ smo2Percent: 140 }), smo2({ smo2Percent: 60 }), smo2({ lactateMmol: 4 }, 'acme.lactate')]),
+      NOW,
+    );
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.message.samples).toEqual([heart, smo2({ smo2Percent: 60 })]);
+    expect(result.refused?.map((one) => [one.reason, one.sample.kind])).toEqual([
+      ['schema_violation', 'oxasense.muscle_oxygen'],
+      ['unknown_kind', 'acme.lactate'],
+    ]);
+  });
+
   it.each([
     ['a kind nobody installed', smo2({ smo2Percent: 61 }, 'acme.core_temperature'), 'unknown_kind', 'not installed here'],
     ['a value beyond its range', smo2({ smo2Percent: 140 }), 'schema_violation', 'smo2Percent'],
     ['a field it does not declare', smo2({ smo2Percent: 60, lactate: 4 }), 'schema_violation', 'lactate'],
     ['no values', smo2({}), 'schema_violation', 'smo2Percent'],
-    ['text where numbers go', smo2({ smo2Percent: 'high' }), 'schema_violation', ''],
-    ['a kind name of another shape', smo2({ smo2Percent: 60 }, 'Oxasense.Muscle'), 'schema_violation', ''],
+    ['text where numbers go', smo2({ smo2Percent: 'high' }), 'schema_violation', 'at samples[0].values.smo2Percent'],
+    ['a kind name of another shape', smo2({ smo2Percent: 60 }, 'Oxasense.Muscle'), 'schema_violation', 'at samples[0].kind'],
   ])('dead-letters %s with the reason', (_case, sample, reason, detail) => {
     InstalledProfiles.builtIn().add(oxasense, 'example');
     const result = validateTelemetry('sc/v1/demo/gw-1/telemetry', message([sample]), NOW);

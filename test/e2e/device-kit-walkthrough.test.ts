@@ -58,7 +58,7 @@ describe.skipIf(!hasChromium())('the device kit walkthrough in Chromium', () => 
     const events = page.locator('[data-testid="simulator-events"] li');
     await expect
       .poll(() => events.allInnerTexts())
-      .toContainEqual(expect.stringContaining('added a cycling_speed_cadence device giulia-cycling_speed_cadence worn by Giulia'));
+      .toContainEqual(expect.stringContaining('added a cycling_speed_cadence device sim-giulia-cycling_speed_cadence worn by Giulia'));
 
     await rows.filter({ hasText: 'Hugo' }).getByRole('button', { name: 'Contact loss 20 s' }).click();
     await expect.poll(() => rows.filter({ hasText: 'Hugo' }).innerText()).toContain('no skin contact');
@@ -66,7 +66,7 @@ describe.skipIf(!hasChromium())('the device kit walkthrough in Chromium', () => 
 
   it('step 6: shows each rider’s SmO2 on their live tile, as the plugin labels it', async () => {
     await page.click('nav button[data-page="live"]');
-    const giulia = page.locator('[data-testid="tile"][data-athlete="giulia"]');
+    const giulia = page.locator('[data-testid="tile"][data-athlete="sim-giulia"]');
     await expect
       .poll(() => giulia.locator('[data-testid="tile-metric"]').allInnerTexts(), { timeout: 20_000 })
       .toEqual([expect.stringMatching(/^SmO₂ \d{1,2}(\.\d)?%$/)]);
@@ -80,7 +80,7 @@ describe.skipIf(!hasChromium())('the device kit walkthrough in Chromium', () => 
     await page.click('nav button[data-page="history"]');
     const form = page.locator('#history-query');
     await expect.poll(() => form.locator('select[name=athlete] option').allInnerTexts()).toContain('Giulia');
-    await form.locator('select[name=athlete]').selectOption('giulia');
+    await form.locator('select[name=athlete]').selectOption('sim-giulia');
     await expect
       .poll(() => form.locator('select[name=measure] option').allInnerTexts())
       .toEqual(['Heart rate (bpm)', 'Muscle oxygen: SmO₂ (%)', 'Muscle oxygen: THb (g/dL)']);
@@ -90,6 +90,13 @@ describe.skipIf(!hasChromium())('the device kit walkthrough in Chromium', () => 
       .poll(() => page.locator('[data-testid="history-summary"]').innerText(), { timeout: 10_000 })
       .toMatch(/^\d+ Muscle oxygen: SmO₂ samples · average \d{1,2}(\.\d)? % · highest \d{1,2}(\.\d)? %$/);
     expect(await page.locator('#history-chart canvas').count()).toBe(1);
+  });
+
+  it('step 9: offers the plugin’s profile when the club registers a device, then the demo stops', async () => {
+    await page.click('nav button[data-page="roster"]');
+    await expect
+      .poll(() => page.locator('#device-add select[name=profile] option').allInnerTexts())
+      .toContain('OxaSense SmO2 muscle-oxygen sensor');
     await page.click('nav button[data-page="simulator"]');
     await page.click('#simulator-stop');
     await expect.poll(() => page.locator('[data-testid="simulator-status"]').innerText()).toBe('No scenario is running.');

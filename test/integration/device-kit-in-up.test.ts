@@ -112,10 +112,12 @@ describe('device plugins and the simulator in up', () => {
     await gateway.publishAsync('sc/v1/demo/gw-1/telemetry', JSON.stringify({ v: 1, gateway: 'gw-1', seq: 1, sentAtMs: now(), samples }), {
       qos: 1,
     });
+    // A plugin sample nobody installed here, in a message with a strap's heart rate: only the stranger is refused.
     const stranger = { device: 'lac-1', timeMs: start, kind: 'acme.lactate', values: { lactateMmol: 4 } };
+    const heart = { device: 'hrm-x', timeMs: start, kind: 'heart_rate', values: { heartRateBpm: 133 } };
     await gateway.publishAsync(
       'sc/v1/demo/gw-1/telemetry',
-      JSON.stringify({ v: 1, gateway: 'gw-1', seq: 2, sentAtMs: now(), samples: [stranger] }),
+      JSON.stringify({ v: 1, gateway: 'gw-1', seq: 2, sentAtMs: now(), samples: [heart, stranger] }),
       { qos: 1 },
     );
     await gateway.endAsync();
@@ -123,6 +125,11 @@ describe('device plugins and the simulator in up', () => {
       what: 'four SmO2 samples stored',
     });
     await waitFor(() => stack.stores.deadLetters.countByReason('demo').unknown_kind === 1, { what: 'the stranger dead-lettered' });
+    await waitFor(async () => (await stack.stores.timeSeries.countPoints({ club: 'demo', device: 'hrm-x' })) === 1, {
+      what: 'its neighbour stored',
+    });
+    const [letter] = stack.stores.deadLetters.list({ limit: 10, club: 'demo' });
+    expect(JSON.parse(letter!.payload.toString()).samples).toEqual([stranger]);
 
     const history = (field: string, kind = 'oxasense.muscle_oxygen') =>
       call(
@@ -148,7 +155,8 @@ describe('device plugins and the simulator in up', () => {
 
   it('lets a demo club’s staff play a scenario, add a device, inject a fault and stop it; nobody else', async () => {
     // Who may: staff of a club SIM_CLUBS names.
-    expect((await call('GET', '/api/v1/simulator/scenarios', {})).status).toBe(401);
+    expect((await call('GET', '/api/v1/clubs/demo/simulator/scenarios', {})).status).toBe(401);
+    expect((await call('GET', '/api/v1/clubs/demo/simulator/scenarios', athlete)).status).toBe(403);
     expect((await call('GET', '/api/v1/clubs/demo/simulator', athlete)).status).toBe(403);
     expect((await call('GET', '/api/v1/clubs/demo/simulator', otherCoach)).status).toBe(404);
     const rivals = headersOf(sessionCookie(stack.stores, { membership: { club: 'rivals', role: 'admin', athlete: null } }));
@@ -156,7 +164,7 @@ describe('device plugins and the simulator in up', () => {
     expect(notDemo.status).toBe(403);
     expect((await notDemo.json()).message).toContain('SIM_CLUBS');
 
-    const { scenarios } = await (await call('GET', '/api/v1/simulator/scenarios', coach)).json();
+    const { scenarios } = await (await call('GET', '/api/v1/clubs/demo/simulator/scenarios', coach)).json();
     expect(scenarios.map((scenario: { id: string; error: string | null }) => [scenario.id, scenario.error])).toEqual([
       ['hiit-with-faults', null],
       ['muscle-oxygen-demo', null],
@@ -179,7 +187,7 @@ describe('device plugins and the simulator in up', () => {
 
     const added = await call('POST', '/api/v1/clubs/demo/simulator/devices', coach, { profile: 'cycling_power', athlete: 'Hugo' });
     expect(added.status).toBe(201);
-    expect(await added.json()).toEqual({ device: 'hugo-cycling_power' });
+    expect(await added.json()).toEqual({ device: 'sim-hugo-cycling_power' });
     expect((await call('POST', '/api/v1/clubs/demo/simulator/devices', coach, { profile: 'acme-lactate' })).status).toBe(409);
     expect((await call('POST', '/api/v1/clubs/demo/simulator/devices', coach, { profile: 'battery' })).status).toBe(409);
     expect(
@@ -199,10 +207,18 @@ describe('device plugins and the simulator in up', () => {
     await waitFor(
       async () => {
         const tiles = (await liveSnapshot(`${stack.apiUrl}/api/v1/clubs/demo/live`, coach.cookie!)).athletes;
-        return ['hugo', 'ines', 'jonas'].every((id) => tiles.find((tile) => tile.id === id)?.metrics.length === 1);
+        return ['sim-giulia', 'sim-hugo', 'sim-ines', 'sim-jonas'].every(
+          (id) => tiles.find((tile) => tile.id === id)?.metrics.length === 1,
+        );
       },
       { what: 'SmO2 on the scenario athletes’ tiles', timeoutMs: 20_000 },
     );
+    // The real Giulia of the club is left as she was: the scenario's Giulia is a member of her own.
+    expect(stack.stores.registry.getAthlete('demo', 'giulia', Date.now())).toMatchObject({
+      name: 'Giulia',
+      restHrBpm: 54,
+      devices: ['oxa-giulia'],
+    });
     expect((await (await call('POST', '/api/v1/clubs/demo/simulator/stop', coach)).json()).stopped).toBe(true);
     expect((await (await call('GET', '/api/v1/clubs/demo/simulator', coach)).json()).running).toBeNull();
   });

@@ -94,6 +94,21 @@ describe('a scenario played through the gateway', () => {
     expect(stack.stores.deadLetters.countByReason('demo')).toEqual({});
   });
 
+  it('refuses a gateway_offline fault when the gateway reaches its broker over TLS (its link cannot be cut)', () => {
+    const start = () =>
+      new ScenarioRun({
+        id: 'tls',
+        scenario: parseScenario(SCENARIO, 'faults.yaml'),
+        profiles: InstalledProfiles.builtIn(),
+        brokerUrl: 'mqtts://broker.example:8883',
+        club: 'demo',
+        gateway: 'sim-scenario',
+        dataDir: dir.path,
+        logger: testLogger,
+      });
+    expect(start).toThrow('a gateway_offline fault cannot cut its link');
+  });
+
   it('refuses a scenario naming a profile that is not installed, before anything starts', () => {
     const scenario = parseScenario('name: X\nathletes: [{ name: A, devices: [{ profile: oxasense-smo2 }] }]', 'x.yaml');
     const start = () =>

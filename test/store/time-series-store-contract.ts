@@ -162,8 +162,11 @@ export function describeTimeSeriesStoreContract(name: string, newStore: () => Pr
           { smo2Percent: 60.5 },
           { smo2Percent: 50 },
         ]);
-        // A club uninstalls the plugin: an erasure still finds every sample of its kind.
+        // A club uninstalls the plugin: an archive still reads its samples, a count still sees them, an erasure removes them.
         uninstallExtensionKinds('contract-plugin');
+        const afterUninstall = await store.readSamples({ club: 'demo', device: 'oxa-1', fromMs: T0, toMs: T0 + 5000 }, 100);
+        expect(afterUninstall.filter((sample) => sample.kind === 'acme.muscle_oxygen')).toHaveLength(3);
+        expect(await store.countPoints({ club: 'demo', device: 'oxa-1' })).toBe(4);
         await store.deleteRange({ club: 'demo', device: 'oxa-1', fromMs: 0, toMs: T0 + 60_000 });
         expect(await store.countPoints({ club: 'demo', device: 'oxa-1', kind: 'acme.muscle_oxygen' })).toBe(0);
         expect(await store.countPoints({ club: 'demo', device: 'oxa-1' })).toBe(0);
