@@ -1,3 +1,4 @@
+import { extensionKind } from '../../protocol/device-kit/extension-kinds.ts';
 import { type ActivitySecond, encodeFitActivity } from '../../protocol/fit-activity.ts';
 import { computeSessionMetrics, physiologyOf } from '../../sport-science/session-metrics.ts';
 import { type RawSample, rrIntervalsOf } from '../../store/time-series-store.ts';
@@ -74,6 +75,17 @@ export function extensionColumns(seconds: readonly ActivitySecond[]): string[] {
   return [...columns].sort();
 }
 
+/** Each plugin column's unit, as its installed kind declares it ("oxasense.muscle_oxygen.smo2Percent" → "%"). */
+function unitsOf(columns: readonly string[]): Record<string, string> {
+  const units: Record<string, string> = {};
+  for (const column of columns) {
+    const cut = column.lastIndexOf('.');
+    const unit = extensionKind(column.slice(0, cut))?.spec.fields.find((field) => field.name === column.slice(cut + 1))?.unit;
+    if (unit !== undefined) units[column] = unit;
+  }
+  return units;
+}
+
 export const secondsCsvHeader = (extra: readonly string[]): string => [SECONDS_CSV_HEADER, ...extra].join(',');
 
 export function secondsCsvRow(second: ActivitySecond, extra: readonly string[] = []): string {
@@ -120,6 +132,7 @@ export function sessionFitActivity(
     maxHeartRateBpm: metrics.maxHr,
     kcal: metrics.kcal,
     utcOffsetMinutes: utcOffsetMinutes(timeZone, session.startMs),
+    extensionUnits: unitsOf(extensionColumns(seconds)),
   });
 }
 

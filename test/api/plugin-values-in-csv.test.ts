@@ -44,3 +44,44 @@ describe('plugin values in the CSV exports', () => {
     expect(secondsCsv(seconds).split('\n')[0]).toBe('time,heart_rate_bpm,rr_ms,power_w,cadence_rpm,speed_mps,distance_m');
   });
 });
+
+describe('plugin values in the FIT export', () => {
+  it('writes them as developer fields of the records, named and with their units, and a FIT reader gets them back', async () => {
+    const { Decoder, Stream } = await import('@garmin/fitsdk');
+    const { encodeFitActivity } = await import('../../protocol/fit-activity.ts');
+    const seconds = [
+      { timeMs: T0, heartRateBpm: 120 },
+      {
+        timeMs: T0 + 1000,
+        heartRateBpm: 122,
+        extensions: { 'oxasense.muscle_oxygen.smo2Percent': 61.5, 'oxasense.muscle_oxygen.thbGramsPerDecilitre': 12.25 },
+      },
+    ];
+    const bytes = encodeFitActivity(seconds, {
+      startMs: T0,
+      endMs: T0 + 2000,
+      avgHeartRateBpm: 121,
+      maxHeartRateBpm: 122,
+      kcal: null,
+      utcOffsetMinutes: 60,
+      extensionUnits: { 'oxasense.muscle_oxygen.smo2Percent': '%', 'oxasense.muscle_oxygen.thbGramsPerDecilitre': 'g/dL' },
+    });
+    const decoder = new Decoder(Stream.fromByteArray([...bytes]));
+    expect(decoder.checkIntegrity()).toBe(true);
+    const { messages, errors } = decoder.read();
+    expect(errors).toEqual([]);
+    expect(messages.fieldDescriptionMesgs.map((one: { fieldName: string; units: string }) => [one.fieldName, one.units])).toEqual([
+      ['oxasense.muscle_oxygen.smo2Percent', '%'],
+      ['oxasense.muscle_oxygen.thbGramsPerDecilitre', 'g/dL'],
+    ]);
+    expect(
+      messages.recordMesgs.map((record: { heartRate: number; developerFields?: Record<string, number> }) => [
+        record.heartRate,
+        record.developerFields,
+      ]),
+    ).toEqual([
+      [120, undefined],
+      [122, { 0: 61.5, 1: 12.25 }],
+    ]);
+  });
+});
