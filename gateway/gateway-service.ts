@@ -137,6 +137,18 @@ export class GatewayService {
   }
 
   /** Everything received in the last window becomes one (or, past the size limit, several) messages. */
+  /**
+   * Ready means doing the whole job: a Bluetooth adapter powered on and the broker connected. Without the
+   * broker the gateway still reads and keeps what it reads (the outbox), but nothing reaches the club.
+   */
+  health(): { status: string; adaptersPoweredOn: number; brokerConnected: boolean; outboxBacklog: number } {
+    const adaptersPoweredOn = this.centrals.filter((central) => central.options.noble.state === 'poweredOn').length;
+    const brokerConnected = this.uplink.connected;
+    const status =
+      adaptersPoweredOn === 0 ? 'no Bluetooth adapter powered on' : brokerConnected ? 'ok' : 'broker unreachable (keeping samples on disk)';
+    return { status, adaptersPoweredOn, brokerConnected, outboxBacklog: this.outbox.size() };
+  }
+
   flushBatch(): void {
     if (this.pending.length === 0) return;
     const samples = this.pending;

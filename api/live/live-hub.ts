@@ -75,6 +75,11 @@ export class LiveHub {
     this.pushMs = options.pushMs ?? 100;
   }
 
+  /** Whether its broker subscription is up (the live view pauses while it is not). */
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
   async start(): Promise<void> {
     const client = mqtt.connect(this.options.brokerUrl, {
       // Starts with the service's user name, as the broker requires; unique per process.

@@ -22,12 +22,21 @@ const PREVIEW_BYTES = 512;
  * METRICS_TOKEN), and the dead letters: all of them for a platform admin, a club's own for its admins.
  */
 export function registerOperationsRoutes(app: Api, deps: ApiDeps, settings: ApiSettings): void {
-  app.get('/health', async (_request, reply) => {
+  const readiness = () => {
     const ingest = deps.ingestHealth?.();
-    const status = !ingest || ingest.status === 'ok' ? 'ok' : `ingest ${ingest.status}`;
-    void reply.status(status === 'ok' ? 200 : 503);
-    return { status, store: deps.timeSeries.name, ...(ingest ? { ingest } : {}) };
-  });
+    const live = deps.live.connected;
+    const status = ingest && ingest.status !== 'ok' ? `ingest ${ingest.status}` : live ? 'ok' : 'broker unreachable (live view paused)';
+    return { status, store: deps.timeSeries.name, live, ...(ingest ? { ingest } : {}) };
+  };
+  // For orchestrators: live while the process answers; ready while it does its whole job (its live view's
+  // broker subscription, and in `up` its ingest). /health is the readiness answer, as it always was.
+  app.get('/health/live', { schema: { querystring: NoQuery } }, async () => ({ status: 'alive' }));
+  for (const path of ['/health', '/health/ready'])
+    app.get(path, async (_request, reply) => {
+      const body = readiness();
+      void reply.status(body.status === 'ok' ? 200 : 503);
+      return body;
+    });
 
   app.get('/metrics', { schema: { querystring: NoQuery } }, async (request, reply) => {
     if (!hasMetricsToken(request, settings.metricsToken)) requirePlatformAdmin(request);

@@ -62,7 +62,7 @@ export const gatewayCommand: Command = {
     await gateway.start();
     const metricsRegistry = createMetricsRegistry();
     registerGatewayMetrics(metricsRegistry, gateway);
-    const metricsServer = serveMetrics(metricsRegistry, config.GATEWAY_METRICS_PORT);
+    const metricsServer = serveMetrics(metricsRegistry, config.GATEWAY_METRICS_PORT, () => gateway.health());
     await untilSignal();
     metricsServer.close();
     await gateway.stop();

@@ -70,16 +70,11 @@ describe('plugin values in the FIT export', () => {
     expect(decoder.checkIntegrity()).toBe(true);
     const { messages, errors } = decoder.read();
     expect(errors).toEqual([]);
-    expect(messages.fieldDescriptionMesgs.map((one: { fieldName: string; units: string }) => [one.fieldName, one.units])).toEqual([
+    expect(messages.fieldDescriptionMesgs?.map((one) => [one.fieldName, one.units])).toEqual([
       ['oxasense.muscle_oxygen.smo2Percent', '%'],
       ['oxasense.muscle_oxygen.thbGramsPerDecilitre', 'g/dL'],
     ]);
-    expect(
-      messages.recordMesgs.map((record: { heartRate: number; developerFields?: Record<string, number> }) => [
-        record.heartRate,
-        record.developerFields,
-      ]),
-    ).toEqual([
+    expect(messages.recordMesgs?.map((record) => [record.heartRate, (record as { developerFields?: unknown }).developerFields])).toEqual([
       [120, undefined],
       [122, { 0: 61.5, 1: 12.25 }],
     ]);

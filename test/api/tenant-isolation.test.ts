@@ -311,6 +311,8 @@ describe('tenant isolation over every route', () => {
   /** Routes open to anyone by design, and why nothing of a club is in them. */
   const OPEN_ROUTES = {
     'GET /health': 'says ok or not, names the store',
+    'GET /health/live': 'says the process answers',
+    'GET /health/ready': 'says ok or not, names the store',
     'GET /favicon.ico': 'the icon',
     'GET /*': 'the dashboard’s files',
     'GET /': 'the dashboard, or how to build it',
@@ -339,6 +341,8 @@ describe('tenant isolation over every route', () => {
   /** A request to each open route, as an outsider would make it. */
   const OPEN_REQUESTS: { url: string; method?: 'GET' | 'POST'; body?: object }[] = [
     { url: '/health' },
+    { url: '/health/live' },
+    { url: '/health/ready' },
     { url: '/' },
     { url: '/api/docs' },
     { url: '/api/v1/auth/login', method: 'POST', body: { email: 'zoe@club-b.example', password: 'a guess of a password' } },
