@@ -14,6 +14,7 @@ interface ComposeService {
   environment?: Record<string, string>;
   volumes?: string[];
   healthcheck?: { test: string[] };
+  ports?: string[];
 }
 
 const root = new URL('../../', import.meta.url);
@@ -54,6 +55,26 @@ describe('docker-compose.yml', () => {
     const parsed = schema.safeParse(environment);
     expect(parsed.error?.issues ?? []).toEqual([]);
     expect(parsed.data).toMatchObject({ STORE: 'influxdb', INFLUX_URL: 'http://influxdb:8086' });
+  });
+
+  it('runs the API as replicas behind the proxy, round robin without sticky routing, only the proxy published', () => {
+    const replicas = ourServices.filter(([, service]) => service.command?.[0] === 'api');
+    expect(replicas.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(replicas.map(([, service]) => service.volumes?.join()))).toEqual(new Set(['sport-connect-data:/data']));
+    for (const [, service] of replicas) {
+      expect(service.ports).toBeUndefined();
+      expect(service.healthcheck?.test.join(' ')).toContain('/health/ready');
+    }
+    const proxy = compose.services.proxy!;
+    expect(proxy.ports).toEqual(['8080:8080']);
+    expect(proxy.volumes).toContain('./deploy/nginx/nginx.conf:/etc/nginx/nginx.conf:ro');
+    // Its directives, without the comments.
+    const config = readFileSync(new URL('deploy/nginx/nginx.conf', root), 'utf8').replace(/#.*$/gm, '');
+    const upstream = [...config.matchAll(/^\s*server (\S+):8080\b/gm)].map((match) => match[1]);
+    expect(upstream.sort()).toEqual(replicas.map(([name]) => name).sort());
+    expect(config).not.toMatch(/\b(ip_hash|hash|sticky)\b/);
+    expect(config).toMatch(/^\s*proxy_buffering off;$/m);
+    expect(config).toMatch(/^\s*listen 8080;$/m);
   });
 
   it('gives every service a health check and keeps data in volumes', () => {

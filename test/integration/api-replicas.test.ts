@@ -8,6 +8,7 @@ import { openStores } from '../../cli/open-stores.ts';
 import { hashPassword } from '../../store/secrets.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { hasMosquitto, type RunningMosquitto, startMosquitto } from '../helpers/mosquitto.ts';
+import { hasNginx, startNginxProxy } from '../helpers/nginx.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -22,7 +23,10 @@ async function startApi(dataDir: string, brokerUrl: string): Promise<{ url: stri
     stdio: 'ignore',
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/health`).catch(() => null))?.ok === true, { what: 'the API replica', timeoutMs: 30_000 });
+  await waitFor(async () => (await fetch(`${url}/health/ready`).catch(() => null))?.ok === true, {
+    what: 'the API replica',
+    timeoutMs: 30_000,
+  });
   return { url, child };
 }
 
@@ -66,5 +70,42 @@ describe.skipIf(!hasMosquitto())('API replicas sharing a data folder', () => {
     const logout = await fetch(`${second.url}/api/v1/auth/logout`, { method: 'POST', headers: { cookie, origin: second.url } });
     expect(logout.status).toBeLessThan(300);
     expect((await fetch(`${first.url}/api/v1/auth/me`, { headers: { cookie } })).status).toBe(401);
+  });
+
+  describe.skipIf(!hasNginx())('behind the deployment’s proxy (deploy/nginx/nginx.conf)', () => {
+    it('keeps a person logged in whichever replica answers, streams the live view unbuffered, and survives a replica going away', async () => {
+      const proxy = await startNginxProxy(replicas.map((replica) => new URL(replica.url).host));
+      try {
+        const login = await fetch(`${proxy.url}/api/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: proxy.url },
+          body: JSON.stringify(COACH),
+        });
+        expect(login.status).toBe(200);
+        const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+        // Round robin without stickiness: these go to both replicas in turn, and every one knows the login.
+        const answers = await Promise.all(
+          Array.from({ length: 12 }, () => fetch(`${proxy.url}/api/v1/clubs/replica-club/athletes`, { headers: { cookie } })),
+        );
+        expect(answers.map((answer) => answer.status)).toEqual(Array(12).fill(200));
+
+        // The live view's first event arrives through the proxy at once, not when a buffer fills.
+        const stream = await fetch(`${proxy.url}/api/v1/clubs/replica-club/live`, { headers: { cookie } });
+        const reader = stream.body!.getReader();
+        const first = await Promise.race([reader.read(), new Promise((resolve) => setTimeout(() => resolve(null), 5000))]);
+        expect(Buffer.from((first as { value: Uint8Array }).value).toString()).toContain('event: snapshot');
+        await reader.cancel();
+
+        // One replica goes away: the proxy sends everything to the other, the person stays logged in.
+        replicas[0]!.child.kill('SIGTERM');
+        await new Promise((resolve) => replicas[0]!.child.once('exit', resolve));
+        const afterwards = await Promise.all(
+          Array.from({ length: 6 }, () => fetch(`${proxy.url}/api/v1/auth/me`, { headers: { cookie } })),
+        );
+        expect(afterwards.map((answer) => answer.status)).toEqual(Array(6).fill(200));
+      } finally {
+        await proxy.stop();
+      }
+    });
   });
 });
