@@ -213,6 +213,8 @@ export class ClubLiveState {
       if (!this.chart.series[tile.id]) this.chart.series[tile.id] = this.chart.t.map(() => null);
       frame[tile.id] = tile.state === 'live' ? tile.heartRateBpm : null;
     }
+    // A strap's own line ends when it no longer has a tile of its own (paired since: its wearer's line goes on).
+    for (const id of Object.keys(this.chart.series)) if (id.startsWith('device:') && !(id in frame)) delete this.chart.series[id];
     this.chart.t.push(nowMs);
     for (const [id, values] of Object.entries(this.chart.series)) values.push(frame[id] ?? null);
     const keep = Math.ceil(this.options.windowMs / this.options.tickMs);

@@ -82,6 +82,17 @@ describe('club live state', () => {
     expect(annTile!.state).toBe('stale');
   });
 
+  it('ends an unpaired strap’s chart line once it is paired, its wearer’s line going on', () => {
+    const state = newState();
+    state.applySample({ device: 'walk-in', timeMs: T0, kind: 'heart_rate', values: { heartRateBpm: 99 } });
+    state.appendFrame(state.tiles([ann], T0), T0);
+    expect(Object.keys(state.chartSnapshot().series).sort()).toEqual(['ann', 'device:walk-in']);
+    const annWearingIt = { ...ann, devices: ['hrm-ann', 'walk-in'] };
+    state.applySample({ device: 'walk-in', timeMs: T0 + 1000, kind: 'heart_rate', values: { heartRateBpm: 101 } });
+    state.appendFrame(state.tiles([annWearingIt], T0 + 1000), T0 + 1000);
+    expect(state.chartSnapshot().series).toEqual({ ann: [null, 101] });
+  });
+
   it('adds a tile for a strap nobody is paired with', () => {
     const state = newState();
     state.applySample({ device: 'mystery', timeMs: T0, kind: 'heart_rate', values: { heartRateBpm: 99 } });
