@@ -136,7 +136,6 @@ export class GatewayService {
     this.outbox.close();
   }
 
-  /** Everything received in the last window becomes one (or, past the size limit, several) messages. */
   /**
    * Ready means doing the whole job: a Bluetooth adapter powered on and the broker connected. Without the
    * broker the gateway still reads and keeps what it reads (the outbox), but nothing reaches the club.
@@ -149,6 +148,7 @@ export class GatewayService {
     return { status, adaptersPoweredOn, brokerConnected, outboxBacklog: this.outbox.size() };
   }
 
+  /** Everything received in the last window becomes one (or, past the size limit, several) messages. */
   flushBatch(): void {
     if (this.pending.length === 0) return;
     const samples = this.pending;

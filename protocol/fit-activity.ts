@@ -39,7 +39,7 @@ const MAX_DEVELOPER_FIELDS = 255;
 
 /**
  * The plugin values' developer fields: one field description per "<kind>.<field>" the seconds carry, on
- * record messages, so a FIT reader shows them by name and unit (Garmin Connect and GoldenCheetah do).
+ * record messages, so a FIT reader that reads developer data finds them by name and unit (the FIT SDK's decoder does).
  */
 function developerFieldsOf(seconds: readonly ActivitySecond[], units: Record<string, string>) {
   const keys = [...new Set(seconds.flatMap((second) => Object.keys(second.extensions ?? {})))].sort().slice(0, MAX_DEVELOPER_FIELDS);

@@ -176,6 +176,7 @@ export class ClubLiveState {
    */
   tiles(athletes: readonly Athlete[], nowMs: number, club: TileContext = NO_SESSION): LiveAthlete[] {
     const pairedDevices = new Set(athletes.flatMap((athlete) => athlete.devices));
+    for (const athlete of athletes) this.moveLinesToWearer(athlete);
     const tiles = athletes.map((athlete) => {
       const device = this.mostRecentDevice(athlete.devices);
       const effort = club.effortOf(athlete);
@@ -213,8 +214,6 @@ export class ClubLiveState {
       if (!this.chart.series[tile.id]) this.chart.series[tile.id] = this.chart.t.map(() => null);
       frame[tile.id] = tile.state === 'live' ? tile.heartRateBpm : null;
     }
-    // A strap's own line ends when it no longer has a tile of its own (paired since: its wearer's line goes on).
-    for (const id of Object.keys(this.chart.series)) if (id.startsWith('device:') && !(id in frame)) delete this.chart.series[id];
     this.chart.t.push(nowMs);
     for (const [id, values] of Object.entries(this.chart.series)) values.push(frame[id] ?? null);
     const keep = Math.ceil(this.options.windowMs / this.options.tickMs);
@@ -233,6 +232,24 @@ export class ClubLiveState {
   hasRecentData(nowMs: number): boolean {
     for (const reading of this.readings.values()) if (nowMs - reading.lastHeardMs < this.options.windowMs) return true;
     return false;
+  }
+
+  /**
+   * A strap paired since it had a line of its own (a walk-in): its trace becomes its wearer's, where the
+   * wearer's line has no value, and its own line ends.
+   */
+  private moveLinesToWearer(athlete: Athlete): void {
+    for (const device of athlete.devices) {
+      const own = this.chart.series[`device:${device}`];
+      if (!own) continue;
+      const wearer = this.chart.series[athlete.id];
+      if (!wearer) this.chart.series[athlete.id] = own;
+      else
+        own.forEach((value, index) => {
+          wearer[index] ??= value;
+        });
+      delete this.chart.series[`device:${device}`];
+    }
   }
 
   /** The tile fields of plugin kinds the devices sent within the stale limit, freshest first per field. */

@@ -29,7 +29,8 @@ export function registerOperationsRoutes(app: Api, deps: ApiDeps, settings: ApiS
     return { status, store: deps.timeSeries.name, live, ...(ingest ? { ingest } : {}) };
   };
   // For orchestrators: live while the process answers; ready while it does its whole job (its live view's
-  // broker subscription, and in `up` its ingest). /health is the readiness answer, as it always was.
+  // broker subscription, and in `up` its ingest). /health gives the readiness answer (503 now also while
+  // the live view has lost its broker).
   app.get('/health/live', { schema: { querystring: NoQuery } }, async () => ({ status: 'alive' }));
   for (const path of ['/health', '/health/ready'])
     app.get(path, async (_request, reply) => {

@@ -47,7 +47,8 @@ export const apiCommand: Command = {
       windowMs: config.LIVE_WINDOW,
       pushMs: config.LIVE_PUSH_INTERVAL,
     });
-    await live.start();
+    // Not awaited: the API answers (live, not ready) while the broker is still away; the live view starts once it is back.
+    live.start().catch((error: unknown) => logger.error({ err: error }, 'the live view could not subscribe'));
     const tls = readTlsFiles(config.API_TLS_CERT, config.API_TLS_KEY, 'API_TLS_CERT, API_TLS_KEY');
     const app = buildApp({ ...config, tls }, { ...stores, metricsRegistry, live, logger, profiles });
     try {

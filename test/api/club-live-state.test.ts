@@ -82,7 +82,7 @@ describe('club live state', () => {
     expect(annTile!.state).toBe('stale');
   });
 
-  it('ends an unpaired strap’s chart line once it is paired, its wearer’s line going on', () => {
+  it('moves an unpaired strap’s chart line to its wearer once it is paired', () => {
     const state = newState();
     state.applySample({ device: 'walk-in', timeMs: T0, kind: 'heart_rate', values: { heartRateBpm: 99 } });
     state.appendFrame(state.tiles([ann], T0), T0);
@@ -90,7 +90,7 @@ describe('club live state', () => {
     const annWearingIt = { ...ann, devices: ['hrm-ann', 'walk-in'] };
     state.applySample({ device: 'walk-in', timeMs: T0 + 1000, kind: 'heart_rate', values: { heartRateBpm: 101 } });
     state.appendFrame(state.tiles([annWearingIt], T0 + 1000), T0 + 1000);
-    expect(state.chartSnapshot().series).toEqual({ ann: [null, 101] });
+    expect(state.chartSnapshot().series).toEqual({ ann: [99, 101] });
   });
 
   it('adds a tile for a strap nobody is paired with', () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { athleteSeconds, secondsCsv } from '../../api/exports/athlete-seconds.ts';
 import { openStores, type Stores } from '../../cli/open-stores.ts';
+import type { ActivitySecond } from '../../protocol/fit-activity.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
 
 const T0 = Date.UTC(2026, 10, 3, 18, 0, 0);
@@ -49,17 +50,19 @@ describe('plugin values in the FIT export', () => {
   it('writes them as developer fields of the records, named and with their units, and a FIT reader gets them back', async () => {
     const { Decoder, Stream } = await import('@garmin/fitsdk');
     const { encodeFitActivity } = await import('../../protocol/fit-activity.ts');
-    const seconds = [
+    const seconds: ActivitySecond[] = [
       { timeMs: T0, heartRateBpm: 120 },
       {
         timeMs: T0 + 1000,
         heartRateBpm: 122,
         extensions: { 'oxasense.muscle_oxygen.smo2Percent': 61.5, 'oxasense.muscle_oxygen.thbGramsPerDecilitre': 12.25 },
       },
+      // A second with one of the two values: a record of another shape.
+      { timeMs: T0 + 2000, heartRateBpm: 123, extensions: { 'oxasense.muscle_oxygen.smo2Percent': 60.3 } },
     ];
     const bytes = encodeFitActivity(seconds, {
       startMs: T0,
-      endMs: T0 + 2000,
+      endMs: T0 + 3000,
       avgHeartRateBpm: 121,
       maxHeartRateBpm: 122,
       kcal: null,
@@ -77,6 +80,8 @@ describe('plugin values in the FIT export', () => {
     expect(messages.recordMesgs?.map((record) => [record.heartRate, (record as { developerFields?: unknown }).developerFields])).toEqual([
       [120, undefined],
       [122, { 0: 61.5, 1: 12.25 }],
+      // float32: 60.3 comes back as 60.29999923706055.
+      [123, { 0: expect.closeTo(60.3, 5) }],
     ]);
   });
 });

@@ -3,10 +3,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
 import { LiveHub } from '../../api/live/live-hub.ts';
 import { openStores } from '../../cli/open-stores.ts';
+import { BrokerLink, brokerAddressOf } from '../../simulators/scenario/broker-link.ts';
 import { useEmbeddedBroker } from '../helpers/emulated-gateway.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 // An orchestrator's two questions to an API replica: alive (restart it if not), ready (send it traffic).
+// Its live view reaches the broker through a relay the test cuts, as a network would.
 
 describe('API liveness and readiness', () => {
   const brokerUrl = useEmbeddedBroker();
@@ -15,43 +18,38 @@ describe('API liveness and readiness', () => {
     for (const close of closing.reverse()) await close();
   });
 
-  async function apiWith(live: LiveHub) {
+  it('is ready while its live view has the broker, not ready (but alive) while it is cut off, ready again after', async () => {
+    const link = new BrokerLink(brokerAddressOf(brokerUrl())!);
+    const url = await link.start(brokerUrl());
     const stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    const live = new LiveHub({ brokerUrl: url, registry: stores.registry, logger: testLogger, staleAfterMs: 10_000, windowMs: 60_000 });
+    await live.start();
     const app = buildApp(
       { DASHBOARD_DIR: '/nonexistent' },
       { ...stores, metricsRegistry: new MetricsRegistry(), live, logger: testLogger },
     );
     closing.push(
+      () => link.stop(),
       () => stores.close(),
-      () => app.close(),
       () => live.stop(),
+      () => app.close(),
     );
-    return app;
-  }
 
-  it('is alive but not ready while its live view has no broker, ready once it has', async () => {
-    const away = await apiWith(
-      new LiveHub({ brokerUrl: 'mqtt://127.0.0.1:1', registry: null as never, logger: testLogger, staleAfterMs: 10_000, windowMs: 60_000 }),
-    );
-    expect((await away.inject({ url: '/health/live' })).json()).toEqual({ status: 'alive' });
-    const notReady = await away.inject({ url: '/health/ready' });
-    expect(notReady.statusCode).toBe(503);
-    expect(notReady.json()).toEqual({ status: 'broker unreachable (live view paused)', store: 'sqlite', live: false });
-    expect((await away.inject({ url: '/health' })).statusCode).toBe(503);
+    const ready = await app.inject({ url: '/health/ready' });
+    expect([ready.statusCode, ready.json()]).toEqual([200, { status: 'ok', store: 'sqlite', live: true }]);
 
-    const stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
-    closing.push(() => stores.close());
-    const live = new LiveHub({
-      brokerUrl: brokerUrl(),
-      registry: stores.registry,
-      logger: testLogger,
-      staleAfterMs: 10_000,
-      windowMs: 60_000,
+    link.goOffline();
+    await waitFor(async () => (await app.inject({ url: '/health/ready' })).statusCode === 503, { what: 'not ready without the broker' });
+    expect((await app.inject({ url: '/health/ready' })).json()).toEqual({
+      status: 'broker unreachable (live view paused)',
+      store: 'sqlite',
+      live: false,
     });
-    await live.start();
-    const connected = await apiWith(live);
-    const ready = await connected.inject({ url: '/health/ready' });
-    expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toEqual({ status: 'ok', store: 'sqlite', live: true });
+    expect((await app.inject({ url: '/health' })).statusCode).toBe(503);
+    const alive = await app.inject({ url: '/health/live' });
+    expect([alive.statusCode, alive.json()]).toEqual([200, { status: 'alive' }]);
+
+    link.restore();
+    await waitFor(async () => (await app.inject({ url: '/health/ready' })).statusCode === 200, { what: 'ready again', timeoutMs: 15_000 });
   });
 });

@@ -70,9 +70,19 @@ describe('docker-compose.yml', () => {
     expect(proxy.volumes).toContain('./deploy/nginx/nginx.conf:/etc/nginx/nginx.conf:ro');
     // Its directives, without the comments.
     const config = readFileSync(new URL('deploy/nginx/nginx.conf', root), 'utf8').replace(/#.*$/gm, '');
-    const upstream = [...config.matchAll(/^\s*server (\S+):8080\b/gm)].map((match) => match[1]);
-    expect(upstream.sort()).toEqual(replicas.map(([name]) => name).sort());
-    expect(config).not.toMatch(/\b(ip_hash|hash|sticky)\b/);
+    const upstreams = Object.fromEntries([...config.matchAll(/upstream (\w+) \{([^}]*)\}/g)].map(([, name, body]) => [name, body!]));
+    const serversOf = (body: string) => [...body.matchAll(/^\s*server (\S+):8080\b/gm)].map((match) => match[1]).sort();
+    const names = replicas.map(([name]) => name).sort();
+    // Every request goes round robin over every replica; a background job's routes stay on one per login.
+    expect(serversOf(upstreams.sport_connect_api!)).toEqual(names);
+    expect(upstreams.sport_connect_api).not.toMatch(/\b(ip_hash|hash|sticky)\b/);
+    expect(serversOf(upstreams.sport_connect_api_jobs!)).toEqual(names);
+    expect(upstreams.sport_connect_api_jobs).toMatch(/^\s*hash \$cookie_sc_session consistent;$/m);
+    expect(config).toMatch(
+      /location ~ \^\/api\/v1\/\(jobs\/\|me\/exports\|[^)]*erasure\) \{\s*proxy_pass http:\/\/sport_connect_api_jobs;/,
+    );
+    // What the client says of its own address is not passed on (rate limits per address).
+    expect(config).toMatch(/^\s*proxy_set_header X-Forwarded-For \$remote_addr;$/m);
     expect(config).toMatch(/^\s*proxy_buffering off;$/m);
     expect(config).toMatch(/^\s*listen 8080;$/m);
   });

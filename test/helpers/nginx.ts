@@ -19,11 +19,13 @@ export async function startNginxProxy(upstreams: readonly string[]): Promise<{ u
   const dir = mkdtempSync(join(tmpdir(), 'sc-nginx-'));
   mkdirSync(join(dir, 'logs'));
   const deployed = readFileSync(new URL('../../deploy/nginx/nginx.conf', import.meta.url), 'utf8');
-  const servers = [...deployed.matchAll(/^\s*server \S+:8080( [^;]*)?;$/gm)];
-  if (servers.length === 0) throw new Error('deploy/nginx/nginx.conf has no upstream servers');
-  const options = servers[0]![1] ?? '';
+  if (!/^\s*server \S+:8080\b/m.test(deployed)) throw new Error('deploy/nginx/nginx.conf has no upstream servers');
+  // Each upstream block's servers, replaced by the given ones with the same options.
   const config = deployed
-    .replace(/(^\s*server \S+:8080[^;]*;\n)+/m, upstreams.map((address) => `    server ${address}${options};\n`).join(''))
+    .replace(/((?:^\s*server \S+:8080[^;]*;\n)+)/gm, (block: string) => {
+      const options = /:8080( [^;]*)?;/.exec(block)?.[1] ?? '';
+      return upstreams.map((address) => `    server ${address}${options};\n`).join('');
+    })
     .replace(/^(\s*)listen 8080;$/m, `$1listen 127.0.0.1:${port};`)
     .replace(/^http \{$/m, `http {\n  client_body_temp_path ${dir}/body;\n  proxy_temp_path ${dir}/proxy;\n  access_log off;`);
   writeFileSync(join(dir, 'nginx.conf'), config);
