@@ -73,7 +73,7 @@ describe.skipIf(!hasMosquitto())('API replicas sharing a data folder', () => {
   });
 
   describe.skipIf(!hasNginx())('behind the deployment’s proxy (deploy/nginx/nginx.conf)', () => {
-    it('keeps a person logged in whichever replica answers, streams the live view unbuffered, and survives a replica going away', async () => {
+    it('keeps a person logged in whichever replica answers, follows a job on the replica running it, streams the live view, and survives a replica going away', async () => {
       const proxy = await startNginxProxy(replicas.map((replica) => new URL(replica.url).host));
       try {
         const login = await fetch(`${proxy.url}/api/v1/auth/login`, {
@@ -89,12 +89,28 @@ describe.skipIf(!hasMosquitto())('API replicas sharing a data folder', () => {
         );
         expect(answers.map((answer) => answer.status)).toEqual(Array(12).fill(200));
 
-        // The live view's first event arrives through the proxy at once, not when a buffer fills.
+        // The live view's first event arrives through the proxy.
         const stream = await fetch(`${proxy.url}/api/v1/clubs/replica-club/live`, { headers: { cookie } });
         const reader = stream.body!.getReader();
         const first = await Promise.race([reader.read(), new Promise((resolve) => setTimeout(() => resolve(null), 5000))]);
         expect(Buffer.from((first as { value: Uint8Array }).value).toString()).toContain('event: snapshot');
         await reader.cancel();
+
+        // A background job (the member's archive) is followed on the replica that runs it, whoever asks.
+        const started = await fetch(`${proxy.url}/api/v1/me/exports`, { method: 'POST', headers: { cookie, origin: proxy.url } });
+        expect(started.status).toBe(202);
+        const { id } = (await started.json()) as { id: string };
+        const polls = await Promise.all(Array.from({ length: 6 }, () => fetch(`${proxy.url}/api/v1/jobs/${id}`, { headers: { cookie } })));
+        expect(polls.map((poll) => poll.status)).toEqual(Array(6).fill(200));
+        await waitFor(
+          async () =>
+            ((await (await fetch(`${proxy.url}/api/v1/jobs/${id}`, { headers: { cookie } })).json()) as { status: string }).status ===
+            'done',
+          {
+            what: 'the archive job done',
+          },
+        );
+        expect((await fetch(`${proxy.url}/api/v1/jobs/${id}/archive`, { headers: { cookie } })).status).toBe(200);
 
         // One replica goes away: the proxy sends everything to the other, the person stays logged in.
         replicas[0]!.child.kill('SIGTERM');
