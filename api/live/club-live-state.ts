@@ -15,6 +15,8 @@ interface DeviceReading {
   batteryPercent: number | null;
   /** Plugin kinds' latest values, by kind. */
   extensions: Map<string, { values: Record<string, number>; timeMs: number }>;
+  /** The last kind it sent besides battery: what kind of device it is. */
+  lastKind: string | null;
 }
 
 /** What the club's gateways say they hear: signal strength and battery of each device, from their devices lists. */
@@ -78,9 +80,11 @@ export class ClubLiveState {
       lastHeardMs: 0,
       batteryPercent: null,
       extensions: new Map(),
+      lastKind: null,
     };
     if (sample.timeMs < reading.lastSampleMs) return; // a late replay must not overwrite newer state
     reading.lastHeardMs = Math.max(reading.lastHeardMs, sample.timeMs);
+    if (sample.kind !== 'battery') reading.lastKind = sample.kind;
     if (isExtensionSample(sample)) {
       const latest = reading.extensions.get(sample.kind);
       if (!latest || latest.timeMs <= sample.timeMs) reading.extensions.set(sample.kind, { values: sample.values, timeMs: sample.timeMs });
@@ -157,6 +161,11 @@ export class ClubLiveState {
       this.heard.delete(device);
       delete this.chart.series[`device:${device}`];
     }
+  }
+
+  /** The kind of sample a device sent last (besides battery), or null when it has not been heard. */
+  kindHeard(device: string): string | null {
+    return this.readings.get(device)?.lastKind ?? null;
   }
 
   get devicesHeld(): number {

@@ -133,6 +133,11 @@ export class LiveHub {
     return { update: this.updateOf(club, state, nowMs), chart: state.chartSnapshot() };
   }
 
+  /** What kind of samples a device of the club sent last (the walk-in pairing registers it as that). */
+  kindHeard(club: string, device: string): string | null {
+    return this.clubs.get(club)?.kindHeard(device) ?? null;
+  }
+
   /** Forgets what the live view holds of an erased athlete: their devices' readings and their session totals. */
   forget(club: string, devices: readonly string[], athlete: string): void {
     this.clubs.get(club)?.forget(devices, athlete);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ClubParams, NoBody, NoQuery } from '../../protocol/api.ts';
+import { extensionKind } from '../../protocol/device-kit/extension-kinds.ts';
 import { DeviceId } from '../../protocol/ids.ts';
-import { MAX_BACKDATE_MS, NearbyDevice, Pairing, PairingCreate, PairingLogQuery } from '../../protocol/roster.ts';
+import { BuiltInDeviceProfileName, MAX_BACKDATE_MS, NearbyDevice, Pairing, PairingCreate, PairingLogQuery } from '../../protocol/roster.ts';
 import type { Api, ApiDeps, ApiSettings } from '../app.ts';
 import { requireClubAccess, requireUser } from '../auth/club-access.ts';
 import { ApiError } from '../errors.ts';
@@ -42,9 +43,14 @@ export function registerPairingRoutes(app: Api, deps: ApiDeps, settings: ApiSett
       if (owner && owner !== athlete)
         throw new ApiError('SC_ERR_CONFLICT', `device "${device}" is "${owner}"’s own: give it to the pool or to them on the roster first`);
       deps.registry.atomically(() => {
-        // A walk-in's strap the club does not know yet becomes theirs: paired again whenever it shows up.
+        // A walk-in's device the club does not know yet becomes theirs: paired again whenever it shows up,
+        // registered as what it was heard sending (a strap, unless it sent something else).
         if (!deps.registry.hasDevice(club, device))
-          deps.registry.createDevice(club, { id: device, profile: 'heart_rate', owner: athlete }, fromMs ?? nowMs);
+          deps.registry.createDevice(
+            club,
+            { id: device, profile: profileOfKind(deps.live.kindHeard(club, device)), owner: athlete },
+            fromMs ?? nowMs,
+          );
         deps.registry.pairDevice(club, device, athlete, fromMs ?? nowMs, nowMs);
       });
       deps.accounts.audit({ actor: requireUser(request).user.id, action: 'device-paired', club, subject: `${device} → ${athlete}` });
@@ -94,4 +100,11 @@ export function registerPairingRoutes(app: Api, deps: ApiDeps, settings: ApiSett
       };
     },
   );
+}
+
+/** The roster's kind of device for the kind of samples it sends: a built-in kind is its own name, a plugin's kind its profile's. */
+function profileOfKind(kind: string | null): string {
+  if (kind === null) return 'heart_rate';
+  if (BuiltInDeviceProfileName.safeParse(kind).success) return kind;
+  return extensionKind(kind)?.profile ?? 'heart_rate';
 }

@@ -4,6 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, buildApp } from '../../api/app.ts';
 import { LiveHub } from '../../api/live/live-hub.ts';
 import { openStores, type Stores } from '../../cli/open-stores.ts';
+import oxasense from '../../examples/device-plugins/oxasense-smo2/index.ts';
+import { uninstallExtensionKinds } from '../../protocol/device-kit/extension-kinds.ts';
+import { InstalledProfiles } from '../../protocol/device-kit/installed-profiles.ts';
 import type { DevicesMessage } from '../../protocol/mqtt/gateway-state.ts';
 import type { TelemetryMessage } from '../../protocol/mqtt/telemetry.ts';
 import { buildDevicesTopic, buildTelemetryTopic } from '../../protocol/mqtt/topics.ts';
@@ -129,6 +132,29 @@ describe('pairing and session routes', () => {
       const nearby = (await call('coach', 'GET', '/nearby-devices')).json().devices.map((device: { id: string }) => device.id);
       expect(nearby).not.toContain(WALK_IN);
     });
+  });
+
+  it('registers a walk-in’s device as what it was heard sending: a device plugin’s sensor under its profile', async () => {
+    InstalledProfiles.builtIn().add(oxasense, 'examples/device-plugins/oxasense-smo2');
+    try {
+      const sensor = 'oxa-walk-in';
+      const nowMs = Date.now();
+      const telemetry = {
+        v: 1,
+        gateway: 'gw-hall',
+        seq: ++sequence,
+        sentAtMs: nowMs,
+        samples: [{ device: sensor, timeMs: nowMs, kind: 'oxasense.muscle_oxygen', values: { smo2Percent: 64 } }],
+      };
+      await gateway.publishAsync(buildTelemetryTopic('riverside', 'gw-hall'), JSON.stringify(telemetry), { qos: 1 });
+      await waitFor(() => live.kindHeard('riverside', sensor) !== null, { what: 'the sensor heard' });
+      expect((await call('coach', 'POST', '/pairings', { device: sensor, athlete: 'ann' })).statusCode).toBe(201);
+      expect((await call('coach', 'GET', `/devices/${sensor}`)).json()).toMatchObject({ profile: 'oxasense-smo2', owner: 'ann' });
+      // A strap heard sending heart rate stays a heart-rate device.
+      expect((await call('coach', 'GET', `/devices/${WALK_IN}`)).json()).toMatchObject({ profile: 'heart_rate' });
+    } finally {
+      uninstallExtensionKinds('oxasense-smo2');
+    }
   });
 
   describe('pool belts at check-in', () => {
