@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ClubParams, NoBody, NoQuery } from '../../protocol/api.ts';
 import { ScenarioStatus, ScenarioSummary, SimulatorAddDevice, SimulatorFault, SimulatorStart } from '../../protocol/scenario.ts';
@@ -21,6 +22,12 @@ export function registerSimulatorRoutes(app: Api, deps: ApiDeps, settings: ApiSe
       throw new ApiError('SC_ERR_FORBIDDEN', `the simulator is enabled for demo clubs only (SIM_CLUBS), not for ${club}`);
     return simulators;
   };
+  /** The club in the path, once the caller is its staff and the simulator runs for it. */
+  const staffOf = (request: FastifyRequest<{ Params: { club: string } }>) => {
+    const { club } = request.params;
+    requireClubAccess(request, club, 'staff');
+    return { club, simulators: simulatorsFor(club) };
+  };
   /** A request the running scenario cannot follow is the client's to fix: 409 with the reason. */
   const following = async <T>(action: () => T | Promise<T>): Promise<T> => {
     try {
@@ -38,9 +45,7 @@ export function registerSimulatorRoutes(app: Api, deps: ApiDeps, settings: ApiSe
     '/api/v1/clubs/:club/simulator/scenarios',
     { schema: { params: ClubParams, querystring: NoQuery, response: { 200: z.object({ scenarios: z.array(ScenarioSummary) }) } } },
     async (request) => {
-      const { club } = request.params;
-      requireClubAccess(request, club, 'staff');
-      return { scenarios: simulatorsFor(club).scenarios() };
+      return { scenarios: staffOf(request).simulators.scenarios() };
     },
   );
 
@@ -48,9 +53,8 @@ export function registerSimulatorRoutes(app: Api, deps: ApiDeps, settings: ApiSe
     '/api/v1/clubs/:club/simulator',
     { schema: { params: ClubParams, querystring: NoQuery, response: { 200: z.object({ running: ScenarioStatus.nullable() }) } } },
     async (request) => {
-      const { club } = request.params;
-      requireClubAccess(request, club, 'staff');
-      return { running: simulatorsFor(club).status(club) };
+      const { club, simulators } = staffOf(request);
+      return { running: simulators.status(club) };
     },
   );
 
@@ -58,9 +62,7 @@ export function registerSimulatorRoutes(app: Api, deps: ApiDeps, settings: ApiSe
     '/api/v1/clubs/:club/simulator/start',
     { config: writeLimit, schema: { params: ClubParams, body: SimulatorStart, response: { 200: z.object({ running: ScenarioStatus }) } } },
     async (request) => {
-      const { club } = request.params;
-      requireClubAccess(request, club, 'staff');
-      const simulators = simulatorsFor(club);
+      const { club, simulators } = staffOf(request);
       const running = await following(() => simulators.start(club, request.body.scenario));
       audit(request, 'simulator-started', club, request.body.scenario);
       return { running };
@@ -71,9 +73,8 @@ export function registerSimulatorRoutes(app: Api, deps: ApiDeps, settings: ApiSe
     '/api/v1/clubs/:club/simulator/stop',
     { config: writeLimit, schema: { params: ClubParams, body: NoBody, response: { 200: z.object({ stopped: z.boolean() }) } } },
     async (request) => {
-      const { club } = request.params;
-      requireClubAccess(request, club, 'staff');
-      const stopped = await simulatorsFor(club).stop(club);
+      const { club, simulators } = staffOf(request);
+      const stopped = await simulators.stop(club);
       if (stopped) audit(request, 'simulator-stopped', club, club);
       return { stopped };
     },
@@ -83,9 +84,7 @@ export function registerSimulatorRoutes(app: Api, deps: ApiDeps, settings: ApiSe
     '/api/v1/clubs/:club/simulator/devices',
     { config: writeLimit, schema: { params: ClubParams, body: SimulatorAddDevice, response: { 201: z.object({ device: z.string() }) } } },
     async (request, reply) => {
-      const { club } = request.params;
-      requireClubAccess(request, club, 'staff');
-      const simulators = simulatorsFor(club);
+      const { club, simulators } = staffOf(request);
       const device = await following(() => simulators.addDevice(club, request.body));
       audit(request, 'simulator-device-added', club, device);
       return reply.status(201).send({ device });
@@ -96,9 +95,7 @@ export function registerSimulatorRoutes(app: Api, deps: ApiDeps, settings: ApiSe
     '/api/v1/clubs/:club/simulator/faults',
     { config: writeLimit, schema: { params: ClubParams, body: SimulatorFault, response: { 200: z.object({ running: ScenarioStatus }) } } },
     async (request) => {
-      const { club } = request.params;
-      requireClubAccess(request, club, 'staff');
-      const simulators = simulatorsFor(club);
+      const { club, simulators } = staffOf(request);
       await following(() => simulators.inject(club, request.body));
       audit(request, 'simulator-fault-injected', club, request.body.type);
       return { running: simulators.status(club)! };

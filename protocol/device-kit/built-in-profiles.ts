@@ -40,6 +40,22 @@ class RevolutionCounter {
 
 const cadenceOf = (moment: SimulatedMoment, restRpm: number, spanRpm: number) =>
   restRpm + spanRpm * moment.intensity + (moment.random() - 0.5) * 4;
+/** A pedalling device's simulator: crank revolutions at a cadence following the workload, encoded by `encode`. */
+function crankSimulator(
+  characteristic: string,
+  encode: (crank: { cumulativeCrankRevs: number; lastCrankEventTimeS: number }, moment: SimulatedMoment) => Uint8Array,
+): () => ProfileSimulator {
+  return () => {
+    const counter = new RevolutionCounter();
+    return {
+      notify: (moment) => {
+        const { revolutions, eventTimeS } = counter.advance(moment.elapsedS, cadenceOf(moment, 70, 25));
+        return [{ characteristic, bytes: encode({ cumulativeCrankRevs: revolutions % 65536, lastCrankEventTimeS: eventTimeS }, moment) }];
+      },
+    };
+  };
+}
+
 const powerOf = (moment: SimulatedMoment) => Math.round(60 + 240 * moment.intensity + (moment.random() - 0.5) * 20);
 
 export const BUILT_IN_PROFILES: readonly DeviceProfile[] = [
@@ -85,20 +101,9 @@ export const BUILT_IN_PROFILES: readonly DeviceProfile[] = [
     characteristics: [{ uuid: GATT.cyclingPowerMeasurement, name: 'Cycling Power Measurement', notify: true }],
     uses: ['cycling_power'],
     createDecoder: specificationDecoder,
-    createSimulator: () => {
-      const crank = new RevolutionCounter();
-      return {
-        notify: (moment) => {
-          const { revolutions, eventTimeS } = crank.advance(moment.elapsedS, cadenceOf(moment, 70, 25));
-          const bytes = encodeCyclingPowerMeasurement({
-            powerW: powerOf(moment),
-            cumulativeCrankRevs: revolutions % 65536,
-            lastCrankEventTimeS: eventTimeS,
-          });
-          return [{ characteristic: GATT.cyclingPowerMeasurement, bytes }];
-        },
-      };
-    },
+    createSimulator: crankSimulator(GATT.cyclingPowerMeasurement, (crank, moment) =>
+      encodeCyclingPowerMeasurement({ powerW: powerOf(moment), ...crank }),
+    ),
   },
   {
     name: 'cycling_speed_cadence',
@@ -107,16 +112,7 @@ export const BUILT_IN_PROFILES: readonly DeviceProfile[] = [
     characteristics: [{ uuid: GATT.cscMeasurement, name: 'CSC Measurement', notify: true }],
     uses: ['cadence_speed'],
     createDecoder: specificationDecoder,
-    createSimulator: () => {
-      const crank = new RevolutionCounter();
-      return {
-        notify: (moment) => {
-          const { revolutions, eventTimeS } = crank.advance(moment.elapsedS, cadenceOf(moment, 70, 25));
-          const bytes = encodeCscMeasurement({ cumulativeCrankRevs: revolutions % 65536, lastCrankEventTimeS: eventTimeS });
-          return [{ characteristic: GATT.cscMeasurement, bytes }];
-        },
-      };
-    },
+    createSimulator: crankSimulator(GATT.cscMeasurement, (crank) => encodeCscMeasurement(crank)),
   },
   {
     name: 'running_speed_cadence',
