@@ -106,7 +106,7 @@ function render(context: ClubContext, running: ScenarioStatus | null): void {
   athleteRows.replaceChildren(
     ...(running?.athletes ?? []).map((athlete) => {
       const devices = athlete.devices
-        .map((device) => `${device.profile} ${device.inRange ? '' : '(out of range) '}${device.batteryPercent} %`)
+        .map((device) => `${device.profile} (${device.inRange ? '' : 'out of range, '}battery ${device.batteryPercent} %)`)
         .join(' · ');
       const row = rowOf([athlete.name, athlete.contact ? `${athlete.heartRateBpm} bpm` : 'no skin contact', devices]);
       row.dataset.athlete = athlete.name;

@@ -62,6 +62,8 @@ describe.skipIf(!hasChromium())('the device kit walkthrough in Chromium', () => 
 
     await rows.filter({ hasText: 'Hugo' }).getByRole('button', { name: 'Contact loss 20 s' }).click();
     await expect.poll(() => rows.filter({ hasText: 'Hugo' }).innerText()).toContain('no skin contact');
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/device-kit-simulator.png' });
   });
 
   it('step 6: shows each rider’s SmO2 on their live tile, as the plugin labels it', async () => {
