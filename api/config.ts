@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DevicePlugins, DurationMs, LogLevel, MqttUrl, PortNumber, parseEnv } from '../protocol/env.ts';
 import { StoreConfigShape } from '../store/store-config.ts';
+import { INGEST_SETTLE_MS } from './data-rights/erasure.ts';
 
 export const ApiConfig = z.object({
   PORT: PortNumber.default(8080),
@@ -30,7 +31,7 @@ export const ApiConfig = z.object({
   /** Writes (POST, PATCH, DELETE) per address and minute. */
   WRITES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
   /** The longest an erasure waits for ingest to write the batches it read before the erasure began, then sweeps again. */
-  ERASURE_SETTLE: DurationMs.pipe(z.number().min(0).max(600_000)).default(30_000),
+  ERASURE_SETTLE: DurationMs.pipe(z.number().min(0).max(600_000)).default(INGEST_SETTLE_MS),
   /** PEM files: with both, the API answers HTTPS only (and the session cookie is Secure). */
   API_TLS_CERT: z.string().min(1).optional(),
   API_TLS_KEY: z.string().min(1).optional(),

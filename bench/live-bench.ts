@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { brokerUrlWith } from '../protocol/mqtt/access.ts';
-import { toStoredFields } from '../store/sample-fields.ts';
+import { toStoredPoint } from '../store/sample-fields.ts';
 import type { StoredPoint } from '../store/time-series-store.ts';
 import { freePort } from '../test/helpers/free-port.ts';
 import { percentile, progress, round, rssMb, sleep, startPublisher, startSportConnect } from './lib.ts';
@@ -95,14 +95,7 @@ async function seedReport(stores: Parameters<NonNullable<Parameters<typeof seedC
           kind: 'heart_rate' as const,
           values: { heartRateBpm: bpm, sensorContact: 'detected' as const },
         };
-        points.push({
-          club: club.id,
-          device: sample.device,
-          athlete,
-          kind: 'heart_rate',
-          timeMs: sample.timeMs,
-          fields: toStoredFields(sample),
-        });
+        points.push(toStoredPoint(club.id, sample, athlete));
       });
     await stores.timeSeries.writePoints(points);
   }

@@ -1,6 +1,6 @@
 import type { Registry } from '../store/registry.ts';
 
-/** Pairings read per club reach this far back; older samples (a long outbox replay) ask the registry one by one. */
+/** Pairings read per club reach this far back; an older sample (a long outbox replay) has them read again from its time. */
 const CACHED_SPAN_MS = 26 * 3_600_000;
 /** How often a club's cached span moves on with the clock, with no change to the pairings. */
 const SPAN_REFRESH_MS = 60_000;
@@ -23,7 +23,7 @@ export class AthleteResolver {
   private version: number | null = null;
 
   constructor(
-    private readonly registry: Pick<Registry, 'pairingLog' | 'resolveAthlete' | 'pairingsVersion'>,
+    private readonly registry: Pick<Registry, 'pairingLog' | 'pairingsVersion'>,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -40,9 +40,10 @@ export class AthleteResolver {
 
   /** Who wore which device in a club: the club's pairings looked up once for a whole message. */
   wearersIn(club: string): (device: string, timeMs: number) => string | null {
-    const pairings = this.pairingsOf(club);
+    let pairings = this.pairingsOf(club);
     return (device, timeMs) => {
-      if (timeMs < pairings.sinceMs) return this.registry.resolveAthlete(club, device, timeMs);
+      // Once for a whole replay of old messages, not once per sample.
+      if (timeMs < pairings.sinceMs) pairings = this.read(club, timeMs, pairings.readMs);
       const worn = pairings.byDevice.get(device);
       if (!worn) return null;
       // The latest start first, as the registry answers when pairings overlap.
@@ -58,14 +59,18 @@ export class AthleteResolver {
     const nowMs = this.now();
     const known = this.clubs.get(club);
     if (known && nowMs - known.readMs < SPAN_REFRESH_MS) return known;
-    const sinceMs = nowMs - CACHED_SPAN_MS;
+    return this.read(club, nowMs - CACHED_SPAN_MS, nowMs);
+  }
+
+  /** The club's pairings from `sinceMs` on, kept as its cache (read at `readMs`). */
+  private read(club: string, sinceMs: number, readMs: number): ClubPairings {
     const byDevice = new Map<string, { athlete: string; fromMs: number; toMs: number }[]>();
     for (const pairing of this.registry.pairingLog(club, sinceMs, Number.MAX_SAFE_INTEGER)) {
       const list = byDevice.get(pairing.device) ?? [];
       list.push({ athlete: pairing.athlete, fromMs: pairing.fromMs, toMs: pairing.toMs ?? Number.POSITIVE_INFINITY });
       byDevice.set(pairing.device, list);
     }
-    const fresh = { byDevice, readMs: nowMs, sinceMs };
+    const fresh = { byDevice, readMs, sinceMs };
     this.clubs.set(club, fresh);
     return fresh;
   }

@@ -7,11 +7,11 @@ import { buildChannelFilter, type GatewayTopic } from '../protocol/mqtt/topics.t
 import { type RejectionReason, type TelemetryValidation, validateTelemetry } from '../protocol/mqtt/validate-telemetry.ts';
 import type { SqliteDatabase } from '../store/database.ts';
 import type { DeadLetters } from '../store/dead-letters.ts';
-import { IngestQueue } from '../store/ingest-queue.ts';
+import { IngestQueue, type QueuedEntry } from '../store/ingest-queue.ts';
 import { IngestSubscriptions } from '../store/ingest-subscriptions.ts';
 import type { QueuedMessage } from '../store/queued-messages.ts';
 import type { Registry } from '../store/registry.ts';
-import { toStoredFields } from '../store/sample-fields.ts';
+import { toStoredPoint } from '../store/sample-fields.ts';
 import type { StoredPoint, TimeSeriesStore } from '../store/time-series-store.ts';
 import { AthleteResolver } from './athlete-resolver.ts';
 import { BatchWriter } from './batch-writer.ts';
@@ -56,7 +56,7 @@ const MAX_UNACKNOWLEDGED = 1000;
 /** What one group's transaction did, for what follows its commit (memory, counters, logs). */
 interface GroupOutcome {
   taken: number;
-  entry: { id: number; enqueuedMs: number; points: StoredPoint[] } | null;
+  entry: QueuedEntry | null;
   accepted: { where: GatewayTopic; message: TelemetryMessage }[];
   rejected: { topic: string; reason: RejectionReason }[];
 }
@@ -507,14 +507,7 @@ export class IngestService {
     const wearerOf = this.athletes.wearersIn(where.club);
     return message.samples.map((sample) => {
       const athlete = wearerOf(sample.device, sample.timeMs);
-      into.push({
-        club: where.club,
-        device: sample.device,
-        athlete,
-        kind: sample.kind,
-        timeMs: sample.timeMs,
-        fields: toStoredFields(sample),
-      });
+      into.push(toStoredPoint(where.club, sample, athlete));
       return athlete;
     });
   }

@@ -52,6 +52,8 @@ export class MqttSession {
   private stream: Duplex | null = null;
   private generation = 0;
   private inflight: Inflight[] = [];
+  /** PUBACKs of acknowledged messages are due out at the end of this turn. */
+  private acknowledging = false;
   private nextPacketId = 1;
   private readonly subscribing = new Map<number, { resolve: (granted: number[]) => void; reject: (error: Error) => void }>();
   private keepAliveTimer: NodeJS.Timeout | null = null;
@@ -228,7 +230,13 @@ export class MqttSession {
     this.handler.onPublish(message, () => {
       if (generation !== this.generation || entry.acknowledged) return;
       entry.acknowledged = true;
-      this.sendAcknowledgedPrefix();
+      // A group's messages are acknowledged one after the other in one turn: their PUBACKs go out together after it.
+      if (this.acknowledging) return;
+      this.acknowledging = true;
+      queueMicrotask(() => {
+        this.acknowledging = false;
+        this.sendAcknowledgedPrefix();
+      });
     });
   }
 

@@ -1,6 +1,6 @@
 import type { Sample } from '../protocol/mqtt/telemetry.ts';
 import { parseTopic } from '../protocol/mqtt/topics.ts';
-import { toStoredFields } from './sample-fields.ts';
+import { toStoredPoint } from './sample-fields.ts';
 import type { StoredPoint } from './time-series-store.ts';
 
 /** A validated telemetry message as the ingest queue keeps it on disk: as it came, and who wore each sample's device. */
@@ -52,14 +52,7 @@ export function decodeMessages(encoded: Buffer): StoredPoint[] {
     if (!club) throw new Error(`a queued message has a topic that is not a telemetry topic: ${topic}`);
     const samples = (JSON.parse(payload.toString()) as { samples: Sample[] }).samples;
     samples.forEach((sample, index) => {
-      points.push({
-        club,
-        device: sample.device,
-        athlete: athletes[index] ?? null,
-        kind: sample.kind,
-        timeMs: sample.timeMs,
-        fields: toStoredFields(sample),
-      });
+      points.push(toStoredPoint(club, sample, athletes[index] ?? null));
     });
   }
   return points;

@@ -1,5 +1,11 @@
 import { extensionKind } from '../protocol/device-kit/extension-kinds.ts';
 import { type BuiltInSampleKind, MIN_HEART_RATE_BPM, type Sample } from '../protocol/mqtt/telemetry.ts';
+import type { StoredPoint } from './time-series-store.ts';
+
+/** A sample as a point of the time-series stores: the club it came from and who wore the device. */
+export function toStoredPoint(club: string, sample: Sample, athlete: string | null): StoredPoint {
+  return { club, device: sample.device, athlete, kind: sample.kind, timeMs: sample.timeMs, fields: toStoredFields(sample) };
+}
 
 /**
  * Flattens a sample's values into the stored fields. A heart rate notified without skin contact is

@@ -68,7 +68,8 @@ export function registerDataRightsRoutes(app: Api, deps: ApiDeps, settings: ApiS
   const archiveName = () => `sport-connect-${new Date().toISOString().slice(0, 10)}.zip`;
   /** Archives being streamed now, per person: one at a time (each reads a whole history). */
   const streaming = new Set<string>();
-  const startErasure = (club: string, athlete: string, owner: string) =>
+  /** `owner` follows the job; `actor` is who the audit names: an admin's id, or "the athlete" (never their login). */
+  const startErasure = (club: string, athlete: string, owner: string, actor: string) =>
     startJob('erasure', owner, async (progress) => {
       const result = await eraseAthlete(
         deps,
@@ -79,7 +80,7 @@ export function registerDataRightsRoutes(app: Api, deps: ApiDeps, settings: ApiS
       );
       // That it happened, and how much went: never who, nor what.
       deps.accounts.audit({
-        actor: owner,
+        actor,
         action: 'athlete-erased',
         club,
         subject: `${result.intervals} wear intervals, ${result.queuedPoints} queued points, ${result.deadLetters} dead letters, ${result.logins} logins`,
@@ -90,7 +91,7 @@ export function registerDataRightsRoutes(app: Api, deps: ApiDeps, settings: ApiS
   app.addHook('onReady', async () => {
     for (const pending of deps.registry.pendingErasures()) {
       deps.logger.warn({ club: pending.club }, 'resuming an unfinished erasure');
-      startErasure(pending.club, pending.athlete, pending.requestedBy);
+      startErasure(pending.club, pending.athlete, pending.requestedBy, pending.requestedBy);
     }
   });
 
@@ -172,9 +173,10 @@ export function registerDataRightsRoutes(app: Api, deps: ApiDeps, settings: ApiS
       // An athlete removed from the roster keeps their log until erased: their admin can still erase them.
       if (!deps.registry.hasTraces(club, athlete)) notFound();
       if (request.body.confirm !== athlete) throw new ApiError('SC_ERR_VALIDATION', 'confirm names the athlete to erase, exactly');
-      const actor = access.athlete === athlete ? 'the athlete' : requireUser(request).user.id;
+      const { user } = requireUser(request);
+      const actor = access.athlete === athlete ? 'the athlete' : user.id;
       deps.registry.requestErasure(club, athlete, actor);
-      return reply.status(202).send(viewOf(startErasure(club, athlete, requireUser(request).user.id)));
+      return reply.status(202).send(viewOf(startErasure(club, athlete, user.id, actor)));
     },
   );
 }

@@ -95,17 +95,15 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
  */
 export class InstalledProfiles {
   private readonly profiles: InstalledProfile[] = [];
+  /** Which profile a characteristic belongs to: every notification the gateway decodes asks. */
+  private readonly byCharacteristic = new Map<string, InstalledProfile>();
   readonly refused: RefusedPlugin[] = [];
 
   static builtIn(): InstalledProfiles {
     const installed = new InstalledProfiles();
     for (const profile of BUILT_IN_PROFILES) {
       const { createDecoder, createSimulator, examples, ...data } = profile;
-      installed.profiles.push({
-        manifest: ProfileManifest.parse(data),
-        code: { createDecoder, createSimulator, examples },
-        source: 'built-in',
-      });
+      installed.install({ manifest: ProfileManifest.parse(data), code: { createDecoder, createSimulator, examples }, source: 'built-in' });
     }
     return installed;
   }
@@ -129,8 +127,12 @@ export class InstalledProfiles {
   }
 
   profileOfCharacteristic(uuid: string): InstalledProfile | undefined {
-    const normalized = normalizeUuid(uuid);
-    return this.profiles.find((profile) => profile.manifest.characteristics.some((characteristic) => characteristic.uuid === normalized));
+    return this.byCharacteristic.get(normalizeUuid(uuid));
+  }
+
+  private install(profile: InstalledProfile): void {
+    this.profiles.push(profile);
+    for (const characteristic of profile.manifest.characteristics) this.byCharacteristic.set(characteristic.uuid, profile);
   }
 
   /** Checks a plugin's profile and installs it with its kinds; on any problem it is refused (and listed in `refused`). */
@@ -140,7 +142,7 @@ export class InstalledProfiles {
       const profile = this.check(candidate);
       installExtensionKinds(profile.manifest.name, profile.manifest.kinds);
       const installed = { ...profile, source };
-      this.profiles.push(installed);
+      this.install(installed);
       return installed;
     } catch (error) {
       this.refused.push({ source, name, reason: errorText(error) });

@@ -49,7 +49,9 @@ export function validateTelemetry(topicName: string, payload: Uint8Array, nowMs:
   } catch (error) {
     return reject('invalid_json', (error as Error).message);
   }
+  // The common message has built-in kinds only: plugin samples can only come through the schema.
   let message = commonTelemetry(json);
+  const mayHavePluginSamples = !message;
   if (!message) {
     const parsed = TelemetryMessage.safeParse(json);
     if (!parsed.success) return reject('schema_violation', z.prettifyError(parsed.error));
@@ -64,17 +66,10 @@ export function validateTelemetry(topicName: string, payload: Uint8Array, nowMs:
   if (future) {
     return reject('future_timestamp', `sample of ${future.device} stamped ${future.timeMs - nowMs} ms in the future (gateway clock?)`);
   }
-  // Plugin kinds: their values against what the installed plugin declares (the common message has none).
-  // A plugin sample at fault is refused alone: a gateway whose plugins differ from ours (an upgrade half
-  // done) must not cost the club its heart rates.
-  const refused: RefusedSample[] = [];
-  for (const sample of message.samples) {
-    if (!isExtensionSample(sample)) continue;
-    const problem = extensionValuesProblem(sample);
-    if (problem) refused.push({ sample, ...problem });
-  }
+  const refused = mayHavePluginSamples ? pluginSamplesAtFault(message.samples) : [];
   if (refused.length === 0) return { ok: true, topic, message };
-  const kept = message.samples.filter((sample) => !refused.some((one) => one.sample === sample));
+  const atFault = new Set(refused.map((one) => one.sample));
+  const kept = message.samples.filter((sample) => !atFault.has(sample));
   if (kept.length === 0)
     return reject(
       refused[0]!.reason,
@@ -84,4 +79,19 @@ export function validateTelemetry(topicName: string, payload: Uint8Array, nowMs:
         .slice(0, 2000),
     );
   return { ok: true, topic, message: { ...message, samples: kept }, refused };
+}
+
+/**
+ * Plugin samples whose values break what the installed plugin declares, or of a kind none declares. Each
+ * is refused alone: a gateway whose plugins differ from ours (an upgrade half done) must not cost the
+ * club its heart rates.
+ */
+function pluginSamplesAtFault(samples: readonly Sample[]): RefusedSample[] {
+  const refused: RefusedSample[] = [];
+  for (const sample of samples) {
+    if (!isExtensionSample(sample)) continue;
+    const problem = extensionValuesProblem(sample);
+    if (problem) refused.push({ sample, ...problem });
+  }
+  return refused;
 }

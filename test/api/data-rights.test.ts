@@ -266,6 +266,19 @@ function dataRights(storeName: string, openTheStores: () => Promise<Stores>): vo
       }
     });
 
+    it('names nobody when an athlete erases themselves: the audit says "the athlete", not the login that was theirs', async () => {
+      stores.registry.createAthlete('riverside', { id: 'dora', name: 'Dora' });
+      const dora = sessionCookie(stores, { membership: { club: 'riverside', role: 'athlete', athlete: 'dora' } });
+      const asked = (method: 'GET' | 'POST', url: string, payload?: object) =>
+        app.inject({ method, url, headers: { cookie: dora }, ...(payload ? { payload } : {}) });
+      const audited = () => stores.db.prepare("SELECT actor FROM audit_log WHERE action = 'athlete-erased'").all() as { actor: string }[];
+      const before = audited().length;
+      const started = await asked('POST', '/api/v1/clubs/riverside/athletes/dora/erasure', { confirm: 'dora' });
+      expect(started.statusCode).toBe(202);
+      await waitFor(() => audited().length > before, { what: 'her erasure audited' });
+      expect(audited().at(-1)).toEqual({ actor: 'the athlete' });
+    });
+
     it('erases an athlete already removed from the roster, whose log stayed', async () => {
       stores.registry.createAthlete('riverside', { id: 'cleo', name: 'Cleo' });
       stores.registry.createDevice('riverside', { id: 'hrm-cleo', profile: 'heart_rate', owner: 'cleo' }, T);
