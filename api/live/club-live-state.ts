@@ -67,6 +67,7 @@ export class ClubLiveState {
   private readonly readings = new Map<string, DeviceReading>();
   private readonly heard = new Map<string, HeardDevice>();
   private readonly chart: LiveChart = { t: [], series: {} };
+  private roster: { athletes: readonly Athlete[]; paired: ReadonlySet<string> } | null = null;
 
   constructor(private readonly options: { staleAfterMs: number; windowMs: number; tickMs: number }) {}
 
@@ -184,8 +185,7 @@ export class ClubLiveState {
    * session from `effort`.
    */
   tiles(athletes: readonly Athlete[], nowMs: number, club: TileContext = NO_SESSION): LiveAthlete[] {
-    const pairedDevices = new Set(athletes.flatMap((athlete) => athlete.devices));
-    for (const athlete of athletes) this.moveLinesToWearer(athlete);
+    const pairedDevices = this.rosterRead(athletes);
     const tiles = athletes.map((athlete) => {
       const device = this.mostRecentDevice(athlete.devices);
       const effort = club.effortOf(athlete);
@@ -241,6 +241,18 @@ export class ClubLiveState {
   hasRecentData(nowMs: number): boolean {
     for (const reading of this.readings.values()) if (nowMs - reading.lastHeardMs < this.options.windowMs) return true;
     return false;
+  }
+
+  /**
+   * What follows from the roster, once per reading of it (the hub reads it again every few seconds, and
+   * pushes tiles ten times a second): the devices someone wears, and walk-ins' lines moved to their wearers.
+   */
+  private rosterRead(athletes: readonly Athlete[]): ReadonlySet<string> {
+    if (this.roster?.athletes !== athletes) {
+      for (const athlete of athletes) this.moveLinesToWearer(athlete);
+      this.roster = { athletes, paired: new Set(athletes.flatMap((athlete) => athlete.devices)) };
+    }
+    return this.roster.paired;
   }
 
   /**

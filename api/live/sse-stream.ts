@@ -55,6 +55,19 @@ export class SseStream<Snapshot, Update> {
   }
 
   private send(event: string, data: unknown): void {
-    this.sink.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    this.sink.write(`event: ${event}\ndata: ${jsonOf(data)}\n\n`);
   }
+}
+
+/** Every staff stream of a club is handed the same frame object: it is serialised once, not once per stream. */
+const serialised = new WeakMap<object, string>();
+
+function jsonOf(data: unknown): string {
+  if (typeof data !== 'object' || data === null) return JSON.stringify(data);
+  let text = serialised.get(data);
+  if (text === undefined) {
+    text = JSON.stringify(data);
+    serialised.set(data, text);
+  }
+  return text;
 }
