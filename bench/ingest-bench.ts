@@ -199,10 +199,14 @@ export async function benchIngest(influxd: RunningInfluxd, quick: boolean): Prom
   const plan: Plan = { messagesPerGateway: quick ? 500 : 20_000, startMs: 0 };
   plan.startMs = Date.now() - plan.messagesPerGateway * 1000 - 120_000;
   const runs: ThroughputRun[] = [];
-  const withRatio = (run: ThroughputRun, baseline: ThroughputRun) => ({
-    ...run,
-    ratio: round(run.samplesPerSecond / baseline.samplesPerSecond, 2),
-  });
+  /** One pipeline's run of the plan into club "bench", with its speed as a ratio of the baseline's. */
+  const measure = async (
+    baseline: ThroughputRun,
+    pipeline: Omit<Parameters<typeof throughPipeline>[0], 'plan' | 'club'>,
+  ): Promise<ThroughputRun> => {
+    const run = await throughPipeline({ ...pipeline, plan, club: 'bench' });
+    return { ...run, ratio: round(run.samplesPerSecond / baseline.samplesPerSecond, 2) };
+  };
   const influxStore = (database: string) => InfluxTimeSeriesStore.connect({ url: influxd.url, database }, quietLogger);
 
   const raw = await timed(
@@ -231,18 +235,13 @@ export async function benchIngest(influxd: RunningInfluxd, quick: boolean): Prom
   try {
     const store = await influxStore('bench_mosquitto');
     runs.push(
-      withRatio(
-        await throughPipeline({
-          label: 'InfluxDB 1.6: gateways → Mosquitto → sport-connect ingest',
-          plan,
-          club: 'bench',
-          gatewayUrls: Array.from({ length: GATEWAYS }, () => mosquitto.url),
-          ingest,
-          metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
-          countStored: () => store.countPoints({ club: 'bench' }),
-        }),
-        raw,
-      ),
+      await measure(raw, {
+        label: 'InfluxDB 1.6: gateways → Mosquitto → sport-connect ingest',
+        gatewayUrls: Array.from({ length: GATEWAYS }, () => mosquitto.url),
+        ingest,
+        metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+        countStored: () => store.countPoints({ club: 'bench' }),
+      }),
     );
   } finally {
     await ingest.stop();
@@ -255,19 +254,14 @@ export async function benchIngest(influxd: RunningInfluxd, quick: boolean): Prom
   try {
     const store = await influxStore('bench_up');
     runs.push(
-      withRatio(
-        await throughPipeline({
-          label: 'InfluxDB 1.6: gateways → sport-connect up (embedded broker)',
-          plan,
-          club: 'bench',
-          gatewayUrls: upInflux.gatewayUrls,
-          ingest: upInflux.up,
-          metricsUrl: upInflux.metricsUrl,
-          metricsHeaders: { authorization: `Bearer ${METRICS_TOKEN}` },
-          countStored: () => store.countPoints({ club: 'bench' }),
-        }),
-        raw,
-      ),
+      await measure(raw, {
+        label: 'InfluxDB 1.6: gateways → sport-connect up (embedded broker)',
+        gatewayUrls: upInflux.gatewayUrls,
+        ingest: upInflux.up,
+        metricsUrl: upInflux.metricsUrl,
+        metricsHeaders: { authorization: `Bearer ${METRICS_TOKEN}` },
+        countStored: () => store.countPoints({ club: 'bench' }),
+      }),
     );
   } finally {
     await upInflux.dispose();
@@ -285,27 +279,22 @@ export async function benchIngest(influxd: RunningInfluxd, quick: boolean): Prom
   const upSqlite = await startUp({}, 'bench');
   try {
     runs.push(
-      withRatio(
-        await throughPipeline({
-          label: 'SQLite: gateways → sport-connect up (embedded broker)',
-          plan,
-          club: 'bench',
-          gatewayUrls: upSqlite.gatewayUrls,
-          ingest: upSqlite.up,
-          metricsUrl: upSqlite.metricsUrl,
-          metricsHeaders: { authorization: `Bearer ${METRICS_TOKEN}` },
-          // Read beside the running `up` (SQLite's WAL lets a reader in).
-          countStored: async () => {
-            const stores = await openStores(upSqlite.dataDir, { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, quietLogger);
-            try {
-              return await stores.timeSeries.countPoints({ club: 'bench' });
-            } finally {
-              await stores.close();
-            }
-          },
-        }),
-        sqliteBaseline,
-      ),
+      await measure(sqliteBaseline, {
+        label: 'SQLite: gateways → sport-connect up (embedded broker)',
+        gatewayUrls: upSqlite.gatewayUrls,
+        ingest: upSqlite.up,
+        metricsUrl: upSqlite.metricsUrl,
+        metricsHeaders: { authorization: `Bearer ${METRICS_TOKEN}` },
+        // Read beside the running `up` (SQLite's WAL lets a reader in).
+        countStored: async () => {
+          const stores = await openStores(upSqlite.dataDir, { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, quietLogger);
+          try {
+            return await stores.timeSeries.countPoints({ club: 'bench' });
+          } finally {
+            await stores.close();
+          }
+        },
+      }),
       sqliteBaseline,
     );
   } finally {

@@ -1,4 +1,5 @@
 import { ConfigError } from '../protocol/env.ts';
+import { ScenarioError } from '../simulators/scenario/scenario-file.ts';
 import { type Command, helpOf, parseCommandLine } from './command.ts';
 import { clubCommand, mosquittoConfigCommand, serviceCommand, userCommand } from './commands/account-commands.ts';
 import { analyzeCommand } from './commands/analyze-command.ts';
@@ -63,8 +64,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       error instanceof ConfigError ||
       error instanceof UsageError ||
       error instanceof StartupError ||
-      code.startsWith('ERR_PARSE_ARGS') ||
-      code === 'SC_ERR_SCENARIO'
+      error instanceof ScenarioError ||
+      code.startsWith('ERR_PARSE_ARGS')
     ) {
       console.error(`sport-connect ${name}: ${(error as Error).message}`);
       return 2;

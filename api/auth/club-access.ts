@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { MANAGER_ROLES, STAFF_ROLES } from '../../protocol/roles.ts';
+import type { Accounts } from '../../store/accounts.ts';
 import { ApiError } from '../errors.ts';
 import type { Principal } from './principal.ts';
 
@@ -69,3 +70,9 @@ export function requireAthleteAccess(access: ClubAccess, athlete: string): void 
   if (access.staff || access.athlete === athlete) return;
   throw new ApiError('SC_ERR_NOT_FOUND', 'no such athlete');
 }
+
+/** Writes the audit log's line for what the logged-in person asked: `audit(request, action, club, subject)`. */
+export const auditAs =
+  (accounts: Pick<Accounts, 'audit'>) =>
+  (request: FastifyRequest, action: string, club: string, subject: string): void =>
+    accounts.audit({ actor: requireUser(request).user.id, action, club, subject });

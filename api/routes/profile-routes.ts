@@ -1,5 +1,5 @@
 import { NoQuery, ProfilesResponse } from '../../protocol/api.ts';
-import { InstalledProfiles } from '../../protocol/device-kit/installed-profiles.ts';
+import { InstalledProfiles, isSimulatable } from '../../protocol/device-kit/installed-profiles.ts';
 import type { Api, ApiDeps } from '../app.ts';
 import { requireUser } from '../auth/club-access.ts';
 
@@ -7,17 +7,19 @@ import { requireUser } from '../auth/club-access.ts';
 export function registerProfileRoutes(app: Api, deps: ApiDeps): void {
   const profiles = deps.profiles ?? InstalledProfiles.builtIn();
   const view: ProfilesResponse = {
-    profiles: profiles.all.map(({ manifest, code, source }) => ({
-      name: manifest.name,
-      label: manifest.label,
-      vendor: manifest.vendor,
-      serviceUuid: manifest.serviceUuid,
-      characteristics: manifest.characteristics,
-      kinds: [...manifest.uses, ...manifest.kinds.map((kind) => kind.name)],
-      builtIn: source === 'built-in',
-      // A battery alone is no wearable: the simulator plays primary profiles only.
-      simulated: code.createSimulator !== undefined && manifest.primary,
-    })),
+    profiles: profiles.all.map((profile) => {
+      const { manifest, source } = profile;
+      return {
+        name: manifest.name,
+        label: manifest.label,
+        vendor: manifest.vendor,
+        serviceUuid: manifest.serviceUuid,
+        characteristics: manifest.characteristics,
+        kinds: [...manifest.uses, ...manifest.kinds.map((kind) => kind.name)],
+        builtIn: source === 'built-in',
+        simulated: isSimulatable(profile),
+      };
+    }),
     kinds: profiles.all.flatMap(({ manifest }) =>
       manifest.kinds.map((kind) => ({
         name: kind.name,

@@ -14,7 +14,7 @@ import {
 } from '../../protocol/roster.ts';
 import { parseRosterCsv, RosterImportResult } from '../../protocol/roster-csv.ts';
 import type { Api, ApiDeps, ApiSettings } from '../app.ts';
-import { requireAthleteAccess, requireClubAccess, requireUser } from '../auth/club-access.ts';
+import { auditAs, requireAthleteAccess, requireClubAccess } from '../auth/club-access.ts';
 import { ApiError } from '../errors.ts';
 
 const DeviceParams = ClubParams.extend({ device: DeviceId });
@@ -26,8 +26,7 @@ export const ROSTER_CSV_MAX_BYTES = 1024 * 1024;
 /** The club itself, its athletes and its devices: staff keep the roster, an athlete edits their own profile. */
 export function registerRosterRoutes(app: Api, deps: ApiDeps, settings: ApiSettings): void {
   const writeLimit = { rateLimit: { max: settings.writesPerMinute, timeWindow: 60_000 } };
-  const audit = (request: Parameters<typeof requireUser>[0], action: string, club: string, subject: string) =>
-    deps.accounts.audit({ actor: requireUser(request).user.id, action, club, subject });
+  const audit = auditAs(deps.accounts);
 
   app.get(
     '/api/v1/clubs/:club',

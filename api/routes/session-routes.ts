@@ -14,7 +14,7 @@ import {
   SessionStart,
 } from '../../protocol/roster.ts';
 import type { Api, ApiDeps, ApiSettings } from '../app.ts';
-import { requireClubAccess, requireUser } from '../auth/club-access.ts';
+import { auditAs, requireClubAccess, requireUser } from '../auth/club-access.ts';
 import { ApiError } from '../errors.ts';
 import { buildSessionReport, recordReportTraining, recordSessionTraining } from '../reports/session-report.ts';
 import { participantsOf } from './session-participants.ts';
@@ -25,8 +25,7 @@ const SessionParams = ClubParams.extend({ session: SessionId });
 /** Groups (classes, teams) and sessions: staff run them; an athlete sees the sessions they took part in. */
 export function registerSessionRoutes(app: Api, deps: ApiDeps, settings: ApiSettings): void {
   const writeLimit = { rateLimit: { max: settings.writesPerMinute, timeWindow: 60_000 } };
-  const audit = (request: Parameters<typeof requireUser>[0], action: string, club: string, subject: string) =>
-    deps.accounts.audit({ actor: requireUser(request).user.id, action, club, subject });
+  const audit = auditAs(deps.accounts);
   /** A session as shown: a running one with who is taking part so far. */
   const withParticipants = async (club: string, session: Session): Promise<Session> =>
     session.stopMs === null ? { ...session, participants: await participantsOf(deps, club, session.startMs, Date.now() + 1) } : session;

@@ -2,9 +2,9 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ClubParams, NoBody, NoQuery } from '../../protocol/api.ts';
 import { ScenarioStatus, ScenarioSummary, SimulatorAddDevice, SimulatorFault, SimulatorStart } from '../../protocol/scenario.ts';
-import { ScenarioRunError } from '../../simulators/scenario/scenario-run.ts';
+import { ScenarioError } from '../../simulators/scenario/scenario-file.ts';
 import type { Api, ApiDeps, ApiSettings } from '../app.ts';
-import { requireClubAccess, requireUser } from '../auth/club-access.ts';
+import { auditAs, requireClubAccess } from '../auth/club-access.ts';
 import { ApiError } from '../errors.ts';
 import type { ScenarioSimulators } from '../simulator/scenario-simulators.ts';
 
@@ -33,13 +33,12 @@ export function registerSimulatorRoutes(app: Api, deps: ApiDeps, settings: ApiSe
     try {
       return await action();
     } catch (error) {
-      if (error instanceof ScenarioRunError) throw new ApiError('SC_ERR_CONFLICT', error.message);
+      if (error instanceof ScenarioError) throw new ApiError('SC_ERR_CONFLICT', error.message);
       throw error;
     }
   };
 
-  const audit = (request: Parameters<typeof requireUser>[0], action: string, club: string, subject: string) =>
-    deps.accounts.audit({ actor: requireUser(request).user.id, action, club, subject });
+  const audit = auditAs(deps.accounts);
 
   app.get(
     '/api/v1/clubs/:club/simulator/scenarios',

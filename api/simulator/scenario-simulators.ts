@@ -1,21 +1,12 @@
 import type { Logger } from 'pino';
-import type { InstalledProfiles } from '../../protocol/device-kit/installed-profiles.ts';
+import { type InstalledProfiles, rosterProfileOf } from '../../protocol/device-kit/installed-profiles.ts';
 import type { ScenarioStatus, ScenarioSummary, SimulatorFault } from '../../protocol/scenario.ts';
-import { BUILT_IN_SCENARIOS_DIR, listScenarios } from '../../simulators/scenario/scenario-file.ts';
-import { type EnrolledAthlete, ScenarioRun, ScenarioRunError } from '../../simulators/scenario/scenario-run.ts';
+import { BUILT_IN_SCENARIOS_DIR, listScenarios, ScenarioError } from '../../simulators/scenario/scenario-file.ts';
+import { type EnrolledAthlete, ScenarioRun } from '../../simulators/scenario/scenario-run.ts';
 import type { Registry } from '../../store/registry.ts';
 
 /** The gateway id scenarios publish under in every club (its credentials come with brokerUrlFor). */
 export const SCENARIO_GATEWAY = 'sim-scenario';
-
-/** The roster's kind of device for a built-in profile (a plugin's devices are registered under its own name). */
-const ROSTER_PROFILE: Record<string, string> = {
-  heart_rate: 'heart_rate',
-  cycling_power: 'cycling_power',
-  cycling_speed_cadence: 'cadence_speed',
-  running_speed_cadence: 'running',
-  fitness_machine: 'indoor_bike',
-};
 
 export interface ScenarioSimulatorsOptions {
   /** Clubs where scenarios may run (they register their athletes and devices: demo clubs only). */
@@ -67,10 +58,10 @@ export class ScenarioSimulators {
   }
 
   async start(club: string, id: string): Promise<ScenarioStatus> {
-    if (this.runs.has(club)) throw new ScenarioRunError(`a scenario is running in ${club}: stop it first`);
+    if (this.runs.has(club)) throw new ScenarioError(`a scenario is running in ${club}: stop it first`);
     const listing = listScenarios([BUILT_IN_SCENARIOS_DIR, ...this.options.folders]).find((candidate) => candidate.id === id);
-    if (!listing) throw new ScenarioRunError(`no scenario "${id}"`);
-    if (!listing.scenario) throw new ScenarioRunError(listing.error ?? `scenario "${id}" is not valid`);
+    if (!listing) throw new ScenarioError(`no scenario "${id}"`);
+    if (!listing.scenario) throw new ScenarioError(listing.error ?? `scenario "${id}" is not valid`);
     const run = new ScenarioRun({
       id,
       scenario: listing.scenario,
@@ -119,7 +110,7 @@ export class ScenarioSimulators {
 
   private running(club: string): ScenarioRun {
     const run = this.runs.get(club);
-    if (!run) throw new ScenarioRunError(`no scenario is running in ${club}`);
+    if (!run) throw new ScenarioError(`no scenario is running in ${club}`);
     return run;
   }
 
@@ -136,7 +127,8 @@ export class ScenarioSimulators {
       registry.upsertAthlete(club, { id: athlete.id, name: athlete.name, restHrBpm: athlete.restHrBpm, maxHrBpm: athlete.maxHrBpm }, nowMs);
       for (const device of athlete.devices) {
         if (registry.hasDevice(club, device.id)) continue;
-        const profile = ROSTER_PROFILE[device.profile] ?? device.profile;
+        const installed = this.options.profiles.find(device.profile);
+        const profile = installed ? rosterProfileOf(installed) : device.profile;
         registry.createDevice(
           club,
           { id: device.id, profile, label: `${device.profile} of ${athlete.name}`.slice(0, 40), owner: athlete.id },

@@ -1,9 +1,10 @@
-import type { InstalledProfile } from '../../protocol/device-kit/installed-profiles.ts';
+import { type InstalledProfile, isSimulatable } from '../../protocol/device-kit/installed-profiles.ts';
 import type { Command } from '../command.ts';
 import { loadProfilesForTool } from '../device-plugins.ts';
 
 /** One profile as `profiles --json` prints it (a plugin's source is shown here: this is the operator's own machine). */
-function describe({ manifest, code, source }: InstalledProfile) {
+function describe(profile: InstalledProfile) {
+  const { manifest, source } = profile;
   return {
     name: manifest.name,
     label: manifest.label,
@@ -13,7 +14,7 @@ function describe({ manifest, code, source }: InstalledProfile) {
     characteristics: manifest.characteristics,
     uses: manifest.uses,
     kinds: manifest.kinds,
-    simulated: code.createSimulator !== undefined,
+    simulated: isSimulatable(profile),
   };
 }
 

@@ -1,9 +1,9 @@
 import uPlot from 'uplot';
-import type { HistoryResponse, ProfilesResponse } from '../../protocol/api.ts';
+import type { HistoryResponse } from '../../protocol/api.ts';
 import type { Athlete } from '../../protocol/roster.ts';
 import { reportTo } from './dom.ts';
 import type { ClubContext, Page } from './pages.ts';
-import { apiGet } from './session.ts';
+import { apiGet, installedProfiles } from './session.ts';
 
 // An athlete's heart rate, or a value a device plugin charts (muscle oxygen, say), over a period (staff:
 // anyone in the club; an athlete: themselves), from the history API: the samples of every device they
@@ -28,7 +28,7 @@ const HEART_RATE: Measure = { kind: 'heart_rate', field: 'heartRateBpm', label: 
 let measures: Measure[] = [HEART_RATE];
 
 async function loadMeasures(): Promise<void> {
-  const { kinds } = await apiGet<ProfilesResponse>('/api/v1/profiles');
+  const { kinds } = await installedProfiles();
   measures = [
     HEART_RATE,
     ...kinds.flatMap((kind) =>

@@ -1,9 +1,8 @@
-import type { ProfilesResponse } from '../../protocol/api.ts';
 import type { Athlete, Device } from '../../protocol/roster.ts';
 import type { RosterImportResult } from '../../protocol/roster-csv.ts';
 import { button, dateTime, formFields, reportTo, rowOf } from './dom.ts';
 import type { ClubContext, Page } from './pages.ts';
-import { apiGet, apiSend, apiUpload } from './session.ts';
+import { apiGet, apiSend, apiUpload, installedProfiles } from './session.ts';
 
 // The roster page (staff): athletes one by one or from a spreadsheet, devices as someone's own or the
 // club's pool, and the club's choice of maximum heart-rate estimate.
@@ -78,7 +77,7 @@ export const rosterPage: Page = {
 
 /** Devices of installed plugins can be registered too (an OxaSense SmO2 sensor, say). */
 async function addPluginProfiles(): Promise<void> {
-  const { profiles } = await apiGet<ProfilesResponse>('/api/v1/profiles');
+  const { profiles } = await installedProfiles();
   const select = deviceForm.querySelector<HTMLSelectElement>('select[name=profile]')!;
   for (const profile of profiles.filter((candidate) => !candidate.builtIn)) {
     PROFILE_LABELS[profile.name] = profile.label;

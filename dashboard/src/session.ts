@@ -1,4 +1,4 @@
-import type { Me } from '../../protocol/api.ts';
+import type { Me, ProfilesResponse } from '../../protocol/api.ts';
 
 // The session cookie is HttpOnly: the page never sees it, it only asks the API who is logged in.
 
@@ -51,4 +51,15 @@ async function answerOf<T>(response: Response): Promise<T> {
 
 export async function apiGet<T>(url: string): Promise<T> {
   return answerOf<T>(await fetch(url));
+}
+
+let profiles: Promise<ProfilesResponse> | null = null;
+
+/** The device profiles the server has installed: fixed while it runs, so asked once per page load (again after a failure). */
+export function installedProfiles(): Promise<ProfilesResponse> {
+  profiles ??= apiGet<ProfilesResponse>('/api/v1/profiles').catch((error: unknown) => {
+    profiles = null;
+    throw error;
+  });
+  return profiles;
 }

@@ -1,8 +1,7 @@
-import type { ProfilesResponse } from '../../protocol/api.ts';
 import type { ScenarioStatus, ScenarioSummary, SimulatorFault } from '../../protocol/scenario.ts';
 import { button, reportTo, rowOf } from './dom.ts';
 import type { ClubContext, Page } from './pages.ts';
-import { apiGet, apiSend } from './session.ts';
+import { apiGet, apiSend, installedProfiles } from './session.ts';
 
 // The simulator page of a demo club: a scenario's virtual athletes through the real gateway code, virtual
 // devices of any installed profile added on the spot, and faults injected while the club watches.
@@ -25,10 +24,7 @@ export const simulatorPage: Page = {
   async open(context) {
     // Outside `up`, or in a club that is not a demo club, the API says why: the page shows it and stops there.
     const loaded = await report(() =>
-      Promise.all([
-        apiGet<{ scenarios: ScenarioSummary[] }>(`${context.base}/simulator/scenarios`),
-        apiGet<ProfilesResponse>('/api/v1/profiles'),
-      ]),
+      Promise.all([apiGet<{ scenarios: ScenarioSummary[] }>(`${context.base}/simulator/scenarios`), installedProfiles()]),
     );
     if (!loaded) return;
     const [{ scenarios }, { profiles }] = loaded;

@@ -1,6 +1,6 @@
 import { encodeCscMeasurement, encodeCyclingPowerMeasurement } from '../gatt/cycling.ts';
 import { encodeIndoorBikeData } from '../gatt/fitness-machine.ts';
-import { encodeBatteryLevel, encodeBodySensorLocation, encodeHeartRateMeasurement } from '../gatt/heart-rate.ts';
+import { encodeHeartRateMeasurement } from '../gatt/heart-rate.ts';
 import { DeviceSession } from '../gatt/profiles.ts';
 import { encodeRscMeasurement } from '../gatt/running.ts';
 import { GATT } from '../gatt/uuids.ts';
@@ -12,10 +12,8 @@ import type { DeviceProfile, ProfileDecoder, ProfileSimulator, SimulatedMoment }
 /** The specification decoders, one state per device and profile (counters, FTMS records in parts). */
 function specificationDecoder(): ProfileDecoder {
   const session = new DeviceSession('');
-  return {
-    decode: (uuid, bytes, timeMs) => session.decode(uuid, bytes, timeMs).map(({ kind, values }) => ({ kind, values })),
-    reset: () => session.reset(),
-  };
+  // Its samples go out as they are: the caller stamps device and time on what it publishes.
+  return { decode: (uuid, bytes, timeMs) => session.decode(uuid, bytes, timeMs), reset: () => session.reset() };
 }
 
 /** Crank (or wheel) revolutions counted as a sensor does: a cumulative count and the time of the last event. */
@@ -81,7 +79,6 @@ export const BUILT_IN_PROFILES: readonly DeviceProfile[] = [
           ),
         },
       ],
-      read: (uuid) => (uuid === GATT.bodySensorLocation ? encodeBodySensorLocation('chest') : new Uint8Array()),
     }),
   },
   {
@@ -91,8 +88,8 @@ export const BUILT_IN_PROFILES: readonly DeviceProfile[] = [
     characteristics: [{ uuid: GATT.batteryLevel, name: 'Battery Level', read: true }],
     uses: ['battery'],
     primary: false,
+    // No simulator: a battery is no wearable of its own; every virtual device has one (virtual-device.ts).
     createDecoder: specificationDecoder,
-    createSimulator: () => ({ notify: () => [], read: (_uuid, moment) => encodeBatteryLevel(Math.floor(moment.batteryPercent)) }),
   },
   {
     name: 'cycling_power',

@@ -16,6 +16,13 @@ export interface InstalledProfile {
   source: string;
 }
 
+/** Whether the simulator can play a device of this profile: it has a simulator, and is a wearable of its own (not a battery). */
+export const isSimulatable = ({ code, manifest }: InstalledProfile): boolean => code.createSimulator !== undefined && manifest.primary;
+
+/** What the roster registers a device of this profile as: a built-in profile's kind of samples, or a plugin's own name. */
+export const rosterProfileOf = ({ manifest, source }: InstalledProfile): string =>
+  source === 'built-in' ? (manifest.uses[0] ?? manifest.name) : manifest.name;
+
 /** A plugin that was not installed, and why (shown by `sport-connect profiles` and logged at start-up). */
 export interface RefusedPlugin {
   source: string;

@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { Scenario } from '../../protocol/scenario.ts';
 
-/** A scenario file that cannot be read or is not a valid scenario; the message says where and why. */
+/** A scenario file that cannot be read or is not valid, or a request a running scenario cannot follow; the message says why. */
 export class ScenarioError extends Error {
   readonly code = 'SC_ERR_SCENARIO';
 }

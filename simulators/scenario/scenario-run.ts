@@ -1,22 +1,19 @@
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { GatewayService } from '../../gateway/gateway-service.ts';
-import type { NobleLike } from '../../gateway/noble-types.ts';
+import type { GatewayService } from '../../gateway/gateway-service.ts';
 import type { SimulatedMoment } from '../../protocol/device-kit/device-profile.ts';
-import type { InstalledProfiles } from '../../protocol/device-kit/installed-profiles.ts';
+import { type InstalledProfiles, isSimulatable } from '../../protocol/device-kit/installed-profiles.ts';
 import { normalizeUuid } from '../../protocol/gatt/uuids.ts';
 import type { Scenario, ScenarioAthlete, ScenarioFault, ScenarioStatus, SimulatorFault } from '../../protocol/scenario.ts';
 import { type ClassScript, hiitClass, workloadAt } from '../../sport-science/class-plans.ts';
-import { EmulatedNobleBinding } from '../emulated-ble/emulated-noble-binding.ts';
+import { startEmulatedGateway } from '../emulated-ble/emulated-gateway.ts';
 import { EmulatedRoom } from '../emulated-ble/emulated-room.ts';
 import { Random } from '../random.ts';
 import { VirtualAthlete } from '../virtual-athlete.ts';
 import { BrokerLink, brokerAddressOf } from './broker-link.ts';
+import { ScenarioError } from './scenario-file.ts';
 import { createVirtualDevice, type VirtualDevice } from './virtual-device.ts';
 
-/** Connections one emulated adapter holds, as a typical controller. */
-const SLOTS_PER_ADAPTER = 5;
 /** Devices the page may add while a scenario runs, beyond the scenario's own. */
 export const MAX_ADDED_DEVICES = 20;
 const EVENTS_KEPT = 50;
@@ -93,6 +90,8 @@ const clock = (seconds: number) => new Date(Math.floor(seconds) * 1000).toISOStr
 export class ScenarioRun {
   private readonly room = new EmulatedRoom();
   private readonly random: Random;
+  /** The seeded draws every simulator makes, one function for all. */
+  private readonly nextRandom = () => this.random.next();
   private readonly script: ClassScript;
   private readonly athletes: PlayedAthlete[] = [];
   private readonly pending: ScenarioFault[];
@@ -115,43 +114,27 @@ export class ScenarioRun {
     // Every profile is checked before anything starts: a typo fails the start, not the demo.
     for (const athlete of scenario.athletes) for (const device of athlete.devices) this.simulatedProfile(device.profile);
     if (scenario.faults.some((fault) => fault.type === 'gateway_offline') && !brokerAddressOf(options.brokerUrl))
-      throw new ScenarioRunError('the gateway reaches its broker over TLS here: a gateway_offline fault cannot cut its link');
+      throw new ScenarioError('the gateway reaches its broker over TLS here: a gateway_offline fault cannot cut its link');
   }
 
   async start(): Promise<void> {
     const { scenario, logger } = this.options;
     for (const spec of scenario.athletes) this.addAthlete(spec);
     const deviceCount = this.athletes.reduce((total, athlete) => total + athlete.devices.length, 0);
-    const require = createRequire(import.meta.url);
-    const withBindings = require('@abandonware/noble/with-bindings') as (bindings: unknown) => NobleLike;
-    const adapters = Array.from({ length: Math.ceil((deviceCount + MAX_ADDED_DEVICES) / SLOTS_PER_ADAPTER) }, (_, index) => ({
-      name: `scenario${index}`,
-      noble: withBindings(new EmulatedNobleBinding(this.room, { adapter: `scenario${index}`, maxConnections: SLOTS_PER_ADAPTER })),
-    }));
     const broker = brokerAddressOf(this.options.brokerUrl);
     this.link = broker ? new BrokerLink(broker) : null;
     const gatewayUrl = this.link ? await this.link.start(this.options.brokerUrl) : this.options.brokerUrl;
-    this.gateway = new GatewayService(
-      {
-        GATEWAY_CLUB: this.options.club,
-        GATEWAY_ID: this.options.gateway,
-        MQTT_URL: gatewayUrl,
-        GATEWAY_MAX_CONNECTIONS: SLOTS_PER_ADAPTER,
-        GATEWAY_DEVICES: 'any',
-        GATEWAY_BATCH_WINDOW: 1000,
-        GATEWAY_DEVICES_INTERVAL: 5000,
-        GATEWAY_DATA_DIR: join(this.options.dataDir, 'scenario-gateway'),
-        GATEWAY_OUTBOX_MAX_MESSAGES: 100_000,
-        GATEWAY_CONNECT_TIMEOUT: 8000,
-        GATEWAY_RSSI_POLL: 5000,
-        GATEWAY_FADE_RSSI: -90,
-      },
-      adapters,
-      logger.child({ module: 'scenario-gateway' }),
-      this.options.profiles,
-    );
     this.enrol();
-    await this.gateway.start();
+    this.gateway = await startEmulatedGateway({
+      room: this.room,
+      devices: deviceCount + MAX_ADDED_DEVICES,
+      club: this.options.club,
+      gateway: this.options.gateway,
+      brokerUrl: gatewayUrl,
+      dataDir: join(this.options.dataDir, 'scenario-gateway'),
+      logger: logger.child({ module: 'scenario-gateway' }),
+      profiles: this.options.profiles,
+    });
     this.note(`started "${scenario.name}" with ${this.athletes.length} athletes and ${deviceCount} devices at ${scenario.speed}× speed`);
     this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 1000);
   }
@@ -168,10 +151,10 @@ export class ScenarioRun {
   /** A virtual device of any installed profile, worn by an athlete of the scenario (or by nobody: an unpaired tile). */
   addDevice(request: { profile: string; athlete?: string }): string {
     if (this.addedDevices >= MAX_ADDED_DEVICES)
-      throw new ScenarioRunError(`at most ${MAX_ADDED_DEVICES} devices can be added to a running scenario`);
+      throw new ScenarioError(`at most ${MAX_ADDED_DEVICES} devices can be added to a running scenario`);
     this.simulatedProfile(request.profile);
     let athlete = request.athlete ? this.athletes.find((candidate) => candidate.spec.name === request.athlete) : undefined;
-    if (request.athlete && !athlete) throw new ScenarioRunError(`no athlete "${request.athlete}" in this scenario`);
+    if (request.athlete && !athlete) throw new ScenarioError(`no athlete "${request.athlete}" in this scenario`);
     if (!athlete) {
       // Nobody wears it: a walk-in with a new device, shown as an unpaired tile until someone pairs it.
       athlete = this.addAthlete(
@@ -216,11 +199,13 @@ export class ScenarioRun {
 
   private simulatedProfile(name: string) {
     const profile = this.options.profiles.find(name);
-    if (!profile) throw new ScenarioRunError(`profile "${name}" is not installed (sport-connect profiles lists them)`);
-    if (!profile.manifest.primary)
-      throw new ScenarioRunError(`profile "${name}" is not a wearable of its own (every virtual device has a battery)`);
-    if (!profile.code.createSimulator)
-      throw new ScenarioRunError(`profile "${name}" has no simulator: it cannot be played without hardware`);
+    if (!profile) throw new ScenarioError(`profile "${name}" is not installed (sport-connect profiles lists them)`);
+    if (!isSimulatable(profile))
+      throw new ScenarioError(
+        profile.manifest.primary
+          ? `profile "${name}" has no simulator: it cannot be played without hardware`
+          : `profile "${name}" is not a wearable of its own (every virtual device has a battery)`,
+      );
     return profile;
   }
 
@@ -289,23 +274,30 @@ export class ScenarioRun {
     );
   }
 
+  /** What a device read now answers from (between ticks). */
   private momentOf(athlete: PlayedAthlete, device: VirtualDevice): SimulatedMoment {
+    return { ...this.athleteMoment(athlete, Date.now(), this.workloadOf(athlete)), batteryPercent: device.batteryPercent };
+  }
+
+  /** The plan's workload for an athlete now (they lag the coach's cues a little). */
+  private workloadOf(athlete: PlayedAthlete): number {
+    return workloadAt(this.script, this.elapsedS - athlete.body.member.lagS).intensity;
+  }
+
+  /** What an athlete is doing now, for all their devices (each adds its own battery). */
+  private athleteMoment(athlete: PlayedAthlete, timeMs: number, workload: number): SimulatedMoment {
     return {
-      timeMs: Date.now(),
+      timeMs,
       elapsedS: this.elapsedS,
-      intensity: this.intensityOf(athlete),
+      intensity: Math.min(1, workload * athlete.spec.effort),
       heartRateBpm: athlete.body.heartRateBpm,
       restHrBpm: athlete.spec.restHrBpm,
       maxHrBpm: athlete.spec.maxHrBpm,
       contact: this.elapsedS >= athlete.contactLostUntilS,
-      batteryPercent: device.batteryPercent,
+      batteryPercent: 100,
       rrIntervalsMs: athlete.rrIntervalsMs,
-      random: () => this.random.next(),
+      random: this.nextRandom,
     };
-  }
-
-  private intensityOf(athlete: PlayedAthlete): number {
-    return Math.min(1, workloadAt(this.script, this.elapsedS - athlete.body.member.lagS).intensity * athlete.spec.effort);
   }
 
   private tick(): void {
@@ -323,10 +315,12 @@ export class ScenarioRun {
     }
     this.endFaults();
     for (const athlete of this.athletes) {
-      const samples = athlete.body.tick(nowMs, workloadAt(this.script, this.elapsedS - athlete.body.member.lagS).intensity, stepS);
+      const workload = this.workloadOf(athlete);
+      const samples = athlete.body.tick(nowMs, workload, stepS);
       const heart = samples.find((sample) => sample.kind === 'heart_rate');
       athlete.rrIntervalsMs = heart?.kind === 'heart_rate' ? (heart.values.rrIntervalsMs ?? []) : [];
-      for (const device of athlete.devices) this.notify(athlete, device);
+      const moment = this.athleteMoment(athlete, nowMs, workload);
+      for (const device of athlete.devices) this.notify(device, { ...moment, batteryPercent: device.batteryPercent });
     }
     if (scenario.durationS > 0 && this.elapsedS >= scenario.durationS) {
       this.note(`played ${clock(scenario.durationS)} of the scenario`);
@@ -335,10 +329,10 @@ export class ScenarioRun {
   }
 
   /** A plugin's simulator may throw: that device skips this second, the scenario goes on. */
-  private notify(athlete: PlayedAthlete, device: VirtualDevice): void {
+  private notify(device: VirtualDevice, moment: SimulatedMoment): void {
     if (!device.peripheral.inRange) return;
     try {
-      for (const { characteristic, bytes } of device.simulator.notify(this.momentOf(athlete, device)))
+      for (const { characteristic, bytes } of device.simulator.notify(moment))
         device.peripheral.notify(normalizeUuid(characteristic), bytes);
     } catch (error) {
       this.options.logger.warn({ err: error, device: device.id }, 'a device simulator failed; that second is skipped');
@@ -347,7 +341,7 @@ export class ScenarioRun {
 
   private apply(fault: ScenarioFault): void {
     const athlete = 'athlete' in fault ? this.athletes.find((candidate) => candidate.spec.name === fault.athlete) : undefined;
-    if ('athlete' in fault && !athlete) throw new ScenarioRunError(`no athlete "${fault.athlete}" in this scenario`);
+    if ('athlete' in fault && !athlete) throw new ScenarioError(`no athlete "${fault.athlete}" in this scenario`);
     switch (fault.type) {
       case 'dropout':
         athlete!.outOfRangeUntilS = fault.atS + fault.durationS;
@@ -363,7 +357,7 @@ export class ScenarioRun {
         this.note(`low battery: ${fault.athlete}'s devices at ${fault.batteryPercent} %`);
         break;
       case 'gateway_offline':
-        if (!this.link) throw new ScenarioRunError('the gateway reaches its broker over TLS here: its link cannot be cut');
+        if (!this.link) throw new ScenarioError('the gateway reaches its broker over TLS here: its link cannot be cut');
         this.offlineUntilS = fault.atS + fault.durationS;
         this.link.goOffline();
         this.note(`gateway offline: the broker is unreachable for ${fault.durationS} s`);
@@ -390,9 +384,4 @@ export class ScenarioRun {
     if (this.events.length > EVENTS_KEPT) this.events.shift();
     this.options.logger.info({ scenario: this.options.id, elapsedS: Math.round(this.elapsedS) }, event);
   }
-}
-
-/** A request the running scenario cannot follow (unknown athlete or profile, too many devices). */
-export class ScenarioRunError extends Error {
-  readonly code = 'SC_ERR_SCENARIO';
 }

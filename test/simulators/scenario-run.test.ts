@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InstalledProfiles } from '../../protocol/device-kit/installed-profiles.ts';
-import { parseScenario } from '../../simulators/scenario/scenario-file.ts';
-import { ScenarioRun, ScenarioRunError } from '../../simulators/scenario/scenario-run.ts';
+import { parseScenario, ScenarioError } from '../../simulators/scenario/scenario-file.ts';
+import { ScenarioRun } from '../../simulators/scenario/scenario-run.ts';
 import { temporaryDir } from '../helpers/emulated-gateway.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
 import { gatewayUrl, startTestStack } from '../helpers/up-stack.ts';
@@ -122,7 +122,7 @@ describe('a scenario played through the gateway', () => {
         dataDir: dir.path,
         logger: testLogger,
       });
-    expect(start).toThrow(ScenarioRunError);
+    expect(start).toThrow(ScenarioError);
     expect(start).toThrow('profile "oxasense-smo2" is not installed (sport-connect profiles lists them)');
   });
 });
