@@ -25,12 +25,14 @@ export async function startChildService(options: {
   dir: string;
   isReady: () => Promise<boolean>;
   readyTimeoutMs?: number;
+  /** E.g. the user to run as (PostgreSQL refuses root). */
+  spawnOptions?: { uid?: number; gid?: number };
 }): Promise<RunningService> {
   let child: ChildProcess | null = null;
   let output = '';
 
   async function start(): Promise<void> {
-    child = spawn(options.command, options.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(options.command, options.args, { stdio: ['ignore', 'pipe', 'pipe'], ...options.spawnOptions });
     const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);

@@ -1,0 +1,66 @@
+// The PostgreSQL side of PostgresDatabase (postgres-database.ts): a worker thread that owns one
+// connection and answers one statement at a time. The calling thread waits on a shared flag, so the
+// registry's synchronous interface (the one better-sqlite3 gives the embedded file) holds on PostgreSQL
+// too. Plain JavaScript: a worker thread is started by Node itself, without the TypeScript loader.
+import { workerData } from 'node:worker_threads';
+import pg from 'pg';
+
+const { url, flag, port, statementTimeoutMs, connectTimeoutMs } = workerData;
+
+// Times in ms and counts are BIGINT; they fit a JavaScript number, which is what SQLite hands back too.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+
+/** @type {pg.Client | null} */
+let client = null;
+
+async function connected() {
+  if (client) return client;
+  const fresh = new pg.Client({
+    connectionString: url,
+    statement_timeout: statementTimeoutMs,
+    connectionTimeoutMillis: connectTimeoutMs,
+    application_name: 'sport-connect',
+  });
+  // A connection lost between statements: the next statement connects again (an open transaction is lost,
+  // and its next statement fails, as it must).
+  fresh.on('error', () => {
+    if (client === fresh) client = null;
+  });
+  await fresh.connect();
+  client = fresh;
+  return fresh;
+}
+
+function answer(message) {
+  port.postMessage(message);
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+}
+
+port.on('message', async (request) => {
+  if (request.op === 'close') {
+    const closing = client;
+    client = null;
+    await closing?.end().catch(() => {});
+    answer({ ok: true, rows: [], rowCount: 0 });
+    port.close();
+    return;
+  }
+  try {
+    const connection = await connected();
+    const result = await connection.query({ text: request.sql, values: request.params, rowMode: request.rowMode });
+    // A multi-statement script answers with one result per statement; only the count of rows matters then.
+    const last = Array.isArray(result) ? result[result.length - 1] : result;
+    answer({ ok: true, rows: last?.rows ?? [], rowCount: last?.rowCount ?? 0 });
+  } catch (error) {
+    const failure = /** @type {{ message?: string, code?: string, detail?: string }} */ (error);
+    // Connection-level failures (no SQLSTATE) leave the client unusable: connect afresh next time.
+    if (!failure.code && client) {
+      const broken = client;
+      client = null;
+      broken.end().catch(() => {});
+    }
+    answer({ ok: false, error: { message: failure.message ?? String(error), code: failure.code ?? null, detail: failure.detail ?? null } });
+  }
+});
