@@ -10,11 +10,14 @@ import { IngestQueue } from '../store/ingest-queue.ts';
 import { MqttAccounts } from '../store/mqtt-accounts.ts';
 import { ReadinessChecks } from '../store/readiness-checks.ts';
 import { Registry } from '../store/registry.ts';
+import { PostgresDatabase, PostgresError } from '../store/sql/postgres-database.ts';
+import { migratePostgres } from '../store/sql/postgres-schema.ts';
+import type { SqlDatabase } from '../store/sql/sql-database.ts';
 import { SqliteTimeSeriesStore } from '../store/sqlite-time-series-store.ts';
 import { influxOptionsOf, type StoreConfig, StoreConfigShape } from '../store/store-config.ts';
 import type { TimeSeriesStore } from '../store/time-series-store.ts';
 import { TrainingLog } from '../store/training-log.ts';
-import { reaching } from './startup-error.ts';
+import { reaching, StartupError } from './startup-error.ts';
 
 export interface Stores {
   db: SqliteDatabase;
@@ -38,36 +41,73 @@ export const DATABASE_FILE = 'sport-connect.db';
 export const STORE_ENV = Object.keys(StoreConfigShape);
 
 /**
- * The club's embedded file under DATA_DIR (registry, ingest queue, dead letters, and by default the
- * samples), plus InfluxDB for the samples when STORE=influxdb.
+ * The process's embedded file under DATA_DIR (ingest queue, dead letters, by default the samples, and
+ * the registry unless DATABASE_URL puts it on PostgreSQL), plus InfluxDB for the samples when
+ * STORE=influxdb.
  */
 export async function openStores(dataDir: string, config: StoreConfig, logger: Logger): Promise<Stores> {
   // Checked before anything is created on disk: a bad setting leaves no trace.
   const influxOptions = config.STORE === 'influxdb' ? influxOptionsOf(config) : null;
-  const db = openDatabase(dataDir === ':memory:' ? ':memory:' : join(dataDir, DATABASE_FILE));
+  const registryDb = config.DATABASE_URL ? openPostgresRegistry(config.DATABASE_URL) : null;
+  let db: SqliteDatabase | null = null;
   try {
+    db = openDatabase(dataDir === ':memory:' ? ':memory:' : join(dataDir, DATABASE_FILE));
+    const local = db;
+    const shared: SqlDatabase = registryDb ?? local;
     const timeSeries = influxOptions
       ? await reaching('InfluxDB', influxOptions.url, 'INFLUX_URL', () => InfluxTimeSeriesStore.connect(influxOptions, logger))
-      : new SqliteTimeSeriesStore(db);
+      : new SqliteTimeSeriesStore(local);
+    if (registryDb) logger.info({ database: redactedUrl(config.DATABASE_URL!) }, 'registry on PostgreSQL');
     return {
-      db,
-      registry: new Registry(db),
-      accounts: new Accounts(db),
-      mqttAccounts: new MqttAccounts(db),
-      sessions: new ClubSessions(db),
-      trainingLog: new TrainingLog(db),
-      readiness: new ReadinessChecks(db),
-      challenges: new Challenges(db),
+      db: local,
+      registry: new Registry(shared),
+      accounts: new Accounts(shared),
+      mqttAccounts: new MqttAccounts(shared),
+      sessions: new ClubSessions(shared),
+      trainingLog: new TrainingLog(shared),
+      readiness: new ReadinessChecks(shared),
+      challenges: new Challenges(shared),
       timeSeries,
-      deadLetters: new DeadLetters(db),
-      ingestQueue: new IngestQueue(db),
+      deadLetters: new DeadLetters(local),
+      ingestQueue: new IngestQueue(local),
       async close() {
         await timeSeries.close();
-        db.close();
+        local.close();
+        registryDb?.close();
       },
     };
   } catch (error) {
-    db.close();
+    db?.close();
+    registryDb?.close();
     throw error;
+  }
+}
+
+/** The registry's database on PostgreSQL, migrated; an unreachable server is a StartupError naming DATABASE_URL. */
+function openPostgresRegistry(url: string): PostgresDatabase {
+  const db = new PostgresDatabase(url);
+  try {
+    migratePostgres(db);
+    return db;
+  } catch (error) {
+    db.close();
+    // No SQLSTATE: the server was never reached (refused, unknown host, timed out).
+    if (error instanceof PostgresError && error.code === null)
+      throw new StartupError(
+        `cannot reach PostgreSQL at ${redactedUrl(url)} (${error.message}): start it, or point DATABASE_URL at the right address`,
+        { cause: error },
+      );
+    throw error;
+  }
+}
+
+/** A URL fit for logs: its password replaced. */
+function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'DATABASE_URL';
   }
 }

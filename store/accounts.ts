@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AthleteId, ClubId } from '../protocol/ids.ts';
 import type { ClubRole } from '../protocol/roles.ts';
-import type { SqliteDatabase } from './database.ts';
 import { hashSecret, newSecret } from './secrets.ts';
+import type { SqlDatabase } from './sql/sql-database.ts';
 
 export interface Membership {
   club: ClubId;
@@ -44,7 +44,7 @@ interface UserRow {
  * alone does not let anyone log in.
  */
 export class Accounts {
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(private readonly db: SqlDatabase) {}
 
   createUser(
     user: { email: string; name: string; passwordHash: string | null; platformAdmin?: boolean; demo?: boolean },

@@ -1,6 +1,6 @@
 import type { AthleteId, ClubId } from '../protocol/ids.ts';
-import type { SqliteDatabase } from './database.ts';
 import { RosterError } from './registry.ts';
+import type { SqlDatabase } from './sql/sql-database.ts';
 
 export interface Challenge {
   id: string;
@@ -12,12 +12,12 @@ export interface Challenge {
 
 /** A club's challenges (effort points over a period) and who opted in: only they appear on its leaderboard. */
 export class Challenges {
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(private readonly db: SqlDatabase) {}
 
   list(club: ClubId, only?: string): Challenge[] {
     const rows = this.db
       .prepare(
-        'SELECT id, title, from_ms AS fromMs, to_ms AS toMs FROM challenges WHERE club_id = ? AND (? IS NULL OR id = ?) ORDER BY from_ms DESC, id',
+        'SELECT id, title, from_ms AS "fromMs", to_ms AS "toMs" FROM challenges WHERE club_id = ? AND (CAST(? AS TEXT) IS NULL OR id = ?) ORDER BY from_ms DESC, id',
       )
       .all(club, only ?? null, only ?? null) as Omit<Challenge, 'entrants'>[];
     const entrants = this.db.prepare(
@@ -48,7 +48,7 @@ export class Challenges {
   /** The athlete opts in (again: no change). */
   join(club: ClubId, id: string, athlete: AthleteId, nowMs = Date.now()): void {
     this.db
-      .prepare('INSERT OR IGNORE INTO challenge_entries (club_id, challenge_id, athlete_id, joined_ms) VALUES (?, ?, ?, ?)')
+      .prepare('INSERT INTO challenge_entries (club_id, challenge_id, athlete_id, joined_ms) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING')
       .run(club, id, athlete, nowMs);
   }
 

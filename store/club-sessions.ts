@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AthleteId, ClubId } from '../protocol/ids.ts';
 import type { ClassPlanId, Group, Session } from '../protocol/roster.ts';
-import type { SqliteDatabase } from './database.ts';
 import { RosterError } from './registry.ts';
+import type { SqlDatabase } from './sql/sql-database.ts';
 
 /** A session with the name of its coach (who may have left: then only the id). */
 const SESSION_SELECT = 'SELECT s.*, u.name AS coach_name FROM sessions s LEFT JOIN users u ON u.id = s.coach_user_id';
@@ -23,13 +23,13 @@ interface SessionRow {
  * freezes who took part and its time range, which its report is built on.
  */
 export class ClubSessions {
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(private readonly db: SqlDatabase) {}
 
   // ---- groups
 
   listGroups(club: ClubId, only?: string): Group[] {
     const groups = this.db
-      .prepare('SELECT id, name FROM athlete_groups WHERE club_id = ? AND (? IS NULL OR id = ?) ORDER BY name, id')
+      .prepare('SELECT id, name FROM athlete_groups WHERE club_id = ? AND (CAST(? AS TEXT) IS NULL OR id = ?) ORDER BY name, id')
       .all(club, only ?? null, only ?? null) as { id: string; name: string }[];
     return groups.map((group) => ({ ...group, athletes: this.groupMembers(club, group.id) }));
   }
@@ -109,7 +109,8 @@ export class ClubSessions {
         0;
       if (!stopped) return false;
       const insert = this.db.prepare(
-        'INSERT OR REPLACE INTO session_participants (club_id, session_id, athlete_id, joined_ms) VALUES (?, ?, ?, ?)',
+        `INSERT INTO session_participants (club_id, session_id, athlete_id, joined_ms) VALUES (?, ?, ?, ?)
+         ON CONFLICT (club_id, session_id, athlete_id) DO UPDATE SET joined_ms = excluded.joined_ms`,
       );
       for (const participant of participants) insert.run(club, id, participant.athlete, participant.joinedMs);
       return true;
@@ -121,7 +122,8 @@ export class ClubSessions {
     this.db
       .prepare(
         `INSERT INTO session_participants (club_id, session_id, athlete_id, joined_ms) VALUES (?, ?, ?, ?)
-         ON CONFLICT (club_id, session_id, athlete_id) DO UPDATE SET joined_ms = MIN(joined_ms, excluded.joined_ms)`,
+         ON CONFLICT (club_id, session_id, athlete_id) DO UPDATE SET joined_ms = CASE WHEN excluded.joined_ms < session_participants.joined_ms
+           THEN excluded.joined_ms ELSE session_participants.joined_ms END`,
       )
       .run(club, session, athlete, joinedMs);
   }
@@ -179,7 +181,7 @@ export class ClubSessions {
   private toSession(club: ClubId, row: SessionRow): Session {
     const participants = this.db
       .prepare(
-        'SELECT athlete_id AS athlete, joined_ms AS joinedMs FROM session_participants WHERE club_id = ? AND session_id = ? ORDER BY joined_ms, athlete_id',
+        'SELECT athlete_id AS athlete, joined_ms AS "joinedMs" FROM session_participants WHERE club_id = ? AND session_id = ? ORDER BY joined_ms, athlete_id',
       )
       .all(club, row.id) as { athlete: string; joinedMs: number }[];
     return {

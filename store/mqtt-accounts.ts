@@ -1,7 +1,7 @@
 import type { ClubId, GatewayId } from '../protocol/ids.ts';
 import { gatewayUsername, isServiceUsername, type MqttIdentity, type MqttService, serviceUsername } from '../protocol/mqtt/access.ts';
-import type { SqliteDatabase } from './database.ts';
 import { hashSecret, mosquittoHash, newSecret, secretMatches } from './secrets.ts';
+import type { SqlDatabase } from './sql/sql-database.ts';
 
 export interface MqttCredentials {
   username: string;
@@ -31,7 +31,7 @@ interface AccountRow {
  * service (ingest, api). The password is shown once when issued; only its hash is kept.
  */
 export class MqttAccounts {
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(private readonly db: SqlDatabase) {}
 
   /** New credentials for a gateway; issuing again replaces the password (and lifts a revocation). */
   issueGateway(club: ClubId, gateway: GatewayId, nowMs = Date.now()): MqttCredentials {
@@ -58,7 +58,8 @@ export class MqttAccounts {
   listGateways(club: ClubId): GatewayAccount[] {
     return this.db
       .prepare(
-        "SELECT gateway_id AS gateway, username, created_ms AS createdMs, revoked_ms AS revokedMs FROM mqtt_accounts WHERE kind = 'gateway' AND club_id = ? ORDER BY gateway_id",
+        `SELECT gateway_id AS gateway, username, created_ms AS "createdMs", revoked_ms AS "revokedMs" FROM mqtt_accounts
+         WHERE kind = 'gateway' AND club_id = ? ORDER BY gateway_id`,
       )
       .all(club) as GatewayAccount[];
   }
@@ -83,7 +84,7 @@ export class MqttAccounts {
   changedSince(sinceMs: number): { username: string; changedMs: number }[] {
     return this.db
       .prepare(
-        'SELECT username, MAX(COALESCE(revoked_ms, 0), created_ms) AS changedMs FROM mqtt_accounts WHERE revoked_ms >= ? OR created_ms >= ?',
+        'SELECT username, CASE WHEN revoked_ms > created_ms THEN revoked_ms ELSE created_ms END AS "changedMs" FROM mqtt_accounts WHERE revoked_ms >= ? OR created_ms >= ?',
       )
       .all(sinceMs, sinceMs) as { username: string; changedMs: number }[];
   }

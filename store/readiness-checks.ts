@@ -1,5 +1,5 @@
 import type { AthleteId, ClubId } from '../protocol/ids.ts';
-import type { SqliteDatabase } from './database.ts';
+import type { SqlDatabase } from './sql/sql-database.ts';
 
 export interface ReadinessCheck {
   atMs: number;
@@ -10,7 +10,7 @@ export interface ReadinessCheck {
 
 /** Each athlete's morning readiness measurements (RMSSD and resting heart rate), for their baseline and trend. */
 export class ReadinessChecks {
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(private readonly db: SqlDatabase) {}
 
   record(club: ClubId, athlete: AthleteId, check: ReadinessCheck): void {
     this.db
@@ -25,7 +25,7 @@ export class ReadinessChecks {
   list(club: ClubId, athlete: AthleteId, fromMs: number, toMs: number): ReadinessCheck[] {
     return this.db
       .prepare(
-        `SELECT at_ms AS atMs, duration_s AS durationS, rmssd_ms AS rmssdMs, rest_hr_bpm AS restHrBpm FROM readiness_checks
+        `SELECT at_ms AS "atMs", duration_s AS "durationS", rmssd_ms AS "rmssdMs", rest_hr_bpm AS "restHrBpm" FROM readiness_checks
          WHERE club_id = ? AND athlete_id = ? AND at_ms >= ? AND at_ms < ? ORDER BY at_ms`,
       )
       .all(club, athlete, fromMs, toMs) as ReadinessCheck[];

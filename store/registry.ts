@@ -1,7 +1,7 @@
 import type { AthleteId, ClubId, DeviceId } from '../protocol/ids.ts';
 import type { Athlete, AthleteCreate, AthletePatch, ClubSettings, Device, Pairing } from '../protocol/roster.ts';
 import { estimateMaxHeartRate } from '../sport-science/max-heart-rate.ts';
-import type { SqliteDatabase } from './database.ts';
+import type { SqlDatabase } from './sql/sql-database.ts';
 import type { WearInterval } from './time-series-store.ts';
 
 /** The few fields the demo seed and older callers give. */
@@ -64,7 +64,7 @@ const ATHLETE_COLUMNS = {
 export class Registry {
   private readonly resolve;
 
-  constructor(private readonly db: SqliteDatabase) {
+  constructor(private readonly db: SqlDatabase) {
     this.resolve = db.prepare(
       `SELECT member_id FROM pairings WHERE club_id = ? AND device_id = ? AND from_ms <= ? AND (to_ms IS NULL OR to_ms > ?)
        ORDER BY from_ms DESC LIMIT 1`,
@@ -86,7 +86,7 @@ export class Registry {
   clubSettings(id: ClubId): ClubSettings | null {
     const row = this.db
       .prepare(
-        'SELECT id, name, max_hr_formula AS maxHrFormula, zone_model AS zoneModel, retention_months AS retentionMonths FROM clubs WHERE id = ?',
+        'SELECT id, name, max_hr_formula AS "maxHrFormula", zone_model AS "zoneModel", retention_months AS "retentionMonths" FROM clubs WHERE id = ?',
       )
       .get(id);
     return (row as ClubSettings | undefined) ?? null;
@@ -270,20 +270,23 @@ export class Registry {
 
   requestErasure(club: ClubId, athlete: AthleteId, requestedBy: string, nowMs = Date.now()): void {
     this.db
-      .prepare('INSERT OR IGNORE INTO erasure_requests (club_id, athlete_id, requested_by, requested_ms) VALUES (?, ?, ?, ?)')
+      .prepare('INSERT INTO erasure_requests (club_id, athlete_id, requested_by, requested_ms) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING')
       .run(club, athlete, requestedBy, nowMs);
   }
 
   /** Erasures asked for and not finished (an API restart resumes them). */
   pendingErasures(): { club: ClubId; athlete: AthleteId; requestedBy: string }[] {
     return this.db
-      .prepare('SELECT club_id AS club, athlete_id AS athlete, requested_by AS requestedBy FROM erasure_requests ORDER BY requested_ms')
+      .prepare('SELECT club_id AS club, athlete_id AS athlete, requested_by AS "requestedBy" FROM erasure_requests ORDER BY requested_ms')
       .all() as { club: ClubId; athlete: AthleteId; requestedBy: string }[];
   }
 
   /** Remembers that these stretches of a device's time were an erased athlete's: ingest drops what arrives for them later. */
   recordErasedIntervals(club: ClubId, intervals: readonly { device: DeviceId; fromMs: number; toMs: number }[]): void {
-    const insert = this.db.prepare('INSERT OR REPLACE INTO erased_intervals (club_id, device_id, from_ms, to_ms) VALUES (?, ?, ?, ?)');
+    const insert = this.db.prepare(
+      `INSERT INTO erased_intervals (club_id, device_id, from_ms, to_ms) VALUES (?, ?, ?, ?)
+       ON CONFLICT (club_id, device_id, from_ms) DO UPDATE SET to_ms = excluded.to_ms`,
+    );
     this.db.transaction(() => {
       for (const interval of intervals) insert.run(club, interval.device, interval.fromMs, interval.toMs);
     })();
@@ -291,7 +294,7 @@ export class Registry {
 
   erasedIntervals(club: ClubId): { device: DeviceId; fromMs: number; toMs: number }[] {
     return this.db
-      .prepare('SELECT device_id AS device, from_ms AS fromMs, to_ms AS toMs FROM erased_intervals WHERE club_id = ?')
+      .prepare('SELECT device_id AS device, from_ms AS "fromMs", to_ms AS "toMs" FROM erased_intervals WHERE club_id = ?')
       .all(club) as { device: DeviceId; fromMs: number; toMs: number }[];
   }
 
@@ -312,7 +315,7 @@ export class Registry {
   listAthletes(club: ClubId, nowMs = Date.now(), only?: AthleteId): Athlete[] {
     const formula = this.clubSettings(club)?.maxHrFormula ?? 'tanaka';
     const rows = this.db
-      .prepare(`SELECT * FROM athletes WHERE club_id = ? AND (? IS NULL OR id = ?)`)
+      .prepare(`SELECT * FROM athletes WHERE club_id = ? AND (CAST(? AS TEXT) IS NULL OR id = ?)`)
       .all(club, only ?? null, only ?? null) as AthleteRow[];
     // Sorted as people read names (Élodie among the Es), not by code point.
     rows.sort((a, b) => NAME_ORDER.compare(a.name, b.name) || NAME_ORDER.compare(a.id, b.id));
@@ -402,7 +405,9 @@ export class Registry {
 
   listDevices(club: ClubId, nowMs = Date.now(), only?: DeviceId): Device[] {
     const rows = this.db
-      .prepare('SELECT id, name, profile, owner_athlete_id FROM devices WHERE club_id = ? AND (? IS NULL OR id = ?) ORDER BY id')
+      .prepare(
+        'SELECT id, name, profile, owner_athlete_id FROM devices WHERE club_id = ? AND (CAST(? AS TEXT) IS NULL OR id = ?) ORDER BY id',
+      )
       .all(club, only ?? null, only ?? null) as {
       id: string;
       name: string | null;
@@ -431,7 +436,7 @@ export class Registry {
     this.db.transaction(() => {
       const overlapping = this.db
         .prepare(
-          'SELECT member_id AS member, from_ms AS fromMs, to_ms AS toMs FROM pairings WHERE club_id = ? AND device_id = ? AND (to_ms IS NULL OR to_ms > ?)',
+          'SELECT member_id AS member, from_ms AS "fromMs", to_ms AS "toMs" FROM pairings WHERE club_id = ? AND device_id = ? AND (to_ms IS NULL OR to_ms > ?)',
         )
         .all(club, device, from) as { member: string; fromMs: number; toMs: number | null }[];
       const other = overlapping.find((pairing) => pairing.member !== athlete);
@@ -509,7 +514,7 @@ export class Registry {
   pairingLog(club: ClubId, fromMs: number, toMs: number): Pairing[] {
     return this.db
       .prepare(
-        `SELECT device_id || '@' || from_ms AS id, device_id AS device, member_id AS athlete, from_ms AS fromMs, to_ms AS toMs FROM pairings
+        `SELECT device_id || '@' || from_ms AS id, device_id AS device, member_id AS athlete, from_ms AS "fromMs", to_ms AS "toMs" FROM pairings
          WHERE club_id = ? AND from_ms < ? AND (to_ms IS NULL OR to_ms > ?) ORDER BY from_ms, device_id`,
       )
       .all(club, toMs, fromMs) as Pairing[];
@@ -528,7 +533,7 @@ export class Registry {
     return (
       this.db
         .prepare(
-          `SELECT device_id AS device, from_ms AS fromMs, to_ms AS toMs FROM (${sources})
+          `SELECT device_id AS device, from_ms AS "fromMs", to_ms AS "toMs" FROM (${sources})
            WHERE from_ms < @toMs AND (to_ms IS NULL OR to_ms > @fromMs) ORDER BY from_ms`,
         )
         .all({ club, athlete, fromMs, toMs }) as { device: string; fromMs: number; toMs: number | null }[]

@@ -2,8 +2,20 @@ import { z } from 'zod';
 import { ConfigError } from '../protocol/env.ts';
 import type { InfluxOptions } from './influx/influx-options.ts';
 
-/** Environment fields choosing and reaching the time-series store; every entry point that stores extends with them. */
+/**
+ * Where the registry lives: PostgreSQL when set (shared by every API replica and ingest worker), else the
+ * SQLite file under DATA_DIR. Every command that opens the registry takes it, the CLI's account commands too.
+ */
+export const RegistryConfigShape = {
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'a PostgreSQL URL: postgres://user:password@host:5432/database')
+    .optional(),
+};
+
+/** Environment fields choosing and reaching the stores; every entry point that stores extends with them. */
 export const StoreConfigShape = {
+  ...RegistryConfigShape,
   STORE: z.enum(['sqlite', 'influxdb']).default('sqlite'),
   INFLUX_URL: z.url().optional(),
   INFLUX_TOKEN: z.string().min(1).optional(),

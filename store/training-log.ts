@@ -1,6 +1,6 @@
 import type { AthleteId, ClubId } from '../protocol/ids.ts';
 import type { SessionMetrics } from '../protocol/reports.ts';
-import type { SqliteDatabase } from './database.ts';
+import type { SqlDatabase } from './sql/sql-database.ts';
 
 /** One entry of an athlete's training: a club session they took part in, or a workout they uploaded. */
 export interface TrainingEntry {
@@ -18,7 +18,7 @@ export interface TrainingEntry {
  * points and training load read it, so they never recompute from raw samples.
  */
 export class TrainingLog {
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(private readonly db: SqlDatabase) {}
 
   record(club: ClubId, athlete: AthleteId, entry: TrainingEntry): void {
     this.db
@@ -44,7 +44,7 @@ export class TrainingLog {
   list(club: ClubId, athlete: AthleteId, fromMs: number, toMs: number): TrainingEntry[] {
     const rows = this.db
       .prepare(
-        `SELECT source, source_id AS sourceId, title, start_ms AS startMs, metrics FROM training_log
+        `SELECT source, source_id AS "sourceId", title, start_ms AS "startMs", metrics FROM training_log
          WHERE club_id = ? AND athlete_id = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms`,
       )
       .all(club, athlete, fromMs, toMs) as (Omit<TrainingEntry, 'metrics'> & { metrics: string })[];

@@ -7,19 +7,29 @@ import { LogLevel, parseEnv } from '../../protocol/env.ts';
 import { AthleteId, ClubId, GatewayId } from '../../protocol/ids.ts';
 import { ClubRole } from '../../protocol/roles.ts';
 import { hashPassword } from '../../store/secrets.ts';
+import { RegistryConfigShape } from '../../store/store-config.ts';
 import type { Command } from '../command.ts';
 import { createLogger } from '../logger.ts';
 import { openStores, type Stores } from '../open-stores.ts';
 import { UsageError } from './decode-command.ts';
 
 // The registry's people, clubs and MQTT accounts from the command line: for the first admin and for
-// automation. Each writes the same SQLite file the server uses, while it runs (WAL lets both at once).
+// automation. Each writes the registry the server uses (the same SQLite file, WAL letting both at once, or
+// the PostgreSQL of DATABASE_URL), while it runs.
 
-const RegistryConfig = z.object({ DATA_DIR: z.string().min(1).default('./data'), LOG_LEVEL: LogLevel.default('warn') });
+const RegistryConfig = z.object({
+  DATA_DIR: z.string().min(1).default('./data'),
+  ...RegistryConfigShape,
+  LOG_LEVEL: LogLevel.default('warn'),
+});
 
 export async function withStores<T>(env: Record<string, string | undefined>, work: (stores: Stores) => Promise<T> | T): Promise<T> {
   const config = parseEnv(RegistryConfig, env);
-  const stores = await openStores(config.DATA_DIR, { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, createLogger(config.LOG_LEVEL));
+  const stores = await openStores(
+    config.DATA_DIR,
+    { STORE: 'sqlite', INFLUX_WRITE_API: 'auto', DATABASE_URL: config.DATABASE_URL },
+    createLogger(config.LOG_LEVEL),
+  );
   try {
     return await work(stores);
   } finally {
@@ -40,10 +50,10 @@ export const clubCommand: Command = {
   summary: 'club add <club> --name "<display name>": registers a club',
   flags: {
     name: { env: 'SC_CLUB_NAME', description: 'the club’s display name' },
-    'data-dir': { env: 'DATA_DIR', description: 'where the registry (SQLite) lives' },
+    'data-dir': { env: 'DATA_DIR', description: 'where the registry (SQLite) lives, unless DATABASE_URL names a PostgreSQL' },
   },
   positionals: 'add <club>',
-  env: ['DATA_DIR'],
+  env: ['DATA_DIR', 'DATABASE_URL'],
   async run(env, positionals = []) {
     subcommandOf(positionals, ['add'], 'sport-connect club add <club> --name "<display name>"');
     const { club, name } = parseEnv(z.object({ club: ClubId, name: z.string().trim().min(1).max(80) }), {
@@ -79,10 +89,10 @@ export const userCommand: Command = {
     name: { env: 'SC_USER_NAME', description: 'display name (default: the email)' },
     athlete: { env: 'SC_USER_ATHLETE', description: 'for an athlete: the member id they are' },
     'platform-admin': { env: 'SC_USER_PLATFORM_ADMIN', description: 'also an admin of the whole platform', boolean: true },
-    'data-dir': { env: 'DATA_DIR', description: 'where the registry (SQLite) lives' },
+    'data-dir': { env: 'DATA_DIR', description: 'where the registry (SQLite) lives, unless DATABASE_URL names a PostgreSQL' },
   },
   positionals: 'add|remove',
-  env: ['SC_PASSWORD', 'DATA_DIR'],
+  env: ['SC_PASSWORD', 'DATA_DIR', 'DATABASE_URL'],
   async run(env, positionals = []) {
     const subcommand = subcommandOf(
       positionals,
@@ -156,10 +166,10 @@ export const serviceCommand: Command = {
   summary: 'service add ingest|api [--name sc-api-2]: MQTT credentials for a service process, printed once',
   flags: {
     name: { env: 'SC_SERVICE_NAME', description: 'its user name (default sc-ingest or sc-api; one per process or group)' },
-    'data-dir': { env: 'DATA_DIR', description: 'where the registry (SQLite) lives' },
+    'data-dir': { env: 'DATA_DIR', description: 'where the registry (SQLite) lives, unless DATABASE_URL names a PostgreSQL' },
   },
   positionals: 'add ingest|api',
-  env: ['DATA_DIR'],
+  env: ['DATA_DIR', 'DATABASE_URL'],
   async run(env, positionals = []) {
     subcommandOf(positionals, ['add'], 'sport-connect service add ingest|api');
     const service = parseEnv(z.object({ service: z.enum(['ingest', 'api']) }), { service: positionals[1] }).service;
@@ -180,9 +190,9 @@ export const mosquittoConfigCommand: Command = {
   summary: 'writes Mosquitto’s password file and ACL (passwd, acl) from the registry’s MQTT accounts',
   flags: {
     out: { env: 'SC_MOSQUITTO_DIR', description: 'the folder to write passwd and acl into (default deploy/mosquitto)' },
-    'data-dir': { env: 'DATA_DIR', description: 'where the registry (SQLite) lives' },
+    'data-dir': { env: 'DATA_DIR', description: 'where the registry (SQLite) lives, unless DATABASE_URL names a PostgreSQL' },
   },
-  env: ['DATA_DIR'],
+  env: ['DATA_DIR', 'DATABASE_URL'],
   async run(env) {
     const out = env.SC_MOSQUITTO_DIR ?? 'deploy/mosquitto';
     const files = await withStores(env, ({ mqttAccounts }) => mosquittoFiles(mqttAccounts.live()));

@@ -16,10 +16,10 @@ export const athletesCommand: Command = {
   summary: 'athletes import <file.csv> --club <club>: creates or updates a club’s athletes from a spreadsheet',
   flags: {
     club: { env: 'SC_ATHLETES_CLUB', description: 'the club the athletes belong to' },
-    'data-dir': { env: 'DATA_DIR', description: 'where the registry (SQLite) lives' },
+    'data-dir': { env: 'DATA_DIR', description: 'where the registry (SQLite) lives, unless DATABASE_URL names a PostgreSQL' },
   },
   positionals: 'import <file.csv>',
-  env: ['DATA_DIR'],
+  env: ['DATA_DIR', 'DATABASE_URL'],
   async run(env, positionals = []) {
     const [subcommand, file] = positionals;
     if (subcommand !== 'import' || !file)

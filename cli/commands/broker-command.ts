@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EMBEDDED_BROKER_ENV, EmbeddedBrokerConfigShape } from '../../broker/config.ts';
 import { startEmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { LogLevel, parseEnv } from '../../protocol/env.ts';
+import { RegistryConfigShape } from '../../store/store-config.ts';
 import { type Command, untilSignal } from '../command.ts';
 import { createLogger } from '../logger.ts';
 import { openStores } from '../open-stores.ts';
@@ -13,6 +14,7 @@ const BrokerConfig = z.object({
   ...EmbeddedBrokerConfigShape,
   /** Where the registry is: the broker reads gateway and service accounts from it. */
   DATA_DIR: z.string().min(1).default('./data'),
+  ...RegistryConfigShape,
   LOG_LEVEL: LogLevel.default('info'),
 });
 
@@ -23,13 +25,20 @@ export const brokerCommand: Command = {
     port: { env: 'MQTT_PORT', description: 'MQTT port' },
     host: { env: 'MQTT_HOST', description: 'address to listen on' },
     redis: { env: 'MQTT_REDIS_URL', description: 'Redis URL for sessions and queues that survive a restart' },
-    'data-dir': { env: 'DATA_DIR', description: 'where the registry (SQLite) with the MQTT accounts lives' },
+    'data-dir': {
+      env: 'DATA_DIR',
+      description: 'where the registry (SQLite) with the MQTT accounts lives, unless DATABASE_URL names a PostgreSQL',
+    },
   },
-  env: [...EMBEDDED_BROKER_ENV, 'DATA_DIR', 'LOG_LEVEL'],
+  env: [...EMBEDDED_BROKER_ENV, 'DATA_DIR', 'DATABASE_URL', 'LOG_LEVEL'],
   async run(env) {
     const config = parseEnv(BrokerConfig, env);
     const logger = createLogger(config.LOG_LEVEL);
-    const stores = await openStores(config.DATA_DIR, { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, logger);
+    const stores = await openStores(
+      config.DATA_DIR,
+      { STORE: 'sqlite', INFLUX_WRITE_API: 'auto', DATABASE_URL: config.DATABASE_URL },
+      logger,
+    );
     try {
       refuseUnsafeProduction({ ...config, NODE_ENV: env.NODE_ENV }, stores.accounts);
       const broker = await listening('MQTT_PORT (--port) or MQTT_TLS_PORT', config.MQTT_PORT, () =>

@@ -19,7 +19,10 @@ export const gatewayCommand: Command = {
     hci: { env: 'GATEWAY_HCI', description: 'HCI adapters, e.g. 0 or 0,1' },
     devices: { env: 'GATEWAY_DEVICES', description: '"any" or a comma-separated list of device ids to hold' },
     'data-dir': { env: 'GATEWAY_DATA_DIR', description: 'where the outbox lives' },
-    'registry-dir': { env: 'DATA_DIR', description: 'with add or revoke: where the registry (SQLite) lives' },
+    'registry-dir': {
+      env: 'DATA_DIR',
+      description: 'with add or revoke: where the registry (SQLite) lives, unless DATABASE_URL names a PostgreSQL',
+    },
   },
   positionals: '[add|revoke]',
   env: [
@@ -39,6 +42,7 @@ export const gatewayCommand: Command = {
     'GATEWAY_API_URL',
     'GATEWAY_METRICS_PORT',
     'DEVICE_PLUGINS',
+    'DATABASE_URL',
     'LOG_LEVEL',
   ],
   async run(env, positionals = []) {

@@ -1,5 +1,5 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import type { SqlDatabase, SqlStatement } from './sql-database.ts';
+import type { ArgumentsOf, SqlDatabase, SqlStatement } from './sql-database.ts';
 
 /** A statement PostgreSQL refused, with its SQLSTATE (23505: a unique key taken, …). */
 export class PostgresError extends Error {
@@ -19,7 +19,9 @@ export interface PostgresOptions {
   connectTimeoutMs?: number;
 }
 
-type Answer = { ok: true; rows: unknown[]; rowCount: number } | { ok: false; error: { message: string; code: string | null; detail: string | null } };
+type Answer =
+  | { ok: true; rows: unknown[]; rowCount: number }
+  | { ok: false; error: { message: string; code: string | null; detail: string | null } };
 
 /** Every registry transaction holds this advisory lock: writers take turns across processes, as on SQLite. */
 const REGISTRY_LOCK = 0x5c_7e_61_57;
@@ -52,7 +54,8 @@ export class PostgresDatabase implements SqlDatabase {
     return this.statement(sql, false);
   }
 
-  transaction<Work extends (...args: never[]) => unknown>(work: Work): (...args: Parameters<Work>) => ReturnType<Work> {
+  // biome-ignore lint/suspicious/noExplicitAny: as SqlDatabase says
+  transaction<Work extends (...args: any[]) => unknown>(work: Work): (...args: ArgumentsOf<Work>) => ReturnType<Work> {
     return (...args) => {
       const savepoint = `sc_savepoint_${this.depth}`;
       if (this.depth === 0) {

@@ -12,13 +12,17 @@ export interface SqlStatement {
   pluck(): SqlStatement;
 }
 
+/** The arguments of a function, spelled as better-sqlite3 spells them (so that the two types match). */
+export type ArgumentsOf<Work> = Work extends (...args: infer Args) => unknown ? Args : never;
+
 export interface SqlDatabase {
   prepare(sql: string): SqlStatement;
   /**
    * Wraps `work` so that calling the result runs it as one transaction: all of its writes or none. Nested,
    * it runs as a savepoint. `work` is synchronous: a transaction never spans an `await`.
    */
-  transaction<Work extends (...args: never[]) => unknown>(work: Work): (...args: Parameters<Work>) => ReturnType<Work>;
+  // biome-ignore lint/suspicious/noExplicitAny: better-sqlite3's own signature, so its handle is one as it is
+  transaction<Work extends (...args: any[]) => unknown>(work: Work): (...args: ArgumentsOf<Work>) => ReturnType<Work>;
   exec(sql: string): unknown;
   close(): unknown;
 }
