@@ -533,7 +533,7 @@ export class Registry {
     return (
       this.db
         .prepare(
-          `SELECT device_id AS device, from_ms AS "fromMs", to_ms AS "toMs" FROM (${sources})
+          `SELECT device_id AS device, from_ms AS "fromMs", to_ms AS "toMs" FROM (${sources}) AS worn
            WHERE from_ms < @toMs AND (to_ms IS NULL OR to_ms > @fromMs) ORDER BY from_ms`,
         )
         .all({ club, athlete, fromMs, toMs }) as { device: string; fromMs: number; toMs: number | null }[]
