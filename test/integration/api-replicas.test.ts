@@ -9,19 +9,19 @@ import { hashPassword } from '../../store/secrets.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { hasMosquitto, type RunningMosquitto, startMosquitto } from '../helpers/mosquitto.ts';
 import { hasNginx, startNginxProxy } from '../helpers/nginx.ts';
+import { hasPostgres, startPostgres } from '../helpers/postgres.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const CLI = fileURLToPath(new URL('../../bin/sport-connect.js', import.meta.url));
 const COACH = { email: 'coach@replicas.sport-connect.invalid', password: 'replica-coach-password-1' };
 
-/** `sport-connect api` as its own process on a data folder it shares with another replica. */
-async function startApi(dataDir: string, brokerUrl: string): Promise<{ url: string; child: ChildProcess }> {
+/** `sport-connect api` as its own process: on a data folder it shares with another replica, or on its own with DATABASE_URL. */
+async function startApi(dataDir: string, brokerUrl: string, databaseUrl?: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'api'], {
-    env: { ...process.env, DATA_DIR: dataDir, MQTT_URL: brokerUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: 'ignore',
-  });
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, MQTT_URL: brokerUrl, PORT: String(port), HOST: '127.0.0.1' };
+  if (databaseUrl) env.DATABASE_URL = databaseUrl;
+  const child = spawn(process.execPath, [CLI, 'api'], { env: { ...env, LOG_LEVEL: 'warn' }, stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/health/ready`).catch(() => null))?.ok === true, {
     what: 'the API replica',
@@ -30,16 +30,56 @@ async function startApi(dataDir: string, brokerUrl: string): Promise<{ url: stri
   return { url, child };
 }
 
-// Two API replicas on one host behind a proxy without sticky routing: whichever answers, a person stays
-// logged in, because login sessions live in the registry they share, not in a process.
-describe.skipIf(!hasMosquitto())('API replicas sharing a data folder', () => {
+/**
+ * Where two replicas keep the registry they share: one data folder (one host), or PostgreSQL (each
+ * replica with a data folder of its own, as on two hosts).
+ */
+interface SharedRegistry {
+  name: string;
+  available: () => boolean;
+  start(): Promise<{ dataDirs: [string, string]; databaseUrl?: string; dispose(): Promise<void> }>;
+}
+
+const sharedFolder: SharedRegistry = {
+  name: 'sharing a data folder',
+  available: () => true,
+  async start() {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sc-replicas-'));
+    return { dataDirs: [dataDir, dataDir], dispose: async () => {} };
+  },
+};
+
+const postgres: SharedRegistry = {
+  name: 'on PostgreSQL, each with a data folder of its own',
+  available: hasPostgres,
+  async start() {
+    const server = await startPostgres();
+    return {
+      dataDirs: [mkdtempSync(join(tmpdir(), 'sc-replica-a-')), mkdtempSync(join(tmpdir(), 'sc-replica-b-'))],
+      databaseUrl: await server.createDatabase('replicas'),
+      dispose: () => server.dispose(),
+    };
+  },
+};
+
+// Two API replicas behind a proxy without sticky routing: whichever answers, a person stays logged in,
+// because login sessions live in the registry they share, not in a process.
+describe.each([sharedFolder, postgres])('API replicas $name', (shared) => {
   let broker: RunningMosquitto;
+  let registry: Awaited<ReturnType<SharedRegistry['start']>>;
   let replicas: { url: string; child: ChildProcess }[] = [];
 
   beforeAll(async () => {
+    if (!hasMosquitto() || !shared.available()) return;
     broker = await startMosquitto();
-    const dataDir = mkdtempSync(join(tmpdir(), 'sc-replicas-'));
-    const stores = await openStores(dataDir, { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    registry = await shared.start();
+    const [dataDir, otherDataDir] = registry.dataDirs;
+    // Both start at once: on a new PostgreSQL database, one migrates it and the other waits for it.
+    replicas = await Promise.all([
+      startApi(dataDir, broker.url, registry.databaseUrl),
+      startApi(otherDataDir, broker.url, registry.databaseUrl),
+    ]);
+    const stores = await openStores(dataDir, { STORE: 'sqlite', INFLUX_WRITE_API: 'auto', DATABASE_URL: registry.databaseUrl }, testLogger);
     stores.registry.upsertClub('replica-club', 'Replica club');
     const coach = stores.accounts.createUser({
       email: COACH.email,
@@ -48,31 +88,34 @@ describe.skipIf(!hasMosquitto())('API replicas sharing a data folder', () => {
     });
     stores.accounts.setMembership(coach.id, { club: 'replica-club', role: 'coach', athlete: null });
     await stores.close();
-    replicas = [await startApi(dataDir, broker.url), await startApi(dataDir, broker.url)];
   });
   afterAll(async () => {
-    for (const replica of replicas) replica.child.kill('SIGTERM');
+    await Promise.all(replicas.map((replica) => stopped(replica.child)));
+    await registry?.dispose();
     await broker?.dispose();
   });
 
-  it('accept on one replica the login made on the other, and end it on both at logout', async () => {
-    const [first, second] = [replicas[0]!, replicas[1]!];
-    const login = await fetch(`${first.url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: first.url },
-      body: JSON.stringify(COACH),
-    });
-    expect(login.status).toBe(200);
-    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-    const me = await fetch(`${second.url}/api/v1/auth/me`, { headers: { cookie } });
-    expect(me.status).toBe(200);
-    expect(((await me.json()) as { user: { name: string } }).user.name).toBe('Replica Coach');
-    const logout = await fetch(`${second.url}/api/v1/auth/logout`, { method: 'POST', headers: { cookie, origin: second.url } });
-    expect(logout.status).toBeLessThan(300);
-    expect((await fetch(`${first.url}/api/v1/auth/me`, { headers: { cookie } })).status).toBe(401);
-  });
+  it.skipIf(!hasMosquitto() || !shared.available())(
+    'accept on one replica the login made on the other, and end it on both at logout',
+    async () => {
+      const [first, second] = [replicas[0]!, replicas[1]!];
+      const login = await fetch(`${first.url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: first.url },
+        body: JSON.stringify(COACH),
+      });
+      expect(login.status).toBe(200);
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const me = await fetch(`${second.url}/api/v1/auth/me`, { headers: { cookie } });
+      expect(me.status).toBe(200);
+      expect(((await me.json()) as { user: { name: string } }).user.name).toBe('Replica Coach');
+      const logout = await fetch(`${second.url}/api/v1/auth/logout`, { method: 'POST', headers: { cookie, origin: second.url } });
+      expect(logout.status).toBeLessThan(300);
+      expect((await fetch(`${first.url}/api/v1/auth/me`, { headers: { cookie } })).status).toBe(401);
+    },
+  );
 
-  describe.skipIf(!hasNginx())('behind the deployment’s proxy (deploy/nginx/nginx.conf)', () => {
+  describe.skipIf(!hasMosquitto() || !shared.available() || !hasNginx())('behind the deployment’s proxy (deploy/nginx/nginx.conf)', () => {
     it('keeps a person logged in whichever replica answers, follows a job on the replica running it, streams the live view, and survives a replica going away', async () => {
       const proxy = await startNginxProxy(replicas.map((replica) => new URL(replica.url).host));
       try {
@@ -125,3 +168,11 @@ describe.skipIf(!hasMosquitto())('API replicas sharing a data folder', () => {
     });
   });
 });
+
+function stopped(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
