@@ -20,7 +20,10 @@ import { TrainingLog } from '../store/training-log.ts';
 import { reaching, StartupError } from './startup-error.ts';
 
 export interface Stores {
+  /** The process's own file: ingest's queue and subscriptions, dead letters, the SQLite store's samples. */
   db: SqliteDatabase;
+  /** The registry's database: that same file, or PostgreSQL with DATABASE_URL. */
+  registryDb: SqlDatabase;
   registry: Registry;
   accounts: Accounts;
   mqttAccounts: MqttAccounts;
@@ -60,6 +63,7 @@ export async function openStores(dataDir: string, config: StoreConfig, logger: L
     if (registryDb) logger.info({ database: redactedUrl(config.DATABASE_URL!) }, 'registry on PostgreSQL');
     return {
       db: local,
+      registryDb: shared,
       registry: new Registry(shared),
       accounts: new Accounts(shared),
       mqttAccounts: new MqttAccounts(shared),

@@ -2,10 +2,11 @@ import { Registry as MetricsRegistry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, buildApp } from '../../api/app.ts';
 import { LiveHub } from '../../api/live/live-hub.ts';
-import { openStores, type Stores } from '../../cli/open-stores.ts';
+import type { Stores } from '../../cli/open-stores.ts';
 import { hashPassword } from '../../store/secrets.ts';
 import { sessionCookie } from '../helpers/sessions.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
+import { openTestStores } from '../helpers/test-stores.ts';
 
 const PASSWORD = 'correct horse battery';
 
@@ -15,7 +16,7 @@ describe('logging in, sessions, invitations and gateway credentials', () => {
   let adminCookie = '';
 
   beforeAll(async () => {
-    stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    stores = await openTestStores();
     stores.registry.upsertClub('club-a', 'Club A');
     stores.registry.upsertMember('club-a', { id: 'ann', name: 'Ann', restHrBpm: 50, maxHrBpm: 190 });
     const coach = stores.accounts.createUser({ email: 'Coach@Club-A.example', name: 'Carla', passwordHash: await hashPassword(PASSWORD) });
@@ -281,7 +282,7 @@ describe('logging in, sessions, invitations and gateway credentials', () => {
 
 describe('login attempts', () => {
   it('are limited per address, with a coded 429', async () => {
-    const stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    const stores = await openTestStores();
     const live = new LiveHub({
       brokerUrl: 'mqtt://127.0.0.1:1',
       registry: stores.registry,
@@ -309,7 +310,7 @@ describe('login attempts', () => {
 
 describe('behind a reverse proxy that speaks HTTPS (TRUST_PROXY)', () => {
   it('sets a Secure cookie and counts login attempts per client, not per proxy', async () => {
-    const stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    const stores = await openTestStores();
     stores.accounts.createUser({ email: 'p@club.example', name: 'P', passwordHash: await hashPassword(PASSWORD) });
     const live = new LiveHub({
       brokerUrl: 'mqtt://127.0.0.1:1',

@@ -2,11 +2,11 @@ import { Registry as MetricsRegistry } from 'prom-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Api, buildApp } from '../../api/app.ts';
 import { LiveHub } from '../../api/live/live-hub.ts';
-import { openStores } from '../../cli/open-stores.ts';
 import { StoreQueryError } from '../../store/store-errors.ts';
 import type { TimeSeriesStore } from '../../store/time-series-store.ts';
 import { sessionCookie } from '../helpers/sessions.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
+import { openTestStores } from '../helpers/test-stores.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 18, 0, 0);
 
@@ -17,7 +17,7 @@ describe('HTTP API', () => {
   const asCoach = (url: string) => app.inject({ url, headers: { cookie: coach } });
 
   beforeAll(async () => {
-    const stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    const stores = await openTestStores();
     stores.registry.upsertClub('demo', 'Demo');
     stores.registry.upsertMember('demo', { id: 'ann', name: 'Ann', restHrBpm: 50, maxHrBpm: 190 });
     stores.registry.createDevice('demo', { id: 'hrm-1', profile: 'heart_rate', label: 'strap' });
@@ -118,7 +118,7 @@ describe('HTTP API', () => {
   });
 
   it('answers 503 with a message when the time-series store cannot be reached', async () => {
-    const stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    const stores = await openTestStores();
     stores.registry.upsertClub('demo', 'Demo');
     stores.registry.upsertMember('demo', { id: 'ann', name: 'Ann', restHrBpm: 50, maxHrBpm: 190 });
     const unreachable = {

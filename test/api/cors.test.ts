@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
 import { loadApiConfig } from '../../api/config.ts';
 import { LiveHub } from '../../api/live/live-hub.ts';
-import { openStores } from '../../cli/open-stores.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
+import { openTestStores } from '../helpers/test-stores.ts';
 
 async function appWith(corsOrigins: string | undefined) {
-  const stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+  const stores = await openTestStores();
   const live = new LiveHub({
     brokerUrl: 'mqtt://127.0.0.1:1',
     registry: stores.registry,

@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, buildApp } from '../../api/app.ts';
 import { applyRetention } from '../../api/data-rights/retention.ts';
 import { LiveHub } from '../../api/live/live-hub.ts';
-import { openStores, type Stores } from '../../cli/open-stores.ts';
+import type { Stores } from '../../cli/open-stores.ts';
 import { IngestService } from '../../ingest/ingest-service.ts';
 import type { StoredPoint } from '../../store/time-series-store.ts';
 import { hasInfluxd, type RunningInfluxd, startInfluxd } from '../helpers/influxd.ts';
 import { sessionCookie } from '../helpers/sessions.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
+import { openTestStores } from '../helpers/test-stores.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 // A member's data rights, end to end on each store: everything about them as one archive, and erasure
@@ -207,10 +208,10 @@ function dataRights(storeName: string, openTheStores: () => Promise<Stores>): vo
       // Her login was only her: it is gone, and with it her session.
       expect((await call('ann', 'GET', '/api/v1/auth/me')).statusCode).toBe(401);
       // The audit says an erasure happened, not whose.
-      const erasures = stores.db.prepare("SELECT actor, subject FROM audit_log WHERE action = 'athlete-erased'").all();
+      const erasures = stores.registryDb.prepare("SELECT actor, subject FROM audit_log WHERE action = 'athlete-erased'").all();
       expect(erasures).toHaveLength(1);
       // …and what the log said of her before no longer names her.
-      const audit = stores.db.prepare('SELECT actor, subject FROM audit_log').all();
+      const audit = stores.registryDb.prepare('SELECT actor, subject FROM audit_log').all();
       expect(JSON.stringify(audit)).not.toMatch(/\bann\b/i);
       // A replay of her straps' samples arriving now is not stored: that time was hers.
       expect(
@@ -271,7 +272,7 @@ function dataRights(storeName: string, openTheStores: () => Promise<Stores>): vo
       const dora = sessionCookie(stores, { membership: { club: 'riverside', role: 'athlete', athlete: 'dora' } });
       const asked = (method: 'GET' | 'POST', url: string, payload?: object) =>
         app.inject({ method, url, headers: { cookie: dora }, ...(payload ? { payload } : {}) });
-      const audited = () => stores.db.prepare("SELECT actor FROM audit_log WHERE action = 'athlete-erased'").all() as { actor: string }[];
+      const audited = () => stores.registryDb.prepare("SELECT actor FROM audit_log WHERE action = 'athlete-erased'").all() as { actor: string }[];
       const before = audited().length;
       const started = await asked('POST', '/api/v1/clubs/riverside/athletes/dora/erasure', { confirm: 'dora' });
       expect(started.statusCode).toBe(202);
@@ -305,7 +306,7 @@ function dataRights(storeName: string, openTheStores: () => Promise<Stores>): vo
   });
 }
 
-dataRights('SQLite', () => openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger));
+dataRights('SQLite', () => openTestStores());
 
 describe.skipIf(!hasInfluxd())('on InfluxDB 1.x', () => {
   let influxd: RunningInfluxd;
@@ -315,7 +316,5 @@ describe.skipIf(!hasInfluxd())('on InfluxDB 1.x', () => {
   afterAll(async () => {
     await influxd?.dispose();
   });
-  dataRights('InfluxDB', () =>
-    openStores(':memory:', { STORE: 'influxdb', INFLUX_URL: influxd.url, INFLUX_DATABASE: 'rights', INFLUX_WRITE_API: 'auto' }, testLogger),
-  );
+  dataRights('InfluxDB', () => openTestStores({ store: { STORE: 'influxdb', INFLUX_URL: influxd.url, INFLUX_DATABASE: 'rights' } }));
 });

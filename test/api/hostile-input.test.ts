@@ -3,12 +3,13 @@ import { Registry as MetricsRegistry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, buildApp } from '../../api/app.ts';
 import { LiveHub } from '../../api/live/live-hub.ts';
-import { openStores, type Stores } from '../../cli/open-stores.ts';
+import type { Stores } from '../../cli/open-stores.ts';
 import { IngestService } from '../../ingest/ingest-service.ts';
 import { TelemetryMessage } from '../../protocol/mqtt/telemetry.ts';
 import { RejectionReason, validateTelemetry } from '../../protocol/mqtt/validate-telemetry.ts';
 import { sessionCookie } from '../helpers/sessions.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
+import { openTestStores } from '../helpers/test-stores.ts';
 
 /** Values an attacker or a broken client sends: huge, empty, odd Unicode, path tricks, numbers as text. */
 const hostileText = fc.oneof(
@@ -142,7 +143,7 @@ describe('hostile input at every route', () => {
   let admin = '';
 
   beforeAll(async () => {
-    stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    stores = await openTestStores();
     stores.registry.upsertClub('club-a', 'Club A');
     stores.registry.upsertMember('club-a', { id: 'ann', name: 'Ann', restHrBpm: 50, maxHrBpm: 190 });
     const live = new LiveHub({
@@ -166,7 +167,7 @@ describe('hostile input at every route', () => {
 
   /** Everything the routes could write, whole (an update shows as well as an insert). */
   const registryContent = () =>
-    JSON.stringify(REGISTRY_TABLES.map((table) => stores.db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2, 3`).all()));
+    JSON.stringify(REGISTRY_TABLES.map((table) => stores.registryDb.prepare(`SELECT * FROM ${table} ORDER BY 1, 2, 3`).all()));
 
   it.each(ROUTES.map((route) => [`${route.method} ${route.path(':a', ':b')}`, route] as const))(
     '%s answers 4xx JSON, never 500, and writes nothing when it refuses',
@@ -247,7 +248,7 @@ describe('hostile telemetry', () => {
   });
 
   it('is queued whole or dead-lettered whole by ingest, never in part', async () => {
-    const stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    const stores = await openTestStores();
     const ingest = new IngestService(
       {
         MQTT_URL: 'mqtt://127.0.0.1:1',

@@ -2,9 +2,10 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frameForAthlete } from '../../api/live/athlete-view.ts';
 import { type LiveFrame, LiveHub } from '../../api/live/live-hub.ts';
-import { openStores, type Stores } from '../../cli/open-stores.ts';
+import type { Stores } from '../../cli/open-stores.ts';
 import { useEmbeddedBroker } from '../helpers/emulated-gateway.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
+import { openTestStores } from '../helpers/test-stores.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const CLUB = 'push';
@@ -32,7 +33,7 @@ describe('live tiles pushed on change', () => {
   const heartRateOf = (message: LiveFrame, athlete: string) => message.update.athletes.find((tile) => tile.id === athlete)?.heartRateBpm;
 
   beforeAll(async () => {
-    stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    stores = await openTestStores();
     stores.registry.upsertClub(CLUB, 'Push club');
     for (const [member, device] of [
       ['ann', 'strap-1'],

@@ -3,10 +3,11 @@ import { Registry as MetricsRegistry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, buildApp } from '../../api/app.ts';
 import { LiveHub } from '../../api/live/live-hub.ts';
-import { openStores, type Stores } from '../../cli/open-stores.ts';
+import type { Stores } from '../../cli/open-stores.ts';
 import { useEmbeddedBroker } from '../helpers/emulated-gateway.ts';
 import { sessionCookie } from '../helpers/sessions.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
+import { openTestStores } from '../helpers/test-stores.ts';
 
 /** Opens a live stream; resolves with the response once its headers arrived. */
 function openStream(url: string, cookie: string): Promise<IncomingMessage> {
@@ -21,7 +22,7 @@ describe('live streams', () => {
   let baseUrl = '';
 
   beforeAll(async () => {
-    stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    stores = await openTestStores();
     stores.registry.upsertClub('big', 'A big club');
     // A big roster makes every frame large (about 150 bytes a tile): a stalled reader would pile them up fast.
     for (let i = 0; i < 1500; i++)

@@ -3,7 +3,7 @@ import { Registry as MetricsRegistry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, buildApp } from '../../api/app.ts';
 import { LiveHub } from '../../api/live/live-hub.ts';
-import { openStores, type Stores } from '../../cli/open-stores.ts';
+import type { Stores } from '../../cli/open-stores.ts';
 import oxasense from '../../examples/device-plugins/oxasense-smo2/index.ts';
 import { uninstallExtensionKinds } from '../../protocol/device-kit/extension-kinds.ts';
 import { InstalledProfiles } from '../../protocol/device-kit/installed-profiles.ts';
@@ -15,6 +15,7 @@ import type { StoredPoint } from '../../store/time-series-store.ts';
 import { useEmbeddedBroker } from '../helpers/emulated-gateway.ts';
 import { sessionCookie } from '../helpers/sessions.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
+import { openTestStores } from '../helpers/test-stores.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 // The three pairing flows and sessions through the API, with a real (embedded) broker carrying what the
@@ -60,7 +61,7 @@ describe('pairing and session routes', () => {
   };
 
   beforeAll(async () => {
-    stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    stores = await openTestStores();
     const { registry } = stores;
     registry.upsertClub('riverside', 'Riverside Rowing');
     registry.upsertClub('hilltop', 'Hilltop Harriers');

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { athleteSeconds, secondsCsv } from '../../api/exports/athlete-seconds.ts';
-import { openStores, type Stores } from '../../cli/open-stores.ts';
+import type { Stores } from '../../cli/open-stores.ts';
 import type { ActivitySecond } from '../../protocol/fit-activity.ts';
-import { testLogger } from '../helpers/silent-logger.ts';
+import { openTestStores } from '../helpers/test-stores.ts';
 
 const T0 = Date.UTC(2026, 10, 3, 18, 0, 0);
 
@@ -10,7 +10,7 @@ describe('plugin values in the CSV exports', () => {
   let stores: Stores;
 
   beforeAll(async () => {
-    stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    stores = await openTestStores();
     stores.registry.upsertClub('demo', 'Demo');
     stores.registry.upsertAthlete('demo', { id: 'ann', name: 'Ann', restHrBpm: 50, maxHrBpm: 190 });
     stores.registry.createDevice('demo', { id: 'hrm-ann', profile: 'heart_rate', owner: 'ann' }, T0 - 60_000);

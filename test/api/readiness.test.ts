@@ -2,10 +2,10 @@ import { Registry as MetricsRegistry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
 import { LiveHub } from '../../api/live/live-hub.ts';
-import { openStores } from '../../cli/open-stores.ts';
 import { BrokerLink, brokerAddressOf } from '../../simulators/scenario/broker-link.ts';
 import { useEmbeddedBroker } from '../helpers/emulated-gateway.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
+import { openTestStores } from '../helpers/test-stores.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 // An orchestrator's two questions to an API replica: alive (restart it if not), ready (send it traffic).
@@ -21,7 +21,7 @@ describe('API liveness and readiness', () => {
   it('is ready while its live view has the broker, not ready (but alive) while it is cut off, ready again after', async () => {
     const link = new BrokerLink(brokerAddressOf(brokerUrl())!);
     const url = await link.start(brokerUrl());
-    const stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    const stores = await openTestStores();
     const live = new LiveHub({ brokerUrl: url, registry: stores.registry, logger: testLogger, staleAfterMs: 10_000, windowMs: 60_000 });
     await live.start();
     const app = buildApp(

@@ -2,9 +2,10 @@ import { Registry as MetricsRegistry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, buildApp } from '../../api/app.ts';
 import { LiveHub } from '../../api/live/live-hub.ts';
-import { openStores, type Stores } from '../../cli/open-stores.ts';
+import type { Stores } from '../../cli/open-stores.ts';
 import { sessionCookie } from '../helpers/sessions.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
+import { openTestStores } from '../helpers/test-stores.ts';
 
 // The roster written through the API: the club's settings, its athletes (one by one or from a
 // spreadsheet) and its devices, each route with who may and who may not.
@@ -26,7 +27,7 @@ describe('roster routes', () => {
     });
 
   beforeAll(async () => {
-    stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    stores = await openTestStores();
     stores.registry.upsertClub('riverside', 'Riverside Rowing');
     stores.registry.upsertClub('hilltop', 'Hilltop Harriers');
     stores.registry.createAthlete('riverside', { id: 'ann', name: 'Ann Other', birthYear: THIS_YEAR - 30 });

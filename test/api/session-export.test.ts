@@ -4,10 +4,11 @@ import { Registry as MetricsRegistry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, buildApp } from '../../api/app.ts';
 import { LiveHub } from '../../api/live/live-hub.ts';
-import { openStores, type Stores } from '../../cli/open-stores.ts';
+import type { Stores } from '../../cli/open-stores.ts';
 import type { StoredPoint } from '../../store/time-series-store.ts';
 import { sessionCookie } from '../helpers/sessions.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
+import { openTestStores } from '../helpers/test-stores.ts';
 
 // A session's samples leave as a FIT activity that two independent decoders read back record for record,
 // and as CSV; only to those they belong to.
@@ -25,7 +26,7 @@ describe('session exports', () => {
   const get = (who: keyof typeof as, url: string) => app.inject({ url: `/api/v1/clubs/riverside${url}`, headers: { cookie: as[who] } });
 
   beforeAll(async () => {
-    stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    stores = await openTestStores();
     const { registry } = stores;
     registry.upsertClub('riverside', 'Riverside');
     registry.upsertClub('hilltop', 'Hilltop');

@@ -2,10 +2,11 @@ import { Registry as MetricsRegistry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, buildApp } from '../../api/app.ts';
 import { LiveHub } from '../../api/live/live-hub.ts';
-import { openStores, type Stores } from '../../cli/open-stores.ts';
+import type { Stores } from '../../cli/open-stores.ts';
 import type { StoredPoint } from '../../store/time-series-store.ts';
 import { sessionCookie } from '../helpers/sessions.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
+import { openTestStores } from '../helpers/test-stores.ts';
 
 // A session's report through the API, on samples whose numbers are worked out by hand (docs/metrics.md).
 
@@ -29,7 +30,7 @@ describe('session report', () => {
     }));
 
   beforeAll(async () => {
-    stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    stores = await openTestStores();
     const { registry } = stores;
     const thisYear = new Date().getUTCFullYear();
     registry.upsertClub('riverside', 'Riverside');

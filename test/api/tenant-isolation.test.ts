@@ -2,9 +2,10 @@ import { Registry as MetricsRegistry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, buildApp } from '../../api/app.ts';
 import { LiveHub } from '../../api/live/live-hub.ts';
-import { openStores, type Stores } from '../../cli/open-stores.ts';
+import type { Stores } from '../../cli/open-stores.ts';
 import { sessionCookie } from '../helpers/sessions.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
+import { openTestStores } from '../helpers/test-stores.ts';
 
 // Glossary: club A is where the people asking belong; club B is someone else's club, whose data must
 // never show. "Refused" = 401 (not logged in), 403 (role not enough) or 404 (not your club: its
@@ -57,7 +58,7 @@ describe('tenant isolation over every route', () => {
         'uploads',
       ].map((table) => [
         table,
-        stores.db.prepare(`SELECT * FROM ${table} WHERE ${table === 'clubs' ? 'id' : 'club_id'} = 'club-b' ORDER BY 1, 2, 3`).all(),
+        stores.registryDb.prepare(`SELECT * FROM ${table} WHERE ${table === 'clubs' ? 'id' : 'club_id'} = 'club-b' ORDER BY 1, 2, 3`).all(),
       ]),
     );
   let clubBBefore: ReturnType<typeof clubBContent>;
@@ -79,7 +80,7 @@ describe('tenant isolation over every route', () => {
   };
 
   beforeAll(async () => {
-    stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    stores = await openTestStores();
     const { registry } = stores;
     for (const [club, name] of [
       ['club-a', 'Club A'],

@@ -3,10 +3,11 @@ import { Registry as MetricsRegistry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, buildApp } from '../../api/app.ts';
 import { LiveHub } from '../../api/live/live-hub.ts';
-import { openStores, type Stores } from '../../cli/open-stores.ts';
+import type { Stores } from '../../cli/open-stores.ts';
 import type { SessionMetrics } from '../../protocol/reports.ts';
 import { sessionCookie } from '../helpers/sessions.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
+import { openTestStores } from '../helpers/test-stores.ts';
 
 const DAY = 86_400_000;
 const metrics = (points: number, trimp: number): SessionMetrics => ({
@@ -36,7 +37,7 @@ describe('a member’s page, readiness, workouts from files and challenges', () 
   const mondayThisWeek = today - ((new Date(today).getUTCDay() + 6) % 7) * DAY;
 
   beforeAll(async () => {
-    stores = await openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto' }, testLogger);
+    stores = await openTestStores();
     const { registry } = stores;
     registry.upsertClub('riverside', 'Riverside');
     registry.upsertClub('hilltop', 'Hilltop');

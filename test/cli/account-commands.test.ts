@@ -96,7 +96,7 @@ describe('the registry from the command line', () => {
       club: 'riverside',
       gateway: 'hall-1',
     });
-    const stored = stores.db.prepare('SELECT * FROM mqtt_accounts WHERE username = ?').get('riverside.hall-1');
+    const stored = stores.registryDb.prepare('SELECT * FROM mqtt_accounts WHERE username = ?').get('riverside.hall-1');
     expect(JSON.stringify(stored)).not.toContain(credentials.password);
     await stores.close();
     expect(await runCli(['gateway', 'revoke', '--club', 'riverside', '--id', 'hall-1'], env)).toBe(0);
