@@ -37,6 +37,7 @@ import type { MqttAccounts } from '../store/mqtt-accounts.ts';
 import type { ReadinessChecks } from '../store/readiness-checks.ts';
 import type { Registry } from '../store/registry.ts';
 import { RosterError } from '../store/registry.ts';
+import { PostgresError } from '../store/sql/postgres-database.ts';
 import { StoreQueryError } from '../store/store-errors.ts';
 import type { TimeSeriesStore } from '../store/time-series-store.ts';
 import type { TrainingLog } from '../store/training-log.ts';
@@ -199,7 +200,11 @@ export function buildApp(config: ApiAppConfig, deps: ApiDeps): Api {
     deps.accounts.deleteExpiredSessions();
     void retention();
     sessionCleanup = setInterval(() => {
-      deps.accounts.deleteExpiredSessions();
+      try {
+        deps.accounts.deleteExpiredSessions();
+      } catch (error) {
+        app.log.warn({ err: error }, 'expired logins not deleted; tried again in an hour');
+      }
       void retention();
     }, 3_600_000);
     sessionCleanup.unref();
@@ -283,6 +288,11 @@ function replyWithCodedError(error: FastifyError, request: FastifyRequest, reply
   if (error instanceof RosterError) {
     const code = error.kind === 'conflict' ? 'SC_ERR_CONFLICT' : 'SC_ERR_NOT_FOUND';
     void reply.status(API_ERRORS[code].status).send({ code, message: error.message });
+    return;
+  }
+  if (error instanceof PostgresError && error.unreachable) {
+    reply.log.warn({ err: error }, 'registry unreachable');
+    void reply.status(503).send({ code: 'SC_ERR_REGISTRY_UNAVAILABLE', message: API_ERRORS.SC_ERR_REGISTRY_UNAVAILABLE.message });
     return;
   }
   if (error instanceof StoreQueryError) {

@@ -21,6 +21,7 @@ export interface AccessStats {
 }
 
 // CONNACK return codes of MQTT 3.1.1 [MQTT-3.2.2.3].
+const SERVER_UNAVAILABLE = 3;
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 
@@ -37,7 +38,14 @@ export function enforceBrokerAccess(aedes: Aedes, options: BrokerAccessOptions):
   const maxSubscriptions = options.maxSubscriptionsPerClient ?? 100;
 
   aedes.authenticate = (client, username, password, callback) => {
-    const identity = username && password ? options.accounts.authenticate(username, password.toString('utf8')) : null;
+    let identity: MqttIdentity | null;
+    try {
+      identity = username && password ? options.accounts.authenticate(username, password.toString('utf8')) : null;
+    } catch (error) {
+      // The registry did not answer (its PostgreSQL away): the client is told to come back, not that it is unknown.
+      log.warn({ err: error }, 'accounts unreadable');
+      return refuseConnection(client, SERVER_UNAVAILABLE, 'the registry is unreachable', callback);
+    }
     if (!identity) return refuseConnection(client, BAD_USERNAME_OR_PASSWORD, 'unknown user name or password', callback);
     if (!clientIdBelongsTo(identity, client.id))
       return refuseConnection(client, NOT_AUTHORIZED, `client id does not belong to ${identity.username}`, callback);
@@ -72,8 +80,15 @@ export function enforceBrokerAccess(aedes: Aedes, options: BrokerAccessOptions):
   let lastCheckMs = Date.now();
   const revocations = setInterval(() => {
     const sinceMs = lastCheckMs;
+    let changed: Map<string, number>;
+    try {
+      changed = new Map(options.accounts.changedSince(sinceMs - 1000).map((account) => [account.username, account.changedMs]));
+    } catch (error) {
+      // Checked again on the next round, from the same time on: a revocation made meanwhile is not missed.
+      log.warn({ err: error }, 'revocations not checked: the registry is unreachable');
+      return;
+    }
     lastCheckMs = Date.now();
-    const changed = new Map(options.accounts.changedSince(sinceMs - 1000).map((account) => [account.username, account.changedMs]));
     if (changed.size === 0) return;
     const connected = (aedes as Aedes & { clients: Record<string, Client> }).clients;
     for (const client of Object.values(connected)) {

@@ -96,7 +96,7 @@ function openPostgresRegistry(url: string): PostgresDatabase {
   } catch (error) {
     db.close();
     // No SQLSTATE: the server was never reached (refused, unknown host, timed out).
-    if (error instanceof PostgresError && error.code === null)
+    if (error instanceof PostgresError && error.unreachable)
       throw new StartupError(
         `cannot reach PostgreSQL at ${redactedUrl(url)} (${error.message}): start it, or point DATABASE_URL at the right address`,
         { cause: error },

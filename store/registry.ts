@@ -298,6 +298,16 @@ export class Registry {
       .all(club) as { device: DeviceId; fromMs: number; toMs: number }[];
   }
 
+  /** Whether the registry's database answers (for readiness: on PostgreSQL it is another server). */
+  reachable(): boolean {
+    try {
+      this.db.prepare('SELECT 1').get();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Runs several registry writes as one: all of them or none. */
   atomically<T>(work: () => T): T {
     return this.db.transaction(work)();

@@ -62,6 +62,8 @@ export class LiveHub {
   private readonly clubs = new Map<string, ClubLiveState>();
   private readonly listeners = new Map<string, Set<LiveListener>>();
   private readonly views = new Map<string, ClubView>();
+  /** Whether the last roster read failed (logged once per outage, not once per message). */
+  private rosterUnreadable = false;
   private readonly efforts = new Map<string, SessionEffort>();
   private readonly log: Logger;
   private readonly tickMs: number;
@@ -243,18 +245,31 @@ export class LiveHub {
     return state;
   }
 
-  /** What the tiles need of the registry, read again every few seconds (rosterTtlMs). */
+  /**
+   * What the tiles need of the registry, read again every few seconds (rosterTtlMs). While the registry
+   * does not answer (its PostgreSQL away), the tiles go on with the roster read last (tried again on the
+   * next read), or none yet: devices shown without names.
+   */
   private viewOf(club: string, nowMs: number): ClubView {
     const cached = this.views.get(club);
     if (cached && nowMs - cached.readMs < (this.options.rosterTtlMs ?? 5000)) return cached;
-    const athletes = this.options.registry.listAthletes(club, nowMs);
-    const view: ClubView = {
-      athletes,
-      byDevice: new Map(athletes.flatMap((athlete) => athlete.devices.map((device) => [device, athlete] as const))),
-      zoneModel: this.options.registry.clubSettings(club)?.zoneModel ?? 'percent-max',
-      session: this.options.sessions?.runningSession(club) ?? null,
-      readMs: nowMs,
-    };
+    let view: ClubView;
+    try {
+      const athletes = this.options.registry.listAthletes(club, nowMs);
+      view = {
+        athletes,
+        byDevice: new Map(athletes.flatMap((athlete) => athlete.devices.map((device) => [device, athlete] as const))),
+        zoneModel: this.options.registry.clubSettings(club)?.zoneModel ?? 'percent-max',
+        session: this.options.sessions?.runningSession(club) ?? null,
+        readMs: nowMs,
+      };
+      if (this.rosterUnreadable) this.log.info('roster readable again');
+      this.rosterUnreadable = false;
+    } catch (error) {
+      if (!this.rosterUnreadable) this.log.warn({ err: error, club }, 'roster unreadable: the live view goes on with the one read last');
+      this.rosterUnreadable = true;
+      view = { ...(cached ?? { athletes: [], byDevice: new Map(), zoneModel: 'percent-max', session: null }), readMs: nowMs };
+    }
     this.views.set(club, view);
     return view;
   }

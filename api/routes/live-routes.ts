@@ -51,7 +51,11 @@ export function registerLiveRoutes(app: Api, deps: ApiDeps, settings: ApiSetting
     const heartbeat = setInterval(() => events.heartbeat(), HEARTBEAT_MS);
     // Access was checked when the stream opened; a session that ended since must not keep it flowing.
     const recheck = setInterval(() => {
-      if (!deps.accounts.resolveSession(sessionToken)) stream.end();
+      try {
+        if (!deps.accounts.resolveSession(sessionToken)) stream.end();
+      } catch {
+        // The registry is unreachable: nobody can log out meanwhile either; checked again next round.
+      }
     }, SESSION_RECHECK_MS);
     // The response closes when the client goes (the request may have closed long before: it had no body).
     stream.on('close', () => {

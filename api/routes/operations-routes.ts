@@ -25,12 +25,19 @@ export function registerOperationsRoutes(app: Api, deps: ApiDeps, settings: ApiS
   const readiness = () => {
     const ingest = deps.ingestHealth?.();
     const live = deps.live.connected;
-    const status = ingest && ingest.status !== 'ok' ? `ingest ${ingest.status}` : live ? 'ok' : 'broker unreachable (live view paused)';
-    return { status, store: deps.timeSeries.name, live, ...(ingest ? { ingest } : {}) };
+    const registry = deps.registry.reachable();
+    const status = !registry
+      ? 'registry unreachable'
+      : ingest && ingest.status !== 'ok'
+        ? `ingest ${ingest.status}`
+        : live
+          ? 'ok'
+          : 'broker unreachable (live view paused)';
+    return { status, store: deps.timeSeries.name, registry, live, ...(ingest ? { ingest } : {}) };
   };
-  // For orchestrators: live while the process answers; ready while it does its whole job (its live view's
-  // broker subscription, and in `up` its ingest). /health gives the readiness answer (503 now also while
-  // the live view has lost its broker).
+  // For orchestrators: live while the process answers; ready while it does its whole job (the registry
+  // answering, its live view's broker subscription, and in `up` its ingest). /health gives the readiness
+  // answer (503 also while the live view has lost its broker).
   app.get('/health/live', { schema: { querystring: NoQuery } }, async () => ({ status: 'alive' }));
   for (const path of ['/health', '/health/ready'])
     app.get(path, async (_request, reply) => {

@@ -7,6 +7,8 @@ export class PostgresError extends Error {
     message: string,
     readonly code: string | null,
     readonly detail: string | null,
+    /** The server was not reached or the connection went (refused, unknown host, timed out, shut down). */
+    readonly unreachable: boolean,
   ) {
     super(message);
     this.name = 'PostgresError';
@@ -21,7 +23,7 @@ export interface PostgresOptions {
 
 type Answer =
   | { ok: true; rows: unknown[]; rowCount: number }
-  | { ok: false; error: { message: string; code: string | null; detail: string | null } };
+  | { ok: false; error: { message: string; code: string | null; detail: string | null; unreachable: boolean } };
 
 /** Every registry transaction holds this advisory lock: writers take turns across processes, as on SQLite. */
 const REGISTRY_LOCK = 0x5c_7e_61_57;
@@ -141,7 +143,7 @@ export class PostgresDatabase implements SqlDatabase {
 
   private query(sql: string, params: unknown[], rowMode?: 'array'): { rows: unknown[]; rowCount: number } {
     const answer = this.call({ op: 'query', sql, params, rowMode });
-    if (!answer.ok) throw new PostgresError(answer.error.message, answer.error.code, answer.error.detail);
+    if (!answer.ok) throw new PostgresError(answer.error.message, answer.error.code, answer.error.detail, answer.error.unreachable);
     return answer;
   }
 
@@ -157,7 +159,7 @@ export class PostgresDatabase implements SqlDatabase {
       this.worker = null;
       this.port = null;
       this.depth = 0;
-      throw new PostgresError('PostgreSQL did not answer in time', null, null);
+      throw new PostgresError('PostgreSQL did not answer in time', null, null, true);
     }
     return received.message as Answer;
   }

@@ -32,6 +32,17 @@ async function connected() {
   return fresh;
 }
 
+/**
+ * Whether an error means the server was not reached or the connection went, rather than a statement
+ * refused: a system error (ECONNREFUSED, ENOTFOUND…), none at all (a timeout), SQLSTATE class 08
+ * (connection exception) or 57P01–57P03 (the server shutting down, or not accepting connections yet).
+ * @param {string | undefined} code
+ */
+function isConnectionFailure(code) {
+  if (!code || !/^[0-9A-Z]{5}$/.test(code)) return true;
+  return code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(code);
+}
+
 function answer(message) {
   port.postMessage(message);
   Atomics.store(flag, 0, 1);
@@ -55,12 +66,16 @@ port.on('message', async (request) => {
     answer({ ok: true, rows: last?.rows ?? [], rowCount: last?.rowCount ?? 0 });
   } catch (error) {
     const failure = /** @type {{ message?: string, code?: string, detail?: string }} */ (error);
-    // Connection-level failures (no SQLSTATE) leave the client unusable: connect afresh next time.
-    if (!failure.code && client) {
+    const unreachable = isConnectionFailure(failure.code);
+    // The client is unusable after such a failure: the next statement connects afresh.
+    if (unreachable && client) {
       const broken = client;
       client = null;
       broken.end().catch(() => {});
     }
-    answer({ ok: false, error: { message: failure.message ?? String(error), code: failure.code ?? null, detail: failure.detail ?? null } });
+    answer({
+      ok: false,
+      error: { message: failure.message ?? String(error), code: failure.code ?? null, detail: failure.detail ?? null, unreachable },
+    });
   }
 });

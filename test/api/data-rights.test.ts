@@ -272,7 +272,8 @@ function dataRights(storeName: string, openTheStores: () => Promise<Stores>): vo
       const dora = sessionCookie(stores, { membership: { club: 'riverside', role: 'athlete', athlete: 'dora' } });
       const asked = (method: 'GET' | 'POST', url: string, payload?: object) =>
         app.inject({ method, url, headers: { cookie: dora }, ...(payload ? { payload } : {}) });
-      const audited = () => stores.registryDb.prepare("SELECT actor FROM audit_log WHERE action = 'athlete-erased'").all() as { actor: string }[];
+      const audited = () =>
+        stores.registryDb.prepare("SELECT actor FROM audit_log WHERE action = 'athlete-erased'").all() as { actor: string }[];
       const before = audited().length;
       const started = await asked('POST', '/api/v1/clubs/riverside/athletes/dora/erasure', { confirm: 'dora' });
       expect(started.statusCode).toBe(202);

@@ -36,13 +36,14 @@ describe('API liveness and readiness', () => {
     );
 
     const ready = await app.inject({ url: '/health/ready' });
-    expect([ready.statusCode, ready.json()]).toEqual([200, { status: 'ok', store: 'sqlite', live: true }]);
+    expect([ready.statusCode, ready.json()]).toEqual([200, { status: 'ok', store: 'sqlite', registry: true, live: true }]);
 
     link.goOffline();
     await waitFor(async () => (await app.inject({ url: '/health/ready' })).statusCode === 503, { what: 'not ready without the broker' });
     expect((await app.inject({ url: '/health/ready' })).json()).toEqual({
       status: 'broker unreachable (live view paused)',
       store: 'sqlite',
+      registry: true,
       live: false,
     });
     expect((await app.inject({ url: '/health' })).statusCode).toBe(503);

@@ -76,6 +76,25 @@ describe('the command line as a newcomer meets it', () => {
     expect(isOneLine(result.stderr)).toBe(true);
   });
 
+  it('api with a PostgreSQL that does not answer says where it tried (without the password) and what to do, and exits 2', async () => {
+    const port = await freePort();
+    const result = await run(['api', '--port', '0', '--data-dir', dataDir], {
+      DATABASE_URL: `postgres://sport:s3cret-word@127.0.0.1:${port}/registry`,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      new RegExp(`^sport-connect api: cannot reach PostgreSQL at postgres://sport:\\*\\*\\*@127.0.0.1:${port}/registry .*DATABASE_URL`),
+    );
+    expect(result.stderr).not.toContain('s3cret-word');
+    expect(isOneLine(result.stderr)).toBe(true);
+  });
+
+  it('a DATABASE_URL that is not PostgreSQL’s is refused before anything starts', async () => {
+    const result = await run(['api', '--port', '0', '--data-dir', dataDir], { DATABASE_URL: 'mysql://root@localhost/registry' });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/DATABASE_URL: a PostgreSQL URL: postgres:\/\/user:password@host:5432\/database/);
+  });
+
   it('simulate against an unreachable broker says where it tried and what to do, and exits 2', async () => {
     const port = await freePort();
     const result = await run(['simulate', '--broker', `mqtt://127.0.0.1:${port}`, '--duration', '5s']);

@@ -27,6 +27,8 @@ export async function startChildService(options: {
   readyTimeoutMs?: number;
   /** E.g. the user to run as (PostgreSQL refuses root). */
   spawnOptions?: { uid?: number; gid?: number };
+  /** How to stop it (default SIGTERM; PostgreSQL waits for its clients on SIGTERM, SIGINT is its fast shutdown). */
+  stopSignal?: NodeJS.Signals;
 }): Promise<RunningService> {
   let child: ChildProcess | null = null;
   let output = '';
@@ -51,7 +53,7 @@ export async function startChildService(options: {
     if (!running || running.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       running.once('exit', () => resolve());
-      running.kill('SIGTERM');
+      running.kill(options.stopSignal ?? 'SIGTERM');
     });
   }
 

@@ -50,6 +50,7 @@ export async function startPostgres(): Promise<RunningPostgres> {
     args: ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'],
     dir,
     spawnOptions: user ?? {},
+    stopSignal: 'SIGINT',
     isReady: async () => {
       const client = new pg.Client({ connectionString: adminUrl });
       try {

@@ -1,33 +1,21 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStores } from '../../cli/open-stores.ts';
 import { hashPassword } from '../../store/secrets.ts';
-import { freePort } from '../helpers/free-port.ts';
+import { startApiProcess } from '../helpers/api-process.ts';
 import { hasMosquitto, type RunningMosquitto, startMosquitto } from '../helpers/mosquitto.ts';
 import { hasNginx, startNginxProxy } from '../helpers/nginx.ts';
 import { hasPostgres, startPostgres } from '../helpers/postgres.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
-const CLI = fileURLToPath(new URL('../../bin/sport-connect.js', import.meta.url));
 const COACH = { email: 'coach@replicas.sport-connect.invalid', password: 'replica-coach-password-1' };
 
-/** `sport-connect api` as its own process: on a data folder it shares with another replica, or on its own with DATABASE_URL. */
-async function startApi(dataDir: string, brokerUrl: string, databaseUrl?: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, MQTT_URL: brokerUrl, PORT: String(port), HOST: '127.0.0.1' };
-  if (databaseUrl) env.DATABASE_URL = databaseUrl;
-  const child = spawn(process.execPath, [CLI, 'api'], { env: { ...env, LOG_LEVEL: 'warn' }, stdio: 'ignore' });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/health/ready`).catch(() => null))?.ok === true, {
-    what: 'the API replica',
-    timeoutMs: 30_000,
-  });
-  return { url, child };
+/** A replica: on a data folder it shares with another, or on its own with DATABASE_URL. */
+function startApi(dataDir: string, brokerUrl: string, databaseUrl?: string) {
+  return startApiProcess({ DATA_DIR: dataDir, MQTT_URL: brokerUrl, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
 }
 
 /**
@@ -67,7 +55,7 @@ const postgres: SharedRegistry = {
 describe.each([sharedFolder, postgres])('API replicas $name', (shared) => {
   let broker: RunningMosquitto;
   let registry: Awaited<ReturnType<SharedRegistry['start']>>;
-  let replicas: { url: string; child: ChildProcess }[] = [];
+  let replicas: Awaited<ReturnType<typeof startApi>>[] = [];
 
   beforeAll(async () => {
     if (!hasMosquitto() || !shared.available()) return;
@@ -90,7 +78,7 @@ describe.each([sharedFolder, postgres])('API replicas $name', (shared) => {
     await stores.close();
   });
   afterAll(async () => {
-    await Promise.all(replicas.map((replica) => stopped(replica.child)));
+    await Promise.all(replicas.map((replica) => replica.stop()));
     await registry?.dispose();
     await broker?.dispose();
   });
@@ -168,11 +156,3 @@ describe.each([sharedFolder, postgres])('API replicas $name', (shared) => {
     });
   });
 });
-
-function stopped(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}

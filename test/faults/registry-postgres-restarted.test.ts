@@ -1,0 +1,112 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { describe, expect, it } from 'vitest';
+import { openStores } from '../../cli/open-stores.ts';
+import { hashPassword } from '../../store/secrets.ts';
+import { startApiProcess } from '../helpers/api-process.ts';
+import { startIngestProcess } from '../helpers/ingest-process.ts';
+import { hasMosquitto, startMosquitto } from '../helpers/mosquitto.ts';
+import { hasPostgres, startPostgres } from '../helpers/postgres.ts';
+import { testLogger } from '../helpers/silent-logger.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+const MESSAGES = 300;
+const SAMPLES = 3;
+const COACH = { email: 'coach@outage.sport-connect.invalid', password: 'outage-coach-password-1' };
+
+// The registry's PostgreSQL goes away for a few seconds (a fast shutdown: every connection cut) while
+// ingest takes a steady load and the API serves a logged-in coach, then comes back.
+describe.skipIf(!hasMosquitto() || !hasPostgres())('the registry’s PostgreSQL restarted under ingest and the API', () => {
+  it('holds messages unacknowledged while it is away and stores every one with its wearer after; the API answers 503 meanwhile and keeps its logins', async () => {
+    const broker = await startMosquitto();
+    const postgres = await startPostgres();
+    const databaseUrl = await postgres.createDatabase('outage');
+    const dataDir = mkdtempSync(join(tmpdir(), 'sc-registry-outage-'));
+    const stores = await openStores(dataDir, { STORE: 'sqlite', INFLUX_WRITE_API: 'auto', DATABASE_URL: databaseUrl }, testLogger);
+    const startMs = Date.now() - 3_600_000;
+    stores.registry.upsertClub('outage-club', 'Outage club');
+    stores.registry.createAthlete('outage-club', { id: 'ann', name: 'Ann' });
+    stores.registry.createDevice('outage-club', { id: 'strap-0', profile: 'heart_rate' });
+    stores.registry.pairDevice('outage-club', 'strap-0', 'ann', startMs - 60_000);
+    const coach = stores.accounts.createUser({ email: COACH.email, name: 'Coach', passwordHash: await hashPassword(COACH.password) });
+    stores.accounts.setMembership(coach.id, { club: 'outage-club', role: 'coach', athlete: null });
+
+    const ingest = await startIngestProcess({
+      DATA_DIR: dataDir,
+      MQTT_URL: broker.url,
+      DATABASE_URL: databaseUrl,
+      INGEST_FLUSH_INTERVAL: '100',
+    });
+    const api = await startApiProcess({
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'sc-registry-outage-api-')),
+      MQTT_URL: broker.url,
+      DATABASE_URL: databaseUrl,
+    });
+    const gateway = await mqtt.connectAsync(broker.url, { clientId: 'gw-registry-outage' });
+    try {
+      const login = await fetch(`${api.url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: api.url },
+        body: JSON.stringify(COACH),
+      });
+      expect(login.status).toBe(200);
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const me = () => fetch(`${api.url}/api/v1/auth/me`, { headers: { cookie } });
+
+      let published = 0;
+      const publishing = (async () => {
+        for (let seq = 0; seq < MESSAGES; seq++) {
+          const samples = Array.from({ length: SAMPLES }, (_, device) => ({
+            device: `strap-${device}`,
+            timeMs: startMs + seq * 1000,
+            kind: 'heart_rate',
+            values: { heartRateBpm: 60 + (seq % 100) },
+          }));
+          await gateway.publishAsync(
+            'sc/v1/outage-club/gw/telemetry',
+            JSON.stringify({ v: 1, gateway: 'gw', seq, sentAtMs: Date.now(), samples }),
+            {
+              qos: 1,
+            },
+          );
+          published = seq + 1;
+          await new Promise((resolve) => setTimeout(resolve, 15));
+        }
+      })();
+
+      await waitFor(async () => published >= MESSAGES / 4, { what: 'a quarter published' });
+      await postgres.stop();
+      // Away: the API says so, with the code a client can act on, and is not ready; ingest acknowledges nothing it could not tag.
+      const away = await me();
+      expect(away.status).toBe(503);
+      expect(((await away.json()) as { code: string }).code).toBe('SC_ERR_REGISTRY_UNAVAILABLE');
+      const readiness = await fetch(`${api.url}/health/ready`);
+      expect(readiness.status).toBe(503);
+      expect(((await readiness.json()) as { status: string }).status).toBe('registry unreachable');
+      expect((await fetch(`${api.url}/health/live`)).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await postgres.start();
+
+      await publishing;
+      await waitFor(async () => (await stores.timeSeries.countPoints({ club: 'outage-club' })) >= MESSAGES * SAMPLES, {
+        what: 'every sample stored',
+        timeoutMs: 60_000,
+      });
+      expect(await stores.timeSeries.countPoints({ club: 'outage-club' })).toBe(MESSAGES * SAMPLES);
+      expect(await stores.timeSeries.countPoints({ club: 'outage-club', athlete: 'ann' })).toBe(MESSAGES);
+      // Back: the same login, no restart of the API.
+      expect(api.child.exitCode, api.log()).toBeNull();
+      await waitFor(async () => (await me()).status === 200, { what: 'the login valid again' });
+      expect((await fetch(`${api.url}/health/ready`)).status).toBe(200);
+    } finally {
+      await gateway.endAsync();
+      await ingest.stop();
+      await api.stop();
+      await stores.close();
+      await postgres.dispose();
+      await broker.dispose();
+    }
+  });
+});
