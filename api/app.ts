@@ -73,6 +73,8 @@ export interface ApiDeps {
   timeSeries: TimeSeriesStore;
   deadLetters: DeadLetters;
   ingestQueue: IngestQueue;
+  /** Ingest workers may run on other hosts (the registry on PostgreSQL): their queues are out of reach. */
+  ingestElsewhere?: boolean;
   metricsRegistry: MetricsRegistry;
   live: LiveHub;
   logger: Logger;

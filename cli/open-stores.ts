@@ -22,8 +22,13 @@ import { reaching, StartupError } from './startup-error.ts';
 export interface Stores {
   /** The process's own file: ingest's queue and subscriptions, dead letters, the SQLite store's samples. */
   db: SqliteDatabase;
-  /** The registry's database: that same file, or PostgreSQL with DATABASE_URL. */
+  /** The registry's database (dead letters included): that same file, or PostgreSQL with DATABASE_URL. */
   registryDb: SqlDatabase;
+  /**
+   * With the registry on PostgreSQL, ingest workers may run on other hosts: their queues are out of this
+   * process's reach (an erasure then waits its whole settle time before its last sweep).
+   */
+  ingestElsewhere: boolean;
   registry: Registry;
   accounts: Accounts;
   mqttAccounts: MqttAccounts;
@@ -64,6 +69,7 @@ export async function openStores(dataDir: string, config: StoreConfig, logger: L
     return {
       db: local,
       registryDb: shared,
+      ingestElsewhere: registryDb !== null,
       registry: new Registry(shared),
       accounts: new Accounts(shared),
       mqttAccounts: new MqttAccounts(shared),
@@ -72,7 +78,7 @@ export async function openStores(dataDir: string, config: StoreConfig, logger: L
       readiness: new ReadinessChecks(shared),
       challenges: new Challenges(shared),
       timeSeries,
-      deadLetters: new DeadLetters(local),
+      deadLetters: new DeadLetters(shared),
       ingestQueue: new IngestQueue(local),
       async close() {
         await timeSeries.close();

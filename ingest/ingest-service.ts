@@ -456,7 +456,9 @@ export class IngestService {
   /**
    * Inside one transaction: each message validated, dead-lettered or turned into points, the points
    * queued as one entry (on disk as the messages themselves), until the queue reaches its bound (when
-   * bounded). Returns how many messages were taken.
+   * bounded). Returns how many messages were taken. With the registry on PostgreSQL, dead letters are
+   * written there as they come, outside this transaction: a group that then fails to commit is
+   * redelivered, and its letters may be recorded twice (never lost).
    */
   private acceptGroup(arrivals: readonly Arrival[], bounded: boolean): GroupOutcome {
     const points: StoredPoint[] = [];

@@ -1,6 +1,6 @@
 import type { DeadLetterReason } from '../protocol/api.ts';
 import { parseTopic } from '../protocol/mqtt/topics.ts';
-import type { SqliteDatabase } from './database.ts';
+import type { SqlDatabase } from './sql/sql-database.ts';
 
 export interface DeadLetter {
   id: number;
@@ -46,17 +46,19 @@ export class DeadLetters {
   private recordsSincePrune = 0;
 
   constructor(
-    private readonly db: SqliteDatabase,
+    private readonly db: SqlDatabase,
     private readonly limits: DeadLetterLimits = DEFAULT_DEAD_LETTER_LIMITS,
   ) {
     this.insert = db.prepare(
       'INSERT INTO dead_letters (received_ms, topic, club_id, reason, detail, payload, payload_bytes) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     this.recent = db.prepare(
-      `SELECT id, received_ms AS receivedMs, topic, club_id AS club, reason, detail, payload, payload_bytes AS payloadBytes FROM dead_letters
-       WHERE (@reason IS NULL OR reason = @reason) AND (@club IS NULL OR club_id = @club) ORDER BY id DESC LIMIT @limit`,
+      `SELECT id, received_ms AS "receivedMs", topic, club_id AS club, reason, detail, payload, payload_bytes AS "payloadBytes" FROM dead_letters
+       WHERE (CAST(@reason AS TEXT) IS NULL OR reason = @reason) AND (CAST(@club AS TEXT) IS NULL OR club_id = @club) ORDER BY id DESC LIMIT @limit`,
     );
-    this.counts = db.prepare('SELECT reason, COUNT(*) AS n FROM dead_letters WHERE (@club IS NULL OR club_id = @club) GROUP BY reason');
+    this.counts = db.prepare(
+      'SELECT reason, COUNT(*) AS n FROM dead_letters WHERE (CAST(@club AS TEXT) IS NULL OR club_id = @club) GROUP BY reason',
+    );
     this.pruneOld = db.prepare('DELETE FROM dead_letters WHERE received_ms < ?');
     this.pruneBeyond = db.prepare('DELETE FROM dead_letters WHERE id <= (SELECT id FROM dead_letters ORDER BY id DESC LIMIT 1 OFFSET ?)');
     // Whatever aged out while nothing was running goes at once; ingest prunes hourly afterwards.
@@ -93,7 +95,7 @@ export class DeadLetters {
     for (;;) {
       const letters = this.db
         .prepare(
-          `SELECT id, received_ms AS receivedMs, topic, club_id AS club, reason, detail, payload, payload_bytes AS payloadBytes FROM dead_letters
+          `SELECT id, received_ms AS "receivedMs", topic, club_id AS club, reason, detail, payload, payload_bytes AS "payloadBytes" FROM dead_letters
            WHERE club_id = ? AND id > ? ORDER BY id LIMIT 1000`,
         )
         .all(club, after) as DeadLetter[];

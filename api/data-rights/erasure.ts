@@ -17,7 +17,7 @@ export interface ErasureResult {
 /** How long an erasure waits at most for ingest to write the batches it had read before the erasure began. */
 export const INGEST_SETTLE_MS = 30_000;
 
-type ErasureDeps = Pick<ApiDeps, 'registry' | 'timeSeries' | 'ingestQueue' | 'deadLetters' | 'live'>;
+type ErasureDeps = Pick<ApiDeps, 'registry' | 'timeSeries' | 'ingestQueue' | 'deadLetters' | 'live' | 'ingestElsewhere'>;
 
 /**
  * Erases an athlete from a club (GDPR art. 17). In order:
@@ -28,7 +28,9 @@ type ErasureDeps = Pick<ApiDeps, 'registry' | 'timeSeries' | 'ingestQueue' | 'de
  *    samples a strap sent before it was paired to them go too) and any sample tagged with them, the dead
  *    letters holding their samples, and what the live view holds of them;
  * 3. once ingest has written every batch it had read before step 1 (or `settleMs` passed), the store is
- *    swept again; then every registry row about them, and the request.
+ *    swept again; then every registry row about them, and the request. Workers on other hosts (the
+ *    registry on PostgreSQL) have queues this process cannot see: it waits the whole `settleMs`, by when
+ *    each has read the erased stretches again (every few seconds) and drops what falls in them.
  * Interrupted, it is resumed from the request (the API does so at start): every step can run twice.
  */
 export async function eraseAthlete(
@@ -69,7 +71,8 @@ export async function eraseAthlete(
   step('dead letters');
   deps.live.forget(club, [...devices], athlete);
   const settledBy = Date.now() + settleMs;
-  while (!deps.ingestQueue.drainedThrough(lastQueued) && Date.now() < settledBy) await new Promise((resolve) => setTimeout(resolve, 200));
+  const settled = () => !deps.ingestElsewhere && deps.ingestQueue.drainedThrough(lastQueued);
+  while (!settled() && Date.now() < settledBy) await new Promise((resolve) => setTimeout(resolve, 200));
   step('ingest settled');
   await sweep('samples, second pass');
   const { logins } = deps.registry.eraseAthlete(club, athlete);

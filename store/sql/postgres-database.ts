@@ -112,7 +112,11 @@ export class PostgresDatabase implements SqlDatabase {
       return names.map((name) => named[name]);
     };
     const rowsOf = (params: unknown[]) => this.query(text, values(params), pluck ? 'array' : undefined).rows;
-    const shape = (row: unknown) => (pluck && row !== undefined ? (row as unknown[])[0] : row);
+    const shape = (row: unknown) => {
+      if (row === undefined) return row;
+      withBuffers(row as Record<string, unknown>);
+      return pluck ? (row as unknown[])[0] : row;
+    };
     return {
       get: (...params) => shape(rowsOf(params)[0]),
       all: (...params) => rowsOf(params).map(shape),
@@ -183,4 +187,11 @@ export class PostgresDatabase implements SqlDatabase {
     this.port = port1;
     return port1;
   }
+}
+
+/** BYTEA values cross from the worker as Uint8Array (structured clone); the callers expect Buffers, as from SQLite. */
+function withBuffers(row: Record<string, unknown> | unknown[]): void {
+  for (const [key, value] of Object.entries(row))
+    if (value instanceof Uint8Array && !Buffer.isBuffer(value))
+      (row as Record<string, unknown>)[key] = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }

@@ -2,9 +2,10 @@ import type { PostgresDatabase } from './postgres-database.ts';
 
 /**
  * The registry's tables on PostgreSQL: the same tables and columns as in the embedded file
- * (store/database.ts), without what stays with each process (the samples of the SQLite store, ingest's
- * queue and subscriptions, dead letters). The first version is the embedded file's schema as it stands
- * at its migration 9; later changes are appended here and there alike.
+ * (store/database.ts), dead letters included (every worker's, for the operations page and erasure),
+ * without what stays with each process (the samples of the SQLite store, ingest's queue and
+ * subscriptions). The first version is the embedded file's schema as it stands at its migration 9; later
+ * changes are appended here and there alike.
  */
 export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
@@ -199,6 +200,18 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     club_id TEXT,
     subject TEXT
   );
+  CREATE TABLE dead_letters (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    received_ms BIGINT NOT NULL,
+    topic TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    payload BYTEA NOT NULL,
+    club_id TEXT,
+    payload_bytes INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX dead_letters_by_reason ON dead_letters (reason, id);
+  CREATE INDEX dead_letters_by_club ON dead_letters (club_id, id);
   -- SQLite's instr(), which the registry's SQL uses, under its own name.
   CREATE FUNCTION instr(haystack TEXT, needle TEXT) RETURNS INTEGER LANGUAGE sql IMMUTABLE AS 'SELECT strpos(haystack, needle)';
   -- Bumped by every change to the pairing log, whichever process makes it: ingest keeps the pairings in

@@ -3,6 +3,7 @@ import type { SessionMetrics } from '../../protocol/reports.ts';
 import { Accounts } from '../../store/accounts.ts';
 import { Challenges } from '../../store/challenges.ts';
 import { ClubSessions } from '../../store/club-sessions.ts';
+import { DeadLetters } from '../../store/dead-letters.ts';
 import { MqttAccounts } from '../../store/mqtt-accounts.ts';
 import { ReadinessChecks } from '../../store/readiness-checks.ts';
 import { Registry, RosterError } from '../../store/registry.ts';
@@ -249,6 +250,34 @@ export function describeRegistryContract(engine: string, make: () => RegistryEng
           { actor: coach.id, subject: '[erased athlete]' },
           { actor: '[erased athlete]', subject: 'own profile' },
         ]);
+      });
+    });
+
+    describe('dead letters', () => {
+      it('keeps every worker’s letters with their bytes, counts and erases them per club, prunes the old', () => {
+        const letters = new DeadLetters(db);
+        const payload = Buffer.from([0x7b, 0x00, 0xff, 0x10]);
+        letters.record({ receivedMs: T0, topic: 'sc/v1/club/gw/telemetry', reason: 'invalid_json', detail: 'not JSON', payload });
+        letters.record({
+          receivedMs: T0 + 1,
+          topic: 'sc/v1/other/gw/telemetry',
+          reason: 'schema_violation',
+          detail: 'bad',
+          payload: Buffer.from('{}'),
+        });
+        const [letter] = new DeadLetters(opened.second()).list({ limit: 10, club: 'club' });
+        expect(letter).toMatchObject({ receivedMs: T0, club: 'club', reason: 'invalid_json', payloadBytes: 4 });
+        expect(Buffer.isBuffer(letter!.payload) && letter!.payload.equals(payload)).toBe(true);
+        expect(letters.countByReason()).toEqual({ invalid_json: 1, schema_violation: 1 });
+        expect(letters.countByReason('other')).toEqual({ schema_violation: 1 });
+        expect(letters.list({ limit: 10, reason: 'schema_violation' }).map((one) => one.club)).toEqual(['other']);
+        return letters
+          .erase('club', () => true)
+          .then((erased) => {
+            expect(erased).toBe(1);
+            letters.prune(T0 + 40 * 24 * 60 * MINUTE);
+            expect(letters.countByReason()).toEqual({});
+          });
       });
     });
 
