@@ -17,7 +17,10 @@ export function refuseUnsafeProduction(config: Record<string, unknown>, accounts
   if (typeof config.SIM_ATHLETES === 'number' && config.SIM_ATHLETES > 0)
     problems.push('SIM_ATHLETES would create the demo club and its accounts: set SIM_ATHLETES=0');
   const defaults = Object.entries(config)
-    .filter(([name, value]) => /PASSWORD|TOKEN|SECRET|MQTT_URL/.test(name) && typeof value === 'string' && EXAMPLE_SECRET.test(value))
+    .filter(
+      ([name, value]) =>
+        /PASSWORD|TOKEN|SECRET|MQTT_URL|DATABASE_URL/.test(name) && typeof value === 'string' && EXAMPLE_SECRET.test(value),
+    )
     .map(([name]) => name);
   if (defaults.length > 0) problems.push(`${defaults.join(', ')} still hold the example's value: set real secrets`);
   if (problems.length > 0) throw new StartupError(`NODE_ENV=production refuses to start: ${problems.join('; ')}`);

@@ -6,6 +6,7 @@ import { runCli } from '../../cli/main.ts';
 import { openStores } from '../../cli/open-stores.ts';
 import { seedDemoClub } from '../../cli/seed-demo-club.ts';
 import { createRoster } from '../../simulators/roster.ts';
+import { hasPostgres, startPostgres } from '../helpers/postgres.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
 
 describe('a production server', () => {
@@ -53,5 +54,18 @@ describe('a production server', () => {
     const lines = errors();
     expect(await runCli(['api'], { ...base, METRICS_TOKEN: 'change-me-metrics-token' })).toBe(2);
     expect(lines.join('\n')).toMatch(/METRICS_TOKEN still hold the example's value/);
+  });
+
+  it.skipIf(!hasPostgres())('refuses a DATABASE_URL with the example’s password', async () => {
+    const postgres = await startPostgres();
+    try {
+      const url = new URL(await postgres.createDatabase('production'));
+      url.password = 'change-me-postgres'; // the test server trusts any password: only the check can refuse it
+      const lines = errors();
+      expect(await runCli(['api'], { ...base, DATABASE_URL: url.toString() })).toBe(2);
+      expect(lines.join('\n')).toMatch(/DATABASE_URL still hold the example's value/);
+    } finally {
+      await postgres.dispose();
+    }
   });
 });

@@ -36,13 +36,25 @@ describe('docker-compose.yml', () => {
     expect([...new Set(ourServices.map(([, service]) => service.command?.[0]))].sort()).toEqual(['api', 'ingest']);
   });
 
-  it('runs ingest as workers of one share group, each with its own client id, on the same data volume', () => {
+  it('runs ingest as workers of one share group, each with its own client id and its own volume for its queue', () => {
     const workers = ourServices.filter(([, service]) => service.command?.[0] === 'ingest').map(([, service]) => service);
     expect(workers.length).toBeGreaterThanOrEqual(2);
     expect(new Set(workers.map((worker) => worker.environment?.INGEST_SHARE_GROUP)).size).toBe(1);
     expect(workers[0]!.environment?.INGEST_SHARE_GROUP).toBeTruthy();
     expect(new Set(workers.map((worker) => worker.environment?.INGEST_CLIENT_ID)).size).toBe(workers.length);
-    expect(new Set(workers.map((worker) => worker.volumes?.join()))).toEqual(new Set(['sport-connect-data:/data']));
+    const volumes = workers.map((worker) => worker.volumes ?? []);
+    expect(volumes.every((mounts) => mounts.length === 1 && mounts[0]!.endsWith(':/data'))).toBe(true);
+    expect(new Set(volumes.flat()).size).toBe(workers.length);
+  });
+
+  it('keeps the registry on PostgreSQL, the same database for every worker and replica', () => {
+    const postgres = compose.services.postgres!;
+    expect(postgres.image).toMatch(/^postgres:\d+/);
+    expect(postgres.volumes?.[0]).toMatch(/^postgres-data:/);
+    const env = postgres.environment!;
+    const expected = `postgres://${env.POSTGRES_USER}:${env.POSTGRES_PASSWORD}@postgres:5432/${env.POSTGRES_DB}`;
+    for (const [, service] of ourServices) expect(service.environment?.DATABASE_URL).toBe(expected);
+    expect(exampleEnv.POSTGRES_PASSWORD).toMatch(/^[A-Za-z0-9-]+$/); // used in the URL as it is
   });
 
   it.each(ourServices)('passes %s only variables its config schema accepts, with values that validate', (_name, service) => {
@@ -60,8 +72,9 @@ describe('docker-compose.yml', () => {
   it('runs the API as replicas behind the proxy, round robin without sticky routing, only the proxy published', () => {
     const replicas = ourServices.filter(([, service]) => service.command?.[0] === 'api');
     expect(replicas.length).toBeGreaterThanOrEqual(2);
-    expect(new Set(replicas.map(([, service]) => service.volumes?.join()))).toEqual(new Set(['sport-connect-data:/data']));
     for (const [, service] of replicas) {
+      // Stateless: nothing of theirs to keep.
+      expect(service.volumes).toBeUndefined();
       expect(service.ports).toBeUndefined();
       expect(service.healthcheck?.test.join(' ')).toContain('/health/ready');
     }
@@ -87,10 +100,10 @@ describe('docker-compose.yml', () => {
     expect(config).toMatch(/^\s*listen 8080;$/m);
   });
 
-  it('gives every service a health check and keeps data in volumes', () => {
+  it('gives every service a health check and keeps data in volumes (the API replicas have none to keep)', () => {
     for (const [name, service] of Object.entries(compose.services)) {
       expect(service.healthcheck?.test, `${name} health check`).toBeDefined();
-      expect(service.volumes?.length, `${name} volumes`).toBeGreaterThan(0);
+      if (service.command?.[0] !== 'api') expect(service.volumes?.length, `${name} volumes`).toBeGreaterThan(0);
     }
   });
 
