@@ -14,6 +14,7 @@ import type { StoredPoint, TimeSeriesStore } from '../store/time-series-store.ts
 import { freePort } from '../test/helpers/free-port.ts';
 import type { RunningInfluxd } from '../test/helpers/influxd.ts';
 import { startMosquitto } from '../test/helpers/mosquitto.ts';
+import { startPostgres } from '../test/helpers/postgres.ts';
 import {
   cpuSeconds,
   metricValue,
@@ -215,38 +216,52 @@ export async function benchIngest(influxd: RunningInfluxd, quick: boolean): Prom
     () => rawLineProtocol(influxd.url, 'bench_raw', pointsOf('raw', plan)),
   );
 
-  // Debian's Mosquitto and `sport-connect ingest`, as a federation would deploy them.
-  // As deploy/mosquitto/mosquitto.conf has it.
-  const mosquitto = await startMosquitto({ extraConfig: ['max_inflight_messages 200'] });
-  const ingestDir = mkdtempSync(join(tmpdir(), 'sc-bench-ingest-'));
-  const metricsPort = await freePort();
-  const ingest = await startSportConnect(
-    'ingest',
-    {
-      DATA_DIR: ingestDir,
-      MQTT_URL: mosquitto.url,
-      STORE: 'influxdb',
-      INFLUX_URL: influxd.url,
-      INFLUX_DATABASE: 'bench_mosquitto',
-      INGEST_METRICS_PORT: String(metricsPort),
-    },
-    'ingest subscribed',
-  );
-  try {
-    const store = await influxStore('bench_mosquitto');
-    runs.push(
-      await measure(raw, {
-        label: 'InfluxDB 1.6: gateways → Mosquitto → sport-connect ingest',
+  // Debian's Mosquitto and `sport-connect ingest`, as a federation would deploy them: with the registry in
+  // its data folder, and on PostgreSQL (where each group of messages asks it whether pairings changed).
+  const viaMosquitto = async (label: string, database: string, env: Record<string, string>): Promise<ThroughputRun> => {
+    // As deploy/mosquitto/mosquitto.conf has it.
+    const mosquitto = await startMosquitto({ extraConfig: ['max_inflight_messages 200'] });
+    const ingestDir = mkdtempSync(join(tmpdir(), 'sc-bench-ingest-'));
+    const metricsPort = await freePort();
+    const ingest = await startSportConnect(
+      'ingest',
+      {
+        DATA_DIR: ingestDir,
+        MQTT_URL: mosquitto.url,
+        STORE: 'influxdb',
+        INFLUX_URL: influxd.url,
+        INFLUX_DATABASE: database,
+        INGEST_METRICS_PORT: String(metricsPort),
+        ...env,
+      },
+      'ingest subscribed',
+    );
+    try {
+      const store = await influxStore(database);
+      return await measure(raw, {
+        label,
         gatewayUrls: Array.from({ length: GATEWAYS }, () => mosquitto.url),
         ingest,
         metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
         countStored: () => store.countPoints({ club: 'bench' }),
+      });
+    } finally {
+      await ingest.stop();
+      await mosquitto.dispose();
+      rmSync(ingestDir, { recursive: true, force: true });
+    }
+  };
+  runs.push(await viaMosquitto('InfluxDB 1.6: gateways → Mosquitto → sport-connect ingest', 'bench_mosquitto', {}));
+  const postgres = await startPostgres();
+  try {
+    const DATABASE_URL = await postgres.createDatabase('bench');
+    runs.push(
+      await viaMosquitto('InfluxDB 1.6: gateways → Mosquitto → sport-connect ingest, registry on PostgreSQL', 'bench_mosquitto_pg', {
+        DATABASE_URL,
       }),
     );
   } finally {
-    await ingest.stop();
-    await mosquitto.dispose();
-    rmSync(ingestDir, { recursive: true, force: true });
+    await postgres.dispose();
   }
 
   // Everything in one process: `sport-connect up` with its embedded broker.

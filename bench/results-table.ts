@@ -2,6 +2,7 @@
 import type { BrokerRun } from './broker-bench.ts';
 import type { ThroughputRun } from './ingest-bench.ts';
 import type { LiveRun, ReportRun } from './live-bench.ts';
+import type { RegistryRun } from './registry-bench.ts';
 
 const number = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? '—' : value.toLocaleString('en'));
 
@@ -14,6 +15,12 @@ export function markdownTable(results: Record<string, unknown>): string {
     const memory = run.rssMb ? `; RSS by quarter ${run.rssMb.quarters.join(' → ')} MB` : '';
     rows.push([`Ingest: ${run.label}`, `${number(run.samplesPerSecond)} samples/s (${detail}${cost}${memory})`, target]);
   }
+  for (const run of (results.registry as RegistryRun[] | undefined) ?? [])
+    rows.push([
+      `Registry on ${run.engine}: ${run.operation}`,
+      `${number(run.perSecond)} per second${run.ratio === undefined ? ' (baseline)' : ` (${run.ratio}× SQLite's)`}`,
+      '',
+    ]);
   for (const run of (results.brokers as BrokerRun[] | undefined) ?? [])
     rows.push([
       `Broker: ${run.broker}, QoS 1`,

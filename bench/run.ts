@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [-- --only=ingest,broker,gateway,live]: Sport Connect's speed, each figure
+ * npm run bench [-- --quick] [-- --only=ingest,registry,broker,gateway,live]: Sport Connect's speed, each figure
  * next to a baseline measured in the same run where one exists (these machines are shared and noisy:
  * ratios travel, absolute figures less so). Progress on stderr; the results as JSON under
  * bench/results/ (latest.json the newest) and as a Markdown table on stdout, for README.md.
@@ -13,6 +13,7 @@ import { benchBrokers } from './broker-bench.ts';
 import { benchIngest } from './ingest-bench.ts';
 import { gatewayFootprint, progress } from './lib.ts';
 import { benchLive } from './live-bench.ts';
+import { benchRegistry } from './registry-bench.ts';
 import { markdownTable } from './results-table.ts';
 
 const quick = process.argv.includes('--quick');
@@ -36,6 +37,7 @@ if (wanted('ingest')) {
     await influxd.dispose();
   }
 }
+if (wanted('registry')) results.registry = await benchRegistry(quick);
 if (wanted('broker')) results.brokers = await benchBrokers(quick);
 if (wanted('gateway')) {
   const athletes = 40;

@@ -60,13 +60,12 @@ export class Accounts {
   }
 
   getUser(id: string): User | null {
-    const row = this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
-    return row ? this.toUser(row) : null;
+    return this.userWhere('u.id = ?', id)?.user ?? null;
   }
 
   findByEmail(email: string): (User & { passwordHash: string | null }) | null {
-    const row = this.db.prepare('SELECT * FROM users WHERE email = ?').get(normalizeEmail(email)) as UserRow | undefined;
-    return row ? { ...this.toUser(row), passwordHash: row.password_hash } : null;
+    const found = this.userWhere('u.email = ?', normalizeEmail(email));
+    return found ? { ...found.user, passwordHash: found.passwordHash } : null;
   }
 
   setPlatformAdmin(userId: string, platformAdmin: boolean): void {
@@ -107,11 +106,10 @@ export class Accounts {
 
   /** The user a live session belongs to, or null (unknown, expired, or revoked). */
   resolveSession(token: string, nowMs = Date.now()): User | null {
-    const row = this.db.prepare('SELECT user_id, expires_ms FROM login_sessions WHERE token_hash = ?').get(hashSecret(token)) as
-      | { user_id: string; expires_ms: number }
-      | undefined;
-    if (!row || row.expires_ms <= nowMs) return null;
-    return this.getUser(row.user_id);
+    return (
+      this.userWhere('u.id = (SELECT user_id FROM login_sessions WHERE token_hash = ? AND expires_ms > ?)', hashSecret(token), nowMs)
+        ?.user ?? null
+    );
   }
 
   deleteSession(token: string): void {
@@ -200,11 +198,24 @@ export class Accounts {
       .run(nowMs, entry.actor, entry.action, entry.club ?? null, entry.subject ?? null);
   }
 
-  private toUser(row: UserRow): User {
-    const memberships = this.db
-      .prepare('SELECT club_id AS club, role, athlete_id AS athlete FROM memberships WHERE user_id = ? ORDER BY club_id')
-      .all(row.id) as Membership[];
-    return { id: row.id, email: row.email, name: row.name, platformAdmin: row.platform_admin === 1, demo: row.demo === 1, memberships };
+  /**
+   * A user and their memberships in one statement (every API request resolves its login: on PostgreSQL
+   * each statement is a round trip).
+   */
+  private userWhere(condition: string, ...params: unknown[]): { user: User; passwordHash: string | null } | null {
+    const rows = this.db
+      .prepare(
+        `SELECT u.*, m.club_id AS club, m.role, m.athlete_id AS athlete FROM users u LEFT JOIN memberships m ON m.user_id = u.id
+         WHERE ${condition} ORDER BY m.club_id`,
+      )
+      .all(...params) as (UserRow & { club: string | null; role: ClubRole | null; athlete: string | null })[];
+    const row = rows[0];
+    if (!row) return null;
+    const memberships = rows.filter((one) => one.club !== null).map((one) => ({ club: one.club!, role: one.role!, athlete: one.athlete }));
+    return {
+      user: { id: row.id, email: row.email, name: row.name, platformAdmin: row.platform_admin === 1, demo: row.demo === 1, memberships },
+      passwordHash: row.password_hash,
+    };
   }
 }
 

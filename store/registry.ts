@@ -323,10 +323,13 @@ export class Registry {
 
   /** Every athlete of the club (or one), with the devices they wear now and their maximum heart rate. */
   listAthletes(club: ClubId, nowMs = Date.now(), only?: AthleteId): Athlete[] {
-    const formula = this.clubSettings(club)?.maxHrFormula ?? 'tanaka';
+    // The club's formula comes with each row: one statement fewer (a round trip on PostgreSQL).
     const rows = this.db
-      .prepare(`SELECT * FROM athletes WHERE club_id = ? AND (CAST(? AS TEXT) IS NULL OR id = ?)`)
-      .all(club, only ?? null, only ?? null) as AthleteRow[];
+      .prepare(
+        `SELECT a.*, c.max_hr_formula FROM athletes a JOIN clubs c ON c.id = a.club_id
+         WHERE a.club_id = ? AND (CAST(? AS TEXT) IS NULL OR a.id = ?)`,
+      )
+      .all(club, only ?? null, only ?? null) as (AthleteRow & { max_hr_formula: ClubSettings['maxHrFormula'] })[];
     // Sorted as people read names (Élodie among the Es), not by code point.
     rows.sort((a, b) => NAME_ORDER.compare(a.name, b.name) || NAME_ORDER.compare(a.id, b.id));
     const pairings = this.db
@@ -335,7 +338,7 @@ export class Registry {
     const year = new Date(nowMs).getUTCFullYear();
     return rows.map((row) => {
       const estimated =
-        row.max_hr_bpm === null ? estimateMaxHeartRate(formula, row.birth_year === null ? null : year - row.birth_year) : null;
+        row.max_hr_bpm === null ? estimateMaxHeartRate(row.max_hr_formula, row.birth_year === null ? null : year - row.birth_year) : null;
       return {
         id: row.id,
         name: row.name,

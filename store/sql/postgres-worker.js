@@ -43,6 +43,22 @@ function isConnectionFailure(code) {
   return code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(code);
 }
 
+/** @type {Map<string, string>} */
+const statementNames = new Map();
+
+/**
+ * A name per statement text: PostgreSQL parses and plans a named statement once per connection, and the
+ * registry runs a few dozen statements over and over.
+ */
+function statementName(sql) {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `sc_${statementNames.size + 1}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
 function answer(message) {
   port.postMessage(message);
   Atomics.store(flag, 0, 1);
@@ -60,7 +76,12 @@ port.on('message', async (request) => {
   }
   try {
     const connection = await connected();
-    const result = await connection.query({ text: request.sql, values: request.params, rowMode: request.rowMode });
+    const result = await connection.query({
+      name: request.params.length > 0 ? statementName(request.sql) : undefined,
+      text: request.sql,
+      values: request.params,
+      rowMode: request.rowMode,
+    });
     // A multi-statement script answers with one result per statement; only the count of rows matters then.
     const last = Array.isArray(result) ? result[result.length - 1] : result;
     answer({ ok: true, rows: last?.rows ?? [], rowCount: last?.rowCount ?? 0 });
