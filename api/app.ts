@@ -180,6 +180,12 @@ export function buildApp(config: ApiAppConfig, deps: ApiDeps): Api {
     refuseCrossSiteWrites(request, config.CORS_ORIGINS ?? []);
     request.principal = identify(request, deps);
   });
+  // No text anyone sends holds NUL: no name or title needs it, and PostgreSQL's text cannot store it (the
+  // registry would answer 500 where SQLite stores it). Refused alike on both engines.
+  app.addHook('preValidation', async (request) => {
+    if (holdsNul(request.body) || holdsNul(request.query))
+      throw new ApiError('SC_ERR_VALIDATION', 'text may not contain the NUL character (U+0000)');
+  });
   // A platform admin reaches every club, including ones that do not exist: those are 404, not a write that
   // fails deep in the store. (Everyone else has no access to a club that does not exist, hence 404 too.)
   app.addHook('preHandler', async (request) => {
@@ -333,4 +339,12 @@ function registerDashboard(app: Api, dashboardDir: string): void {
   void app.register(fastifyStatic, { root, index: 'index.html', schemaHide: true });
   // Browsers ask for /favicon.ico whatever the page says; answer with the dashboard's icon.
   app.get('/favicon.ico', { schema: { hide: true } }, (_request, reply) => reply.type('image/svg+xml').sendFile('favicon.svg'));
+}
+
+/** Whether a parsed body or query holds a string with NUL anywhere (binary uploads, Buffers, are not text). */
+function holdsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value) || depth > 32) return false;
+  for (const [key, item] of Object.entries(value)) if (key.includes('\u0000') || holdsNul(item, depth + 1)) return true;
+  return false;
 }

@@ -71,10 +71,10 @@ export class DeadLetters {
     // Detail is capped: a zod report on a 1,000-sample message can be long.
     this.insert.run(
       letter.receivedMs,
-      letter.topic.slice(0, 512),
+      storableText(letter.topic.slice(0, 512)),
       club,
       letter.reason,
-      letter.detail.slice(0, 4000),
+      storableText(letter.detail.slice(0, 4000)),
       kept,
       letter.payload.byteLength,
     );
@@ -116,4 +116,12 @@ export class DeadLetters {
     const rows = this.counts.all({ club: club ?? null }) as { reason: DeadLetterReason; n: number }[];
     return Object.fromEntries(rows.map((row) => [row.reason, row.n]));
   }
+}
+
+/**
+ * A rejection's text may quote the bad bytes, NUL among them (a payload of zeros). PostgreSQL's text
+ * cannot hold NUL: written as the escape JSON would show, on both engines alike.
+ */
+function storableText(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\\u0000') : text;
 }

@@ -165,6 +165,32 @@ describe('hostile input at every route', () => {
     await stores?.close();
   });
 
+  it('refuses text holding NUL, in a body, a roster file or a query, on either registry engine', async () => {
+    const before = registryContent();
+    const asJson = await app.inject({
+      method: 'POST',
+      url: '/api/v1/clubs/club-a/athletes',
+      headers: { cookie: admin },
+      payload: { id: 'nul', name: 'Ann\u0000Marie' },
+    });
+    expect([asJson.statusCode, asJson.json()]).toEqual([
+      400,
+      { code: 'SC_ERR_VALIDATION', message: 'text may not contain the NUL character (U+0000)' },
+    ]);
+    const asCsv = await app.inject({
+      method: 'POST',
+      url: '/api/v1/clubs/club-a/athletes/import',
+      headers: { cookie: admin, 'content-type': 'text/csv' },
+      payload: 'id,name\nnul,Ann\u0000Marie\n',
+    });
+    expect(asCsv.statusCode).toBe(400);
+    const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'a\u0000@example.org', password: 'x' } });
+    expect(login.statusCode).toBe(400);
+    const query = await app.inject({ url: '/api/v1/clubs/club-a/sessions', query: { before: '1\u0000' }, headers: { cookie: admin } });
+    expect(query.statusCode).toBe(400);
+    expect(registryContent()).toBe(before);
+  });
+
   /** Everything the routes could write, whole (an update shows as well as an insert). */
   const registryContent = () =>
     JSON.stringify(REGISTRY_TABLES.map((table) => stores.registryDb.prepare(`SELECT * FROM ${table} ORDER BY 1, 2, 3`).all()));
