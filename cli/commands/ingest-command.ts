@@ -43,8 +43,15 @@ export const ingestCommand: Command = {
     const stores = await openStores(config.DATA_DIR, config, logger);
     refuseUnsafeProduction({ ...config, NODE_ENV: env.NODE_ENV }, stores.accounts);
     const ingest = new IngestService(config, { ...stores, metricsRegistry, logger });
-    await ingest.start();
+    // Health first: live while starting, ready once connected (an orchestrator sees a start, not a dead process).
     const metricsServer = serveMetrics(metricsRegistry, config.INGEST_METRICS_PORT, () => ingest.health());
+    try {
+      await ingest.start();
+    } catch (error) {
+      metricsServer.close();
+      await stores.close();
+      throw error;
+    }
     await untilSignal();
     metricsServer.close();
     await ingest.stop();

@@ -16,9 +16,11 @@ import { waitFor } from '../helpers/wait-for.ts';
 const MESSAGES = 600;
 const SAMPLES = 5;
 
-/** A worker's count of accepted messages, from its /metrics. */
+/** A worker's count of accepted messages, from its /metrics (0 until it serves them). */
 async function accepted(metricsPort: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).catch(() => null);
+  if (!response) return 0;
+  const text = await response.text();
   const line = text.split('\n').find((candidate) => candidate.startsWith('sc_ingest_messages_accepted_total'));
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
@@ -109,7 +111,14 @@ describe.each([oneHost, hostEach])('ingest workers on a shared subscription, $na
           }
         })();
         // With all three up, each takes a part.
-        await waitFor(async () => (await Promise.all(ports.map(accepted))).every((count) => count > 0), { what: 'every worker at work' });
+        await waitFor(
+          async () => {
+            for (const [index, worker] of workers.entries())
+              if (worker.child.exitCode !== null) throw new Error(`worker ${index} exited:\n${worker.log()}`);
+            return (await Promise.all(ports.map(accepted))).every((count) => count > 0);
+          },
+          { what: 'every worker at work' },
+        );
         await workers[0]!.kill();
         await workers[1]!.stop();
         await new Promise((resolve) => setTimeout(resolve, 1000));

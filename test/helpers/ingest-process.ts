@@ -6,7 +6,7 @@ const CLI = fileURLToPath(new URL('../../bin/sport-connect.js', import.meta.url)
 /** `sport-connect ingest` as its own process, so a test can SIGKILL it like a power cut would. */
 export async function startIngestProcess(
   env: Record<string, string>,
-): Promise<{ child: ChildProcess; kill(): Promise<void>; stop(): Promise<void> }> {
+): Promise<{ child: ChildProcess; kill(): Promise<void>; stop(): Promise<void>; log(): string }> {
   const child = spawn(process.execPath, [CLI, 'ingest'], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -32,6 +32,8 @@ export async function startIngestProcess(
   };
   return {
     child,
+    /** Its last log lines, for a failing test's message. */
+    log: () => log,
     /** A power cut: SIGKILL. */
     kill: () => signal('SIGKILL'),
     /** An orchestrator's stop: SIGTERM, and the process ends its work and exits. */
