@@ -25,6 +25,9 @@ type Answer =
   | { ok: true; rows: unknown[]; rowCount: number }
   | { ok: false; error: { message: string; code: string | null; detail: string | null; unreachable: boolean } };
 
+/** Where a statement stands to a transaction: the worker runs a transaction's statements on its connection only. */
+type Transactional = 'begin' | 'within' | 'commit' | 'rollback';
+
 /** Every registry transaction holds this advisory lock: writers take turns across processes, as on SQLite. */
 const REGISTRY_LOCK = 0x5c_7e_61_57;
 
@@ -61,15 +64,16 @@ export class PostgresDatabase implements SqlDatabase {
     return (...args) => {
       const savepoint = `sc_savepoint_${this.depth}`;
       if (this.depth === 0) {
-        this.query('BEGIN', []);
-        this.query('SELECT pg_advisory_xact_lock($1)', [REGISTRY_LOCK]);
-      } else this.query(`SAVEPOINT ${savepoint}`, []);
+        this.query('BEGIN', [], undefined, 'begin');
+        this.query('SELECT pg_advisory_xact_lock($1)', [REGISTRY_LOCK], undefined, 'within');
+      } else this.query(`SAVEPOINT ${savepoint}`, [], undefined, 'within');
       this.depth++;
       try {
         const result = work(...args) as ReturnType<Work>;
         if (result instanceof Promise) throw new TypeError('a transaction cannot span an await');
         this.depth--;
-        this.query(this.depth === 0 ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}`, []);
+        if (this.depth === 0) this.query('COMMIT', [], undefined, 'commit');
+        else this.query(`RELEASE SAVEPOINT ${savepoint}`, [], undefined, 'within');
         return result;
       } catch (error) {
         if (this.depth > 0) this.depth--;
@@ -80,8 +84,13 @@ export class PostgresDatabase implements SqlDatabase {
   }
 
   exec(sql: string): this {
-    this.query(sql, []);
+    this.query(sql, [], undefined, this.within());
     return this;
+  }
+
+  /** Inside a transaction, a statement must run on its connection or not at all. */
+  private within(): Transactional | undefined {
+    return this.depth > 0 ? 'within' : undefined;
   }
 
   close(): void {
@@ -97,8 +106,8 @@ export class PostgresDatabase implements SqlDatabase {
 
   private rollBack(savepoint: string): void {
     try {
-      if (this.depth === 0) this.query('ROLLBACK', []);
-      else this.query(`ROLLBACK TO SAVEPOINT ${savepoint}`, []);
+      if (this.depth === 0) this.query('ROLLBACK', [], undefined, 'rollback');
+      else this.query(`ROLLBACK TO SAVEPOINT ${savepoint}`, [], undefined, 'within');
     } catch {
       // The connection itself failed: the server rolled the transaction back when it went.
     }
@@ -111,7 +120,7 @@ export class PostgresDatabase implements SqlDatabase {
       const named = (params[0] ?? {}) as Record<string, unknown>;
       return names.map((name) => named[name]);
     };
-    const rowsOf = (params: unknown[]) => this.query(text, values(params), pluck ? 'array' : undefined).rows;
+    const rowsOf = (params: unknown[]) => this.query(text, values(params), pluck ? 'array' : undefined, this.within()).rows;
     const shape = (row: unknown) => {
       if (row === undefined) return row;
       withBuffers(row as Record<string, unknown>);
@@ -120,7 +129,7 @@ export class PostgresDatabase implements SqlDatabase {
     return {
       get: (...params) => shape(rowsOf(params)[0]),
       all: (...params) => rowsOf(params).map(shape),
-      run: (...params) => ({ changes: this.query(text, values(params)).rowCount }),
+      run: (...params) => ({ changes: this.query(text, values(params), undefined, this.within()).rowCount }),
       pluck: () => this.statement(sql, true),
     };
   }
@@ -145,13 +154,19 @@ export class PostgresDatabase implements SqlDatabase {
     return known;
   }
 
-  private query(sql: string, params: unknown[], rowMode?: 'array'): { rows: unknown[]; rowCount: number } {
-    const answer = this.call({ op: 'query', sql, params, rowMode });
+  private query(sql: string, params: unknown[], rowMode?: 'array', tx?: Transactional): { rows: unknown[]; rowCount: number } {
+    const answer = this.call({ op: 'query', sql, params, rowMode, tx });
     if (!answer.ok) throw new PostgresError(answer.error.message, answer.error.code, answer.error.detail, answer.error.unreachable);
     return answer;
   }
 
-  private call(request: { op: 'query' | 'close'; sql?: string; params?: unknown[]; rowMode?: 'array' | undefined }): Answer {
+  private call(request: {
+    op: 'query' | 'close';
+    sql?: string;
+    params?: unknown[];
+    rowMode?: 'array' | undefined;
+    tx?: Transactional;
+  }): Answer {
     const port = this.connection();
     Atomics.store(this.flag, 0, 0);
     port.postMessage(request);

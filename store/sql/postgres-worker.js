@@ -13,6 +13,13 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
 
 /** @type {pg.Client | null} */
 let client = null;
+/**
+ * The connection an open transaction runs on. A statement of that transaction never runs on another: the
+ * server rolled the transaction back when its connection went, and the rest of it must fail, not commit
+ * piecemeal on a new connection.
+ * @type {pg.Client | null}
+ */
+let transactionClient = null;
 
 async function connected() {
   if (client) return client;
@@ -74,14 +81,33 @@ port.on('message', async (request) => {
     port.close();
     return;
   }
+  // tx: 'begin' | 'within' (a statement, savepoint or release inside) | 'commit' | 'rollback' | undefined.
+  const { tx } = request;
+  if (tx === 'within' || tx === 'commit' || tx === 'rollback') {
+    if (!transactionClient || transactionClient !== client) {
+      transactionClient = null;
+      if (tx === 'rollback') return answer({ ok: true, rows: [], rowCount: 0 }); // rolled back when the connection went
+      return answer({
+        ok: false,
+        error: {
+          message: 'the connection to PostgreSQL was lost during a transaction: it was rolled back',
+          code: null,
+          detail: null,
+          unreachable: true,
+        },
+      });
+    }
+  }
   try {
-    const connection = await connected();
+    const connection = tx === 'within' || tx === 'commit' || tx === 'rollback' ? transactionClient : await connected();
+    if (tx === 'commit' || tx === 'rollback') transactionClient = null;
     const result = await connection.query({
       name: request.params.length > 0 ? statementName(request.sql) : undefined,
       text: request.sql,
       values: request.params,
       rowMode: request.rowMode,
     });
+    if (tx === 'begin') transactionClient = connection;
     // A multi-statement script answers with one result per statement; only the count of rows matters then.
     const last = Array.isArray(result) ? result[result.length - 1] : result;
     answer({ ok: true, rows: last?.rows ?? [], rowCount: last?.rowCount ?? 0 });

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Registry } from '../../store/registry.ts';
 import { PostgresDatabase } from '../../store/sql/postgres-database.ts';
 import { migratePostgres } from '../../store/sql/postgres-schema.ts';
 import { hasPostgres, type RunningPostgres, startPostgres } from '../helpers/postgres.ts';
@@ -30,4 +31,52 @@ describe.skipIf(!hasPostgres())('PostgreSQL', () => {
       };
     },
   }));
+});
+
+describe.skipIf(!hasPostgres())('PostgreSQL under the registry, when things go wrong', () => {
+  let server: RunningPostgres;
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 60_000);
+  afterAll(() => server?.dispose());
+
+  it('fails the rest of a transaction whose connection went, committing none of it, and connects again after', async () => {
+    const url = await server.createDatabase('connection_lost');
+    const db = new PostgresDatabase(url);
+    const killer = new PostgresDatabase(url);
+    try {
+      migratePostgres(db);
+      const registry = new Registry(db);
+      registry.upsertClub('club', 'Club');
+      expect(() =>
+        registry.atomically(() => {
+          registry.createAthlete('club', { id: 'ann', name: 'Ann' });
+          const pid = db.prepare('SELECT pg_backend_pid()').pluck().get();
+          killer.prepare('SELECT pg_terminate_backend(CAST(? AS INTEGER))').get(pid);
+          // Long enough for the worker to see its connection go before the next statement.
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+          registry.createAthlete('club', { id: 'bob', name: 'Bob' });
+        }),
+      ).toThrow(/lost during a transaction|terminat/);
+      expect(registry.hasMember('club', 'ann')).toBe(false);
+      expect(registry.hasMember('club', 'bob')).toBe(false);
+      registry.createAthlete('club', { id: 'cy', name: 'Cy' });
+      expect(registry.listAthletes('club').map((athlete) => athlete.id)).toEqual(['cy']);
+    } finally {
+      db.close();
+      killer.close();
+    }
+  });
+
+  it('refuses a database whose schema is newer than this Sport Connect', async () => {
+    const url = await server.createDatabase('newer_schema');
+    const db = new PostgresDatabase(url);
+    try {
+      migratePostgres(db);
+      db.prepare('UPDATE schema_version SET version = version + 1').run();
+      expect(() => migratePostgres(db)).toThrow(/newer than this Sport Connect knows/);
+    } finally {
+      db.close();
+    }
+  });
 });
