@@ -16,14 +16,16 @@ export class PostgresError extends Error {
 }
 
 export interface PostgresOptions {
-  /** The server's limit on one statement (its `statement_timeout`). */
+  /** The server's limit on one statement (its `statement_timeout`); a lock is waited for at most half of it. */
   statementTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /** After the server was found unreachable, calls fail at once for this long instead of each waiting to connect. */
+  retryAfterMs?: number;
 }
 
 type Answer =
-  | { ok: true; rows: unknown[]; rowCount: number }
-  | { ok: false; error: { message: string; code: string | null; detail: string | null; unreachable: boolean } };
+  | { id: number; ok: true; rows: unknown[]; rowCount: number }
+  | { id: number; ok: false; error: { message: string; code: string | null; detail: string | null; unreachable: boolean } };
 
 /** Where a statement stands to a transaction: the worker runs a transaction's statements on its connection only. */
 type Transactional = 'begin' | 'within' | 'commit' | 'rollback';
@@ -31,21 +33,30 @@ type Transactional = 'begin' | 'within' | 'commit' | 'rollback';
 /** Every registry transaction holds this advisory lock: writers take turns across processes, as on SQLite. */
 const REGISTRY_LOCK = 0x5c_7e_61_57;
 
+/** The worker thread of one connection, and the flag it raises when an answer is ready. */
+interface Bridge {
+  worker: Worker;
+  port: MessagePort;
+  flag: Int32Array;
+}
+
 /**
  * The registry on PostgreSQL behind the same synchronous interface as the embedded file. A worker thread
  * owns the connection and the calling thread waits for each answer, as it waits for SQLite's disk: one
  * statement at a time per process, a transaction never interleaved with another request's statements.
- * A round trip costs a fraction of a millisecond on a nearby server; a server that does not answer costs
- * at most the statement timeout, after which the call fails and the next one starts a fresh connection.
+ * A round trip costs a fraction of a millisecond on a nearby server. A server that does not answer costs
+ * the call that finds out (at most the connect or statement timeout); for `retryAfterMs` after that, calls
+ * fail at once, so the process keeps answering (503s, its health) rather than waiting on each.
  */
 export class PostgresDatabase implements SqlDatabase {
-  private worker: Worker | null = null;
-  private port: MessagePort | null = null;
-  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  private bridge: Bridge | null = null;
   private readonly translated = new Map<string, { text: string; names: string[] | null }>();
   private depth = 0;
+  private nextId = 0;
+  private unreachableUntilMs = 0;
   private readonly statementTimeoutMs: number;
   private readonly connectTimeoutMs: number;
+  private readonly retryAfterMs: number;
 
   constructor(
     private readonly url: string,
@@ -53,6 +64,12 @@ export class PostgresDatabase implements SqlDatabase {
   ) {
     this.statementTimeoutMs = options.statementTimeoutMs ?? 15_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
+    this.retryAfterMs = options.retryAfterMs ?? 2_000;
+  }
+
+  /** False while calls fail at once after the server was found unreachable (readiness, without waiting). */
+  get available(): boolean {
+    return Date.now() >= this.unreachableUntilMs;
   }
 
   prepare(sql: string): SqlStatement {
@@ -62,23 +79,24 @@ export class PostgresDatabase implements SqlDatabase {
   // biome-ignore lint/suspicious/noExplicitAny: as SqlDatabase says
   transaction<Work extends (...args: any[]) => unknown>(work: Work): (...args: ArgumentsOf<Work>) => ReturnType<Work> {
     return (...args) => {
-      const savepoint = `sc_savepoint_${this.depth}`;
-      if (this.depth === 0) {
-        this.query('BEGIN', [], undefined, 'begin');
-        this.query('SELECT pg_advisory_xact_lock($1)', [REGISTRY_LOCK], undefined, 'within');
-      } else this.query(`SAVEPOINT ${savepoint}`, [], undefined, 'within');
-      this.depth++;
+      const entered = this.depth;
+      const savepoint = `sc_savepoint_${entered}`;
       try {
+        if (entered === 0) {
+          this.query('BEGIN', [], undefined, 'begin');
+          this.query('SELECT pg_advisory_xact_lock($1)', [REGISTRY_LOCK], undefined, 'within');
+        } else this.query(`SAVEPOINT ${savepoint}`, [], undefined, 'within');
+        this.depth = entered + 1;
         const result = work(...args) as ReturnType<Work>;
         if (result instanceof Promise) throw new TypeError('a transaction cannot span an await');
-        this.depth--;
-        if (this.depth === 0) this.query('COMMIT', [], undefined, 'commit');
+        if (entered === 0) this.query('COMMIT', [], undefined, 'commit');
         else this.query(`RELEASE SAVEPOINT ${savepoint}`, [], undefined, 'within');
         return result;
       } catch (error) {
-        if (this.depth > 0) this.depth--;
-        this.rollBack(savepoint);
+        this.rollBack(entered, savepoint);
         throw error;
+      } finally {
+        this.depth = entered;
       }
     };
   }
@@ -94,19 +112,21 @@ export class PostgresDatabase implements SqlDatabase {
   }
 
   close(): void {
-    if (!this.worker) return;
+    const bridge = this.bridge;
+    if (!bridge) return;
     try {
       this.call({ op: 'close' });
+    } catch {
+      // Closing a connection that went: nothing to end.
     } finally {
-      void this.worker.terminate();
-      this.worker = null;
-      this.port = null;
+      this.drop(bridge);
     }
   }
 
-  private rollBack(savepoint: string): void {
+  /** Undoes what the transaction entered at `entered` did (all of it at the outermost level). */
+  private rollBack(entered: number, savepoint: string): void {
     try {
-      if (this.depth === 0) this.query('ROLLBACK', [], undefined, 'rollback');
+      if (entered === 0) this.query('ROLLBACK', [], undefined, 'rollback');
       else this.query(`ROLLBACK TO SAVEPOINT ${savepoint}`, [], undefined, 'within');
     } catch {
       // The connection itself failed: the server rolled the transaction back when it went.
@@ -156,7 +176,10 @@ export class PostgresDatabase implements SqlDatabase {
 
   private query(sql: string, params: unknown[], rowMode?: 'array', tx?: Transactional): { rows: unknown[]; rowCount: number } {
     const answer = this.call({ op: 'query', sql, params, rowMode, tx });
-    if (!answer.ok) throw new PostgresError(answer.error.message, answer.error.code, answer.error.detail, answer.error.unreachable);
+    if (!answer.ok) {
+      if (answer.error.unreachable) this.unreachableUntilMs = Date.now() + this.retryAfterMs;
+      throw new PostgresError(answer.error.message, answer.error.code, answer.error.detail, answer.error.unreachable);
+    }
     return answer;
   }
 
@@ -167,29 +190,42 @@ export class PostgresDatabase implements SqlDatabase {
     rowMode?: 'array' | undefined;
     tx?: Transactional;
   }): Answer {
-    const port = this.connection();
-    Atomics.store(this.flag, 0, 0);
-    port.postMessage(request);
-    // Beyond the server's own statement timeout, the worker or the connection is stuck: start afresh.
-    const waited = Atomics.wait(this.flag, 0, 0, this.statementTimeoutMs + this.connectTimeoutMs + 5_000);
-    const received = receiveMessageOnPort(port);
-    if (waited === 'timed-out' || !received) {
-      void this.worker?.terminate();
-      this.worker = null;
-      this.port = null;
-      this.depth = 0;
+    // Found unreachable a moment ago: fail at once (a transaction's own statements and its end still go to
+    // the worker, which knows whether their connection is alive).
+    if (request.op === 'query' && !this.available && (request.tx === undefined || request.tx === 'begin'))
+      throw new PostgresError('PostgreSQL is unreachable (retrying shortly)', null, null, true);
+    const bridge = this.connection();
+    const id = ++this.nextId;
+    Atomics.store(bridge.flag, 0, 0);
+    bridge.port.postMessage({ ...request, id });
+    // Beyond the server's own timeouts, the worker or the connection is stuck: start afresh.
+    const waited = Atomics.wait(bridge.flag, 0, 0, this.statementTimeoutMs + this.connectTimeoutMs + 5_000);
+    const received = waited === 'timed-out' ? undefined : receiveMessageOnPort(bridge.port);
+    const answer = received?.message as Answer | undefined;
+    if (!answer || answer.id !== id) {
+      // Its connection, and any transaction on it, goes with it.
+      this.drop(bridge);
+      this.unreachableUntilMs = Date.now() + this.retryAfterMs;
       throw new PostgresError('PostgreSQL did not answer in time', null, null, true);
     }
-    return received.message as Answer;
+    return answer;
   }
 
-  private connection(): MessagePort {
-    if (this.port) return this.port;
+  private drop(bridge: Bridge): void {
+    void bridge.worker.terminate();
+    bridge.port.close();
+    if (this.bridge === bridge) this.bridge = null;
+  }
+
+  private connection(): Bridge {
+    if (this.bridge) return this.bridge;
     const { port1, port2 } = new MessageChannel();
-    this.worker = new Worker(new URL('./postgres-worker.js', import.meta.url), {
+    // A flag of its own: a worker being dropped can never wake a call meant for its successor.
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const worker = new Worker(new URL('./postgres-worker.js', import.meta.url), {
       workerData: {
         url: this.url,
-        flag: this.flag,
+        flag,
         port: port2,
         statementTimeoutMs: this.statementTimeoutMs,
         connectTimeoutMs: this.connectTimeoutMs,
@@ -197,10 +233,10 @@ export class PostgresDatabase implements SqlDatabase {
       transferList: [port2],
     });
     // The registry is closed with the process's stores; a forgotten one must not keep the process alive.
-    this.worker.unref();
+    worker.unref();
     port1.unref();
-    this.port = port1;
-    return port1;
+    this.bridge = { worker, port: port1, flag };
+    return this.bridge;
   }
 }
 

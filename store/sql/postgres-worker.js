@@ -25,8 +25,10 @@ async function connected() {
   if (client) return client;
   const fresh = new pg.Client({
     connectionString: url,
-    statement_timeout: statementTimeoutMs,
     connectionTimeoutMillis: connectTimeoutMs,
+    // A statement whose answer never comes (a partition): the client gives up a little after the server would.
+    query_timeout: statementTimeoutMs + 2_000,
+    keepAlive: true,
     application_name: 'sport-connect',
   });
   // A connection lost between statements: the next statement connects again (an open transaction is lost,
@@ -35,18 +37,27 @@ async function connected() {
     if (client === fresh) client = null;
   });
   await fresh.connect();
+  // Set as statements, not as start-up parameters, so a pooler in between (PgBouncer) accepts them. A lock
+  // is waited for at most half a statement's time; a session left idle in a transaction (its process gone
+  // without a word) is ended by the server, and the registry's lock with it.
+  await fresh.query(
+    `SET statement_timeout = ${Number(statementTimeoutMs)}; SET lock_timeout = ${Math.floor(statementTimeoutMs / 2)};` +
+      ` SET idle_in_transaction_session_timeout = ${Math.max(60_000, 2 * Number(statementTimeoutMs))}`,
+  );
   client = fresh;
   return fresh;
 }
 
 /**
  * Whether an error means the server was not reached or the connection went, rather than a statement
- * refused: a system error (ECONNREFUSED, ENOTFOUND…), none at all (a timeout), SQLSTATE class 08
- * (connection exception) or 57P01–57P03 (the server shutting down, or not accepting connections yet).
- * @param {string | undefined} code
+ * refused: anything that is not PostgreSQL's own answer (ECONNREFUSED, ENOTFOUND, a timeout, a
+ * connection terminated), SQLSTATE class 08 (connection exception) or 57P01–57P03 (the server shutting
+ * down, or not accepting connections yet).
+ * @param {unknown} error
  */
-function isConnectionFailure(code) {
-  if (!code || !/^[0-9A-Z]{5}$/.test(code)) return true;
+function isConnectionFailure(error) {
+  if (!(error instanceof pg.DatabaseError)) return true;
+  const code = error.code ?? '';
   return code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(code);
 }
 
@@ -72,57 +83,79 @@ function answer(message) {
   Atomics.notify(flag, 0);
 }
 
+function forget(broken) {
+  if (client === broken) client = null;
+  broken.end().catch(() => {});
+}
+
+async function run(connection, request) {
+  return connection.query({
+    name: request.params.length > 0 ? statementName(request.sql) : undefined,
+    text: request.sql,
+    values: request.params,
+    rowMode: request.rowMode,
+  });
+}
+
 port.on('message', async (request) => {
+  const { id, tx } = request;
   if (request.op === 'close') {
     const closing = client;
     client = null;
     await closing?.end().catch(() => {});
-    answer({ ok: true, rows: [], rowCount: 0 });
+    answer({ id, ok: true, rows: [], rowCount: 0 });
     port.close();
     return;
   }
   // tx: 'begin' | 'within' (a statement, savepoint or release inside) | 'commit' | 'rollback' | undefined.
-  const { tx } = request;
-  if (tx === 'within' || tx === 'commit' || tx === 'rollback') {
-    if (!transactionClient || transactionClient !== client) {
-      transactionClient = null;
-      if (tx === 'rollback') return answer({ ok: true, rows: [], rowCount: 0 }); // rolled back when the connection went
-      return answer({
-        ok: false,
-        error: {
-          message: 'the connection to PostgreSQL was lost during a transaction: it was rolled back',
-          code: null,
-          detail: null,
-          unreachable: true,
-        },
-      });
-    }
-  }
-  try {
-    const connection = tx === 'within' || tx === 'commit' || tx === 'rollback' ? transactionClient : await connected();
-    if (tx === 'commit' || tx === 'rollback') transactionClient = null;
-    const result = await connection.query({
-      name: request.params.length > 0 ? statementName(request.sql) : undefined,
-      text: request.sql,
-      values: request.params,
-      rowMode: request.rowMode,
+  const ofTransaction = tx === 'within' || tx === 'commit' || tx === 'rollback';
+  if (ofTransaction && (!transactionClient || transactionClient !== client)) {
+    transactionClient = null;
+    if (tx === 'rollback') return answer({ id, ok: true, rows: [], rowCount: 0 }); // rolled back when the connection went
+    return answer({
+      id,
+      ok: false,
+      error: {
+        message: 'the connection to PostgreSQL was lost during a transaction: it was rolled back',
+        code: null,
+        detail: null,
+        unreachable: true,
+      },
     });
+  }
+  let connection = null;
+  try {
+    connection = ofTransaction ? transactionClient : await connected();
+    if (tx === 'commit' || tx === 'rollback') transactionClient = null;
+    let result;
+    try {
+      result = await run(connection, request);
+    } catch (error) {
+      // A named statement prepared before a migration changed its table ("cached plan must not change
+      // result type"): outside a transaction, a fresh connection prepares it again.
+      if (!(error instanceof pg.DatabaseError && error.code === '0A000' && tx === undefined)) throw error;
+      forget(connection);
+      connection = await connected();
+      result = await run(connection, request);
+    }
     if (tx === 'begin') transactionClient = connection;
     // A multi-statement script answers with one result per statement; only the count of rows matters then.
     const last = Array.isArray(result) ? result[result.length - 1] : result;
-    answer({ ok: true, rows: last?.rows ?? [], rowCount: last?.rowCount ?? 0 });
+    answer({ id, ok: true, rows: last?.rows ?? [], rowCount: last?.rowCount ?? 0 });
   } catch (error) {
     const failure = /** @type {{ message?: string, code?: string, detail?: string }} */ (error);
-    const unreachable = isConnectionFailure(failure.code);
+    const unreachable = isConnectionFailure(error);
     // The client is unusable after such a failure: the next statement connects afresh.
-    if (unreachable && client) {
-      const broken = client;
-      client = null;
-      broken.end().catch(() => {});
-    }
+    if (unreachable && client) forget(client);
     answer({
+      id,
       ok: false,
-      error: { message: failure.message ?? String(error), code: failure.code ?? null, detail: failure.detail ?? null, unreachable },
+      error: {
+        message: failure.message ?? String(error),
+        code: error instanceof pg.DatabaseError ? (failure.code ?? null) : null,
+        detail: failure.detail ?? null,
+        unreachable,
+      },
     });
   }
 });

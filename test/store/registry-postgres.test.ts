@@ -42,7 +42,7 @@ describe.skipIf(!hasPostgres())('PostgreSQL under the registry, when things go w
 
   it('fails the rest of a transaction whose connection went, committing none of it, and connects again after', async () => {
     const url = await server.createDatabase('connection_lost');
-    const db = new PostgresDatabase(url);
+    const db = new PostgresDatabase(url, { retryAfterMs: 300 });
     const killer = new PostgresDatabase(url);
     try {
       migratePostgres(db);
@@ -58,6 +58,11 @@ describe.skipIf(!hasPostgres())('PostgreSQL under the registry, when things go w
           registry.createAthlete('club', { id: 'bob', name: 'Bob' });
         }),
       ).toThrow(/lost during a transaction|terminat/);
+      // Just found unreachable: calls fail at once rather than each waiting to connect, for retryAfterMs.
+      expect(db.available).toBe(false);
+      expect(() => registry.hasMember('club', 'ann')).toThrow('PostgreSQL is unreachable (retrying shortly)');
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(db.available).toBe(true);
       expect(registry.hasMember('club', 'ann')).toBe(false);
       expect(registry.hasMember('club', 'bob')).toBe(false);
       registry.createAthlete('club', { id: 'cy', name: 'Cy' });
