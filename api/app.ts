@@ -298,7 +298,13 @@ function replyWithCodedError(error: FastifyError, request: FastifyRequest, reply
     void reply.status(API_ERRORS[code].status).send({ code, message: error.message });
     return;
   }
-  if (error instanceof PostgresError && error.unreachable) {
+  // A key taken between a check and the write (another replica was quicker): the same answer as the check's.
+  if (isUniqueViolation(error)) {
+    void reply.status(409).send({ code: 'SC_ERR_CONFLICT', message: 'it exists already' });
+    return;
+  }
+  // Unreachable, or too busy to answer in time (a lock not granted, a statement cancelled by its timeout).
+  if (error instanceof PostgresError && (error.unreachable || error.code === '55P03' || error.code === '57014')) {
     reply.log.warn({ err: error }, 'registry unreachable');
     void reply.status(503).send({ code: 'SC_ERR_REGISTRY_UNAVAILABLE', message: API_ERRORS.SC_ERR_REGISTRY_UNAVAILABLE.message });
     return;
@@ -347,4 +353,10 @@ function holdsNul(value: unknown, depth = 0): boolean {
   if (value === null || typeof value !== 'object' || Buffer.isBuffer(value) || depth > 32) return false;
   for (const [key, item] of Object.entries(value)) if (key.includes('\u0000') || holdsNul(item, depth + 1)) return true;
   return false;
+}
+
+/** A unique key taken, on either registry engine. */
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return error instanceof PostgresError ? code === '23505' : code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }

@@ -11,7 +11,7 @@ export const API_ERRORS = {
   SC_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'send JSON (content-type: application/json)' },
   SC_ERR_RATE_LIMITED: { status: 429, message: 'too many requests; wait a little' },
   SC_ERR_STORE_UNAVAILABLE: { status: 503, message: 'the time-series store is unavailable; try again shortly' },
-  SC_ERR_REGISTRY_UNAVAILABLE: { status: 503, message: 'the registry (PostgreSQL) is unreachable; try again shortly' },
+  SC_ERR_REGISTRY_UNAVAILABLE: { status: 503, message: 'the registry (PostgreSQL) is unreachable or busy; try again shortly' },
   SC_ERR_DASHBOARD_NOT_BUILT: { status: 503, message: 'the dashboard is not built: run `npm run build:dashboard`' },
   SC_ERR_INTERNAL: { status: 500, message: 'internal error' },
 } as const;

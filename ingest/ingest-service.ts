@@ -185,7 +185,14 @@ export class IngestService {
     const stallAfterMs = this.config.INGEST_STALL_AFTER ?? DEFAULT_STALL_AFTER_MS;
     this.stallTimer = setInterval(() => this.checkStall(), Math.min(10_000, stallAfterMs / 2));
     // Retention of the dead letters holds on a quiet installation too, not only when letters keep coming.
-    this.pruneTimer = setInterval(() => this.deadLetters.prune(), DEAD_LETTER_PRUNE_EVERY_MS);
+    this.pruneTimer = setInterval(() => {
+      try {
+        this.deadLetters.prune();
+      } catch (error) {
+        // The registry's database away (dead letters live there on PostgreSQL): pruned next time.
+        this.log.warn({ err: error }, 'dead letters not pruned; tried again later');
+      }
+    }, DEAD_LETTER_PRUNE_EVERY_MS);
     this.pruneTimer.unref();
     this.log.info({ broker: withoutPassword(this.config.MQTT_URL), clientId: this.config.INGEST_CLIENT_ID }, 'ingest subscribed');
   }

@@ -34,10 +34,12 @@ export class Challenges {
   }
 
   create(club: ClubId, challenge: { id: string; title: string; fromMs: number; toMs: number }): Challenge {
-    if (this.get(club, challenge.id)) throw new RosterError('conflict', `challenge "${challenge.id}" exists already`);
-    this.db
-      .prepare('INSERT INTO challenges (club_id, id, title, from_ms, to_ms) VALUES (?, ?, ?, ?, ?)')
-      .run(club, challenge.id, challenge.title, challenge.fromMs, challenge.toMs);
+    this.db.transaction(() => {
+      if (this.get(club, challenge.id)) throw new RosterError('conflict', `challenge "${challenge.id}" exists already`);
+      this.db
+        .prepare('INSERT INTO challenges (club_id, id, title, from_ms, to_ms) VALUES (?, ?, ?, ?, ?)')
+        .run(club, challenge.id, challenge.title, challenge.fromMs, challenge.toMs);
+    })();
     return this.get(club, challenge.id)!;
   }
 

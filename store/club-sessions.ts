@@ -39,8 +39,8 @@ export class ClubSessions {
   }
 
   createGroup(club: ClubId, group: { id: string; name: string; athletes: AthleteId[] }): Group {
-    if (this.getGroup(club, group.id)) throw new RosterError('conflict', `group "${group.id}" exists already`);
     this.db.transaction(() => {
+      if (this.getGroup(club, group.id)) throw new RosterError('conflict', `group "${group.id}" exists already`);
       this.db.prepare('INSERT INTO athlete_groups (club_id, id, name) VALUES (?, ?, ?)').run(club, group.id, group.name);
       this.setGroupMembers(club, group.id, group.athletes);
     })();
@@ -87,14 +87,17 @@ export class ClubSessions {
     session: { title: string; group: string | null; coach: string | null; plan?: ClassPlanId | null },
     nowMs = Date.now(),
   ): Session {
-    if (session.group && !this.getGroup(club, session.group)) throw new RosterError('not-found', `no group "${session.group}"`);
-    if (this.runningSession(club)) throw new RosterError('conflict', 'a session is running already: stop it first');
     const id = `s_${randomBytes(9).toString('base64url')}`;
-    this.db
-      .prepare(
-        'INSERT INTO sessions (club_id, id, title, group_id, coach_user_id, start_ms, stop_ms, plan) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)',
-      )
-      .run(club, id, session.title, session.group, session.coach, nowMs, session.plan ?? null);
+    // Checked and started in one transaction: two coaches on two API replicas cannot both start one.
+    this.db.transaction(() => {
+      if (session.group && !this.getGroup(club, session.group)) throw new RosterError('not-found', `no group "${session.group}"`);
+      if (this.runningSession(club)) throw new RosterError('conflict', 'a session is running already: stop it first');
+      this.db
+        .prepare(
+          'INSERT INTO sessions (club_id, id, title, group_id, coach_user_id, start_ms, stop_ms, plan) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)',
+        )
+        .run(club, id, session.title, session.group, session.coach, nowMs, session.plan ?? null);
+    })();
     return this.getSession(club, id)!;
   }
 

@@ -72,6 +72,8 @@ export class MqttAccounts {
 
   /** The identity behind a user name and password, or null (unknown, wrong password, revoked). */
   authenticate(username: string, password: string): MqttIdentity | null {
+    // No account holds NUL (PostgreSQL's text cannot): such a name is simply unknown, on both engines.
+    if (username.includes('\u0000')) return null;
     const row = this.db.prepare('SELECT * FROM mqtt_accounts WHERE username = ?').get(username) as AccountRow | undefined;
     if (!row || row.revoked_ms !== null || !secretMatches(password, row.secret_hash)) return null;
     return identityOf(row);

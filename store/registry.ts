@@ -112,6 +112,11 @@ export class Registry {
 
   /** Creates an athlete; a RosterError('conflict') when the id is taken. */
   createAthlete(club: ClubId, athlete: AthleteCreate, nowMs = Date.now()): Athlete {
+    // Checked and written in one transaction: two API replicas creating the same id, one gets the conflict.
+    return this.db.transaction(() => this.createAthleteNow(club, athlete, nowMs))();
+  }
+
+  private createAthleteNow(club: ClubId, athlete: AthleteCreate, nowMs: number): Athlete {
     if (this.hasMember(club, athlete.id)) throw new RosterError('conflict', `athlete "${athlete.id}" exists already`);
     // The pairing log of a removed athlete stays (those samples are still theirs): a new person under the
     // same id would inherit their history.
@@ -124,11 +129,8 @@ export class Registry {
     )
       throw new RosterError('conflict', `id "${athlete.id}" belonged to an athlete removed earlier: choose another`);
     const { id, ...profile } = athlete;
-    this.db.transaction(() => {
-      this.db.prepare('INSERT INTO athletes (club_id, id, name, created_ms) VALUES (?, ?, ?, ?)').run(club, id, athlete.name, nowMs);
-      this.updateAthlete(club, id, profile, nowMs);
-    })();
-    return this.getAthlete(club, athlete.id, nowMs)!;
+    this.db.prepare('INSERT INTO athletes (club_id, id, name, created_ms) VALUES (?, ?, ?, ?)').run(club, id, athlete.name, nowMs);
+    return this.updateAthlete(club, id, profile, nowMs)!;
   }
 
   /** Creates the athlete, or updates the fields given (a roster re-import). */
@@ -245,10 +247,12 @@ export class Registry {
 
   /** Ends the athlete's own open pairings (never someone else's on the same device). */
   endPairingsOf(club: ClubId, athlete: AthleteId, atMs: number): void {
-    this.db
-      .prepare('UPDATE pairings SET to_ms = ? WHERE club_id = ? AND member_id = ? AND to_ms IS NULL AND from_ms < ?')
-      .run(atMs, club, athlete, atMs);
-    this.db.prepare('DELETE FROM pairings WHERE club_id = ? AND member_id = ? AND to_ms IS NULL').run(club, athlete);
+    this.db.transaction(() => {
+      this.db
+        .prepare('UPDATE pairings SET to_ms = ? WHERE club_id = ? AND member_id = ? AND to_ms IS NULL AND from_ms < ?')
+        .run(atMs, club, athlete, atMs);
+      this.db.prepare('DELETE FROM pairings WHERE club_id = ? AND member_id = ? AND to_ms IS NULL').run(club, athlete);
+    })();
   }
 
   /** Whether anything about the athlete is left (an athlete removed from the roster keeps their log until erased). */
@@ -300,6 +304,8 @@ export class Registry {
 
   /** Whether the registry's database answers (for readiness: on PostgreSQL it is another server). */
   reachable(): boolean {
+    // Found unreachable a moment ago: say so without waiting on it again.
+    if (this.db.available === false) return false;
     try {
       this.db.prepare('SELECT 1').get();
       return true;
@@ -367,9 +373,9 @@ export class Registry {
     device: { id: DeviceId; profile: Device['profile']; label?: string | null; owner?: AthleteId | null },
     nowMs = Date.now(),
   ): Device {
-    if (this.hasDevice(club, device.id)) throw new RosterError('conflict', `device "${device.id}" exists already`);
-    if (device.owner && !this.hasMember(club, device.owner)) throw new RosterError('not-found', `no athlete "${device.owner}"`);
     this.db.transaction(() => {
+      if (this.hasDevice(club, device.id)) throw new RosterError('conflict', `device "${device.id}" exists already`);
+      if (device.owner && !this.hasMember(club, device.owner)) throw new RosterError('not-found', `no athlete "${device.owner}"`);
       this.db
         .prepare('INSERT INTO devices (club_id, id, name, profile, owner_athlete_id) VALUES (?, ?, ?, ?, ?)')
         .run(club, device.id, device.label ?? null, device.profile, device.owner ?? null);
@@ -476,11 +482,13 @@ export class Registry {
 
   /** Ends the device's current pairing at a time (one that started after it is left alone); false when nobody wore it. */
   endPairing(club: ClubId, device: DeviceId, atMs = Date.now()): boolean {
-    return (
-      this.db
-        .prepare('UPDATE pairings SET to_ms = ? WHERE club_id = ? AND device_id = ? AND to_ms IS NULL AND from_ms < ?')
-        .run(atMs, club, device, atMs).changes > 0
-    );
+    // Every change to the pairing log takes the registry's turn (on PostgreSQL, its lock), as pairDevice does.
+    return this.db.transaction(
+      () =>
+        this.db
+          .prepare('UPDATE pairings SET to_ms = ? WHERE club_id = ? AND device_id = ? AND to_ms IS NULL AND from_ms < ?')
+          .run(atMs, club, device, atMs).changes > 0,
+    )();
   }
 
   /**

@@ -19,7 +19,10 @@ export interface PostgresOptions {
   /** The server's limit on one statement (its `statement_timeout`); a lock is waited for at most half of it. */
   statementTimeoutMs?: number;
   connectTimeoutMs?: number;
-  /** After the server was found unreachable, calls fail at once for this long instead of each waiting to connect. */
+  /**
+   * After the server was found unreachable, calls fail at once for this long instead of each waiting to
+   * connect (doubling while it stays unreachable, up to 30 s).
+   */
   retryAfterMs?: number;
 }
 
@@ -54,6 +57,8 @@ export class PostgresDatabase implements SqlDatabase {
   private depth = 0;
   private nextId = 0;
   private unreachableUntilMs = 0;
+  /** Unreachable findings in a row: the pause before the next try doubles with each, up to 30 s. */
+  private unreachableInARow = 0;
   private readonly statementTimeoutMs: number;
   private readonly connectTimeoutMs: number;
   private readonly retryAfterMs: number;
@@ -177,10 +182,19 @@ export class PostgresDatabase implements SqlDatabase {
   private query(sql: string, params: unknown[], rowMode?: 'array', tx?: Transactional): { rows: unknown[]; rowCount: number } {
     const answer = this.call({ op: 'query', sql, params, rowMode, tx });
     if (!answer.ok) {
-      if (answer.error.unreachable) this.unreachableUntilMs = Date.now() + this.retryAfterMs;
+      // Found by a call that tried to connect; a transaction's statements after its connection went say
+      // nothing new about the server.
+      if (answer.error.unreachable && (tx === undefined || tx === 'begin')) this.foundUnreachable();
       throw new PostgresError(answer.error.message, answer.error.code, answer.error.detail, answer.error.unreachable);
     }
+    this.unreachableInARow = 0;
     return answer;
+  }
+
+  private foundUnreachable(): void {
+    const pauseMs = Math.min(30_000, this.retryAfterMs * 2 ** Math.min(this.unreachableInARow, 10));
+    this.unreachableInARow++;
+    this.unreachableUntilMs = Date.now() + pauseMs;
   }
 
   private call(request: {
@@ -205,7 +219,7 @@ export class PostgresDatabase implements SqlDatabase {
     if (!answer || answer.id !== id) {
       // Its connection, and any transaction on it, goes with it.
       this.drop(bridge);
-      this.unreachableUntilMs = Date.now() + this.retryAfterMs;
+      this.foundUnreachable();
       throw new PostgresError('PostgreSQL did not answer in time', null, null, true);
     }
     return answer;

@@ -1,6 +1,9 @@
 import type { PostgresDatabase } from './postgres-database.ts';
 
 /**
+ * Text compares byte by byte (COLLATE "C"), as SQLite's does: lists sort the same on both engines,
+ * whatever locale the server was created with.
+ *
  * The registry's tables on PostgreSQL: the same tables and columns as in the embedded file
  * (store/database.ts), dead letters included (every worker's, for the operations page and erasure),
  * without what stays with each process (the samples of the SQLite store, ingest's queue and
@@ -10,105 +13,105 @@ import type { PostgresDatabase } from './postgres-database.ts';
 export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE clubs (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
+    id TEXT COLLATE "C" PRIMARY KEY,
+    name TEXT COLLATE "C" NOT NULL,
     created_ms BIGINT NOT NULL,
-    max_hr_formula TEXT NOT NULL DEFAULT 'tanaka',
-    zone_model TEXT NOT NULL DEFAULT 'percent-max',
+    max_hr_formula TEXT COLLATE "C" NOT NULL DEFAULT 'tanaka',
+    zone_model TEXT COLLATE "C" NOT NULL DEFAULT 'percent-max',
     retention_months INTEGER
   );
   CREATE TABLE athletes (
-    club_id TEXT NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,
-    id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    display_name TEXT,
+    club_id TEXT COLLATE "C" NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,
+    id TEXT COLLATE "C" NOT NULL,
+    name TEXT COLLATE "C" NOT NULL,
+    display_name TEXT COLLATE "C",
     birth_year INTEGER,
-    sex TEXT CHECK (sex IN ('male', 'female')),
+    sex TEXT COLLATE "C" CHECK (sex IN ('male', 'female')),
     weight_kg DOUBLE PRECISION,
     rest_hr_bpm INTEGER,
     max_hr_bpm INTEGER,
     consent_ms BIGINT,
     created_ms BIGINT NOT NULL,
-    alias TEXT,
-    screen_privacy TEXT NOT NULL DEFAULT 'name',
+    alias TEXT COLLATE "C",
+    screen_privacy TEXT COLLATE "C" NOT NULL DEFAULT 'name',
     screen_hide_kcal INTEGER NOT NULL DEFAULT 0,
     weekly_points_goal INTEGER,
     PRIMARY KEY (club_id, id)
   );
   CREATE TABLE devices (
-    club_id TEXT NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,
-    id TEXT NOT NULL,
-    name TEXT,
-    profile TEXT NOT NULL DEFAULT 'heart_rate',
-    owner_athlete_id TEXT,
+    club_id TEXT COLLATE "C" NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,
+    id TEXT COLLATE "C" NOT NULL,
+    name TEXT COLLATE "C",
+    profile TEXT COLLATE "C" NOT NULL DEFAULT 'heart_rate',
+    owner_athlete_id TEXT COLLATE "C",
     PRIMARY KEY (club_id, id)
   );
   CREATE TABLE pairings (
-    club_id TEXT NOT NULL,
-    device_id TEXT NOT NULL,
-    member_id TEXT NOT NULL,
+    club_id TEXT COLLATE "C" NOT NULL,
+    device_id TEXT COLLATE "C" NOT NULL,
+    member_id TEXT COLLATE "C" NOT NULL,
     from_ms BIGINT NOT NULL,
     to_ms BIGINT,
     PRIMARY KEY (club_id, device_id, from_ms)
   );
   CREATE INDEX pairings_by_member ON pairings (club_id, member_id, from_ms);
   CREATE TABLE athlete_groups (
-    club_id TEXT NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,
-    id TEXT NOT NULL,
-    name TEXT NOT NULL,
+    club_id TEXT COLLATE "C" NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,
+    id TEXT COLLATE "C" NOT NULL,
+    name TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (club_id, id)
   );
   CREATE TABLE group_members (
-    club_id TEXT NOT NULL,
-    group_id TEXT NOT NULL,
-    athlete_id TEXT NOT NULL,
+    club_id TEXT COLLATE "C" NOT NULL,
+    group_id TEXT COLLATE "C" NOT NULL,
+    athlete_id TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (club_id, group_id, athlete_id),
     FOREIGN KEY (club_id, group_id) REFERENCES athlete_groups(club_id, id) ON DELETE CASCADE,
     FOREIGN KEY (club_id, athlete_id) REFERENCES athletes(club_id, id) ON DELETE CASCADE
   );
   CREATE TABLE sessions (
-    club_id TEXT NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,
-    id TEXT NOT NULL,
-    title TEXT NOT NULL,
-    group_id TEXT,
-    coach_user_id TEXT,
+    club_id TEXT COLLATE "C" NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,
+    id TEXT COLLATE "C" NOT NULL,
+    title TEXT COLLATE "C" NOT NULL,
+    group_id TEXT COLLATE "C",
+    coach_user_id TEXT COLLATE "C",
     start_ms BIGINT NOT NULL,
     stop_ms BIGINT,
-    plan TEXT,
+    plan TEXT COLLATE "C",
     PRIMARY KEY (club_id, id)
   );
   CREATE INDEX sessions_by_start ON sessions (club_id, start_ms);
   CREATE TABLE session_participants (
-    club_id TEXT NOT NULL,
-    session_id TEXT NOT NULL,
-    athlete_id TEXT NOT NULL,
+    club_id TEXT COLLATE "C" NOT NULL,
+    session_id TEXT COLLATE "C" NOT NULL,
+    athlete_id TEXT COLLATE "C" NOT NULL,
     joined_ms BIGINT NOT NULL,
     PRIMARY KEY (club_id, session_id, athlete_id),
     FOREIGN KEY (club_id, session_id) REFERENCES sessions(club_id, id) ON DELETE CASCADE
   );
   CREATE TABLE training_log (
-    club_id TEXT NOT NULL,
-    athlete_id TEXT NOT NULL,
-    source TEXT NOT NULL CHECK (source IN ('session', 'upload')),
-    source_id TEXT NOT NULL,
-    title TEXT NOT NULL,
+    club_id TEXT COLLATE "C" NOT NULL,
+    athlete_id TEXT COLLATE "C" NOT NULL,
+    source TEXT COLLATE "C" NOT NULL CHECK (source IN ('session', 'upload')),
+    source_id TEXT COLLATE "C" NOT NULL,
+    title TEXT COLLATE "C" NOT NULL,
     start_ms BIGINT NOT NULL,
-    metrics TEXT NOT NULL,
+    metrics TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (club_id, athlete_id, source, source_id)
   );
   CREATE INDEX training_log_by_time ON training_log (club_id, athlete_id, start_ms);
   CREATE TABLE uploads (
-    club_id TEXT NOT NULL,
-    athlete_id TEXT NOT NULL,
-    id TEXT NOT NULL,
-    device_id TEXT NOT NULL,
+    club_id TEXT COLLATE "C" NOT NULL,
+    athlete_id TEXT COLLATE "C" NOT NULL,
+    id TEXT COLLATE "C" NOT NULL,
+    device_id TEXT COLLATE "C" NOT NULL,
     from_ms BIGINT NOT NULL,
     to_ms BIGINT NOT NULL,
     PRIMARY KEY (club_id, athlete_id, id)
   );
   CREATE TABLE readiness_checks (
-    club_id TEXT NOT NULL,
-    athlete_id TEXT NOT NULL,
+    club_id TEXT COLLATE "C" NOT NULL,
+    athlete_id TEXT COLLATE "C" NOT NULL,
     at_ms BIGINT NOT NULL,
     duration_s INTEGER NOT NULL,
     rmssd_ms DOUBLE PRECISION NOT NULL,
@@ -116,78 +119,78 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (club_id, athlete_id, at_ms)
   );
   CREATE TABLE challenges (
-    club_id TEXT NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,
-    id TEXT NOT NULL,
-    title TEXT NOT NULL,
+    club_id TEXT COLLATE "C" NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,
+    id TEXT COLLATE "C" NOT NULL,
+    title TEXT COLLATE "C" NOT NULL,
     from_ms BIGINT NOT NULL,
     to_ms BIGINT NOT NULL,
     PRIMARY KEY (club_id, id)
   );
   CREATE TABLE challenge_entries (
-    club_id TEXT NOT NULL,
-    challenge_id TEXT NOT NULL,
-    athlete_id TEXT NOT NULL,
+    club_id TEXT COLLATE "C" NOT NULL,
+    challenge_id TEXT COLLATE "C" NOT NULL,
+    athlete_id TEXT COLLATE "C" NOT NULL,
     joined_ms BIGINT NOT NULL,
     PRIMARY KEY (club_id, challenge_id, athlete_id),
     FOREIGN KEY (club_id, challenge_id) REFERENCES challenges(club_id, id) ON DELETE CASCADE
   );
   CREATE TABLE erasure_requests (
-    club_id TEXT NOT NULL,
-    athlete_id TEXT NOT NULL,
-    requested_by TEXT NOT NULL,
+    club_id TEXT COLLATE "C" NOT NULL,
+    athlete_id TEXT COLLATE "C" NOT NULL,
+    requested_by TEXT COLLATE "C" NOT NULL,
     requested_ms BIGINT NOT NULL,
     PRIMARY KEY (club_id, athlete_id)
   );
   CREATE TABLE erased_intervals (
-    club_id TEXT NOT NULL,
-    device_id TEXT NOT NULL,
+    club_id TEXT COLLATE "C" NOT NULL,
+    device_id TEXT COLLATE "C" NOT NULL,
     from_ms BIGINT NOT NULL,
     to_ms BIGINT NOT NULL,
     PRIMARY KEY (club_id, device_id, from_ms)
   );
   CREATE TABLE users (
-    id TEXT PRIMARY KEY,
-    email TEXT NOT NULL UNIQUE,
-    name TEXT NOT NULL,
-    password_hash TEXT,
+    id TEXT COLLATE "C" PRIMARY KEY,
+    email TEXT COLLATE "C" NOT NULL UNIQUE,
+    name TEXT COLLATE "C" NOT NULL,
+    password_hash TEXT COLLATE "C",
     platform_admin INTEGER NOT NULL DEFAULT 0,
     demo INTEGER NOT NULL DEFAULT 0,
     created_ms BIGINT NOT NULL,
     password_changed_ms BIGINT
   );
   CREATE TABLE memberships (
-    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    club_id TEXT NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,
-    role TEXT NOT NULL CHECK (role IN ('admin', 'coach', 'athlete', 'partner')),
-    athlete_id TEXT,
+    user_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    club_id TEXT COLLATE "C" NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,
+    role TEXT COLLATE "C" NOT NULL CHECK (role IN ('admin', 'coach', 'athlete', 'partner')),
+    athlete_id TEXT COLLATE "C",
     PRIMARY KEY (user_id, club_id)
   );
   CREATE TABLE login_sessions (
-    token_hash TEXT PRIMARY KEY,
-    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    token_hash TEXT COLLATE "C" PRIMARY KEY,
+    user_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     created_ms BIGINT NOT NULL,
     expires_ms BIGINT NOT NULL
   );
   CREATE INDEX login_sessions_by_user ON login_sessions (user_id);
   CREATE TABLE invitations (
-    token_hash TEXT PRIMARY KEY,
-    club_id TEXT NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,
-    role TEXT NOT NULL CHECK (role IN ('admin', 'coach', 'athlete', 'partner')),
-    email TEXT NOT NULL,
-    athlete_id TEXT,
-    invited_by TEXT NOT NULL,
+    token_hash TEXT COLLATE "C" PRIMARY KEY,
+    club_id TEXT COLLATE "C" NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,
+    role TEXT COLLATE "C" NOT NULL CHECK (role IN ('admin', 'coach', 'athlete', 'partner')),
+    email TEXT COLLATE "C" NOT NULL,
+    athlete_id TEXT COLLATE "C",
+    invited_by TEXT COLLATE "C" NOT NULL,
     created_ms BIGINT NOT NULL,
     expires_ms BIGINT NOT NULL,
     accepted_ms BIGINT
   );
   CREATE TABLE mqtt_accounts (
-    username TEXT PRIMARY KEY,
-    kind TEXT NOT NULL CHECK (kind IN ('gateway', 'service')),
-    club_id TEXT,
-    gateway_id TEXT,
-    service TEXT CHECK (service IN ('ingest', 'api')),
-    secret_hash TEXT NOT NULL,
-    mosquitto_hash TEXT NOT NULL,
+    username TEXT COLLATE "C" PRIMARY KEY,
+    kind TEXT COLLATE "C" NOT NULL CHECK (kind IN ('gateway', 'service')),
+    club_id TEXT COLLATE "C",
+    gateway_id TEXT COLLATE "C",
+    service TEXT COLLATE "C" CHECK (service IN ('ingest', 'api')),
+    secret_hash TEXT COLLATE "C" NOT NULL,
+    mosquitto_hash TEXT COLLATE "C" NOT NULL,
     created_ms BIGINT NOT NULL,
     revoked_ms BIGINT
   );
@@ -195,19 +198,19 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE TABLE audit_log (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     at_ms BIGINT NOT NULL,
-    actor TEXT NOT NULL,
-    action TEXT NOT NULL,
-    club_id TEXT,
-    subject TEXT
+    actor TEXT COLLATE "C" NOT NULL,
+    action TEXT COLLATE "C" NOT NULL,
+    club_id TEXT COLLATE "C",
+    subject TEXT COLLATE "C"
   );
   CREATE TABLE dead_letters (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     received_ms BIGINT NOT NULL,
-    topic TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    detail TEXT NOT NULL,
+    topic TEXT COLLATE "C" NOT NULL,
+    reason TEXT COLLATE "C" NOT NULL,
+    detail TEXT COLLATE "C" NOT NULL,
     payload BYTEA NOT NULL,
-    club_id TEXT,
+    club_id TEXT COLLATE "C",
     payload_bytes INTEGER NOT NULL DEFAULT 0
   );
   CREATE INDEX dead_letters_by_reason ON dead_letters (reason, id);

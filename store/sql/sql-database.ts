@@ -25,4 +25,6 @@ export interface SqlDatabase {
   transaction<Work extends (...args: any[]) => unknown>(work: Work): (...args: ArgumentsOf<Work>) => ReturnType<Work>;
   exec(sql: string): unknown;
   close(): unknown;
+  /** False while a server found unreachable is left alone for a moment (PostgreSQL); absent for SQLite. */
+  readonly available?: boolean;
 }

@@ -38,7 +38,22 @@ export async function startPostgres(): Promise<RunningPostgres> {
   const bin = postgresBinDir();
   const initdb = spawnSync(
     join(bin, 'initdb'),
-    ['-D', join(dir, 'data'), '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
+    // A locale that sorts text as people read it (ICU, English), as servers usually are: the registry's schema
+    // must keep SQLite's byte order anyway.
+    [
+      '-D',
+      join(dir, 'data'),
+      '-U',
+      'postgres',
+      '-A',
+      'trust',
+      '-E',
+      'UTF8',
+      '--locale-provider=icu',
+      '--icu-locale=en-US',
+      '--locale=C.UTF-8',
+      '--no-sync',
+    ],
     { encoding: 'utf8', ...(user ?? {}) },
   );
   if (initdb.status !== 0) throw new Error(`initdb failed: ${initdb.stderr}`);

@@ -355,6 +355,17 @@ export function describeRegistryContract(engine: string, make: () => RegistryEng
     });
 
     describe('groups, sessions, challenges, training log, readiness', () => {
+      it('lists names in the same order as the SQLite file does, whatever the server’s locale (byte order)', () => {
+        for (const [id, name] of [
+          ['g1', 'b'],
+          ['g2', 'A'],
+          ['g3', 'a'],
+          ['g4', 'B'],
+        ] as const)
+          stores.sessions.createGroup('club', { id, name, athletes: [] });
+        expect(stores.sessions.listGroups('club').map((group) => group.name)).toEqual(['A', 'B', 'a', 'b']);
+      });
+
       it('keeps groups with known athletes only', () => {
         expect(stores.sessions.createGroup('club', { id: 'tue', name: 'Tuesday', athletes: ['bob', 'ann', 'bob'] })).toEqual({
           id: 'tue',
