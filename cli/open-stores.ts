@@ -101,21 +101,29 @@ function openPostgresRegistry(url: string): PostgresDatabase {
     return db;
   } catch (error) {
     db.close();
-    // No SQLSTATE: the server was never reached (refused, unknown host, timed out).
     if (error instanceof PostgresError && error.unreachable)
       throw new StartupError(
         `cannot reach PostgreSQL at ${redactedUrl(url)} (${error.message}): start it, or point DATABASE_URL at the right address`,
         { cause: error },
       );
+    // 28…: the user or password refused; 3D000: no such database.
+    if (error instanceof PostgresError && (error.code?.startsWith('28') || error.code === '3D000'))
+      throw new StartupError(
+        `PostgreSQL at ${redactedUrl(url)} refused: ${error.message}: check the user, password and database in DATABASE_URL`,
+        {
+          cause: error,
+        },
+      );
     throw error;
   }
 }
 
-/** A URL fit for logs: its password replaced. */
+/** A URL fit for logs: its password replaced, wherever it is given (user info, or `?password=`). */
 function redactedUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
+    if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
     return parsed.toString();
   } catch {
     return 'DATABASE_URL';

@@ -76,7 +76,7 @@ function sessionFilters(shareGroup: string | undefined): string[] {
 const DEFAULT_STALL_AFTER_MS = 300_000;
 
 export interface IngestHealth {
-  status: 'ok' | 'disconnected' | 'stalled';
+  status: 'ok' | 'disconnected' | 'registry unreachable' | 'stalled';
   queuedPoints: number;
   queueFull: boolean;
   secondsSinceTelemetry: number | null;
@@ -216,7 +216,14 @@ export class IngestService {
   /** For /health: disconnected and stalled are the states an orchestrator or an operator acts on. */
   health(): IngestHealth {
     const nowMs = this.now();
-    const status = !this.session?.connected ? 'disconnected' : this.watch.isStalled(nowMs) ? 'stalled' : 'ok';
+    // Without the registry nothing can be tagged with its wearer: messages wait at the broker, unacknowledged.
+    const status = !this.session?.connected
+      ? 'disconnected'
+      : !this.deps.registry.reachable()
+        ? 'registry unreachable'
+        : this.watch.isStalled(nowMs)
+          ? 'stalled'
+          : 'ok';
     return {
       status,
       queuedPoints: this.writer.queuedPoints,

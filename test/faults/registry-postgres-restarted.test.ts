@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { openStores } from '../../cli/open-stores.ts';
 import { hashPassword } from '../../store/secrets.ts';
 import { startApiProcess } from '../helpers/api-process.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { startIngestProcess } from '../helpers/ingest-process.ts';
 import { hasMosquitto, startMosquitto } from '../helpers/mosquitto.ts';
 import { hasPostgres, startPostgres } from '../helpers/postgres.ts';
@@ -33,12 +34,16 @@ describe.skipIf(!hasMosquitto() || !hasPostgres())('the registry’s PostgreSQL 
     const coach = stores.accounts.createUser({ email: COACH.email, name: 'Coach', passwordHash: await hashPassword(COACH.password) });
     stores.accounts.setMembership(coach.id, { club: 'outage-club', role: 'coach', athlete: null });
 
+    const ingestMetricsPort = await freePort();
     const ingest = await startIngestProcess({
       DATA_DIR: dataDir,
       MQTT_URL: broker.url,
       DATABASE_URL: databaseUrl,
       INGEST_FLUSH_INTERVAL: '100',
+      INGEST_METRICS_PORT: String(ingestMetricsPort),
     });
+    const ingestHealth = async () =>
+      (await (await fetch(`http://127.0.0.1:${ingestMetricsPort}/health/ready`)).json()) as { status: string };
     const api = await startApiProcess({
       DATA_DIR: mkdtempSync(join(tmpdir(), 'sc-registry-outage-api-')),
       MQTT_URL: broker.url,
@@ -86,6 +91,10 @@ describe.skipIf(!hasMosquitto() || !hasPostgres())('the registry’s PostgreSQL 
       expect(readiness.status).toBe(503);
       expect(((await readiness.json()) as { status: string }).status).toBe('registry unreachable');
       expect((await fetch(`${api.url}/health/live`)).status).toBe(200);
+      // Ingest says why it is not ready, and holds what arrives (unacknowledged) rather than storing it untagged.
+      await waitFor(async () => (await ingestHealth()).status === 'registry unreachable', {
+        what: 'ingest not ready without its registry',
+      });
       await new Promise((resolve) => setTimeout(resolve, 2000));
       await postgres.start();
 
@@ -98,6 +107,9 @@ describe.skipIf(!hasMosquitto() || !hasPostgres())('the registry’s PostgreSQL 
       expect(await stores.timeSeries.countPoints({ club: 'outage-club', athlete: 'ann' })).toBe(MESSAGES);
       // Back: the same login, no restart of the API.
       expect(api.child.exitCode, api.log()).toBeNull();
+      expect(ingest.child.exitCode, ingest.log()).toBeNull();
+      expect(ingest.log()).toContain('leaving them unacknowledged');
+      expect((await ingestHealth()).status).toBe('ok');
       await waitFor(async () => (await me()).status === 200, { what: 'the login valid again' });
       expect((await fetch(`${api.url}/health/ready`)).status).toBe(200);
     } finally {

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStores } from '../../cli/open-stores.ts';
+import { StartupError } from '../../cli/startup-error.ts';
 import { Registry } from '../../store/registry.ts';
 import { PostgresDatabase } from '../../store/sql/postgres-database.ts';
 import { migratePostgres } from '../../store/sql/postgres-schema.ts';
 import { hasPostgres, type RunningPostgres, startPostgres } from '../helpers/postgres.ts';
+import { testLogger } from '../helpers/silent-logger.ts';
 import { describeRegistryContract } from './registry-contract.ts';
 
 describe.skipIf(!hasPostgres())('PostgreSQL', () => {
@@ -88,6 +91,17 @@ describe.skipIf(!hasPostgres())('PostgreSQL under the registry, when things go w
     } finally {
       db.close();
     }
+  });
+
+  it('stops a start on a database that does not exist with one line naming DATABASE_URL, the password hidden', async () => {
+    const url = new URL(server.adminUrl);
+    url.pathname = '/no_such_database';
+    url.searchParams.set('password', 's3cret-word');
+    const opening = openStores(':memory:', { STORE: 'sqlite', INFLUX_WRITE_API: 'auto', DATABASE_URL: url.toString() }, testLogger);
+    await expect(opening).rejects.toThrow(StartupError);
+    const message = await opening.catch((error: Error) => error.message);
+    expect(message).toMatch(/refused: database "no_such_database" does not exist: check the user, password and database in DATABASE_URL/);
+    expect(message).not.toContain('s3cret-word');
   });
 
   it('refuses a database whose schema is newer than this Sport Connect', async () => {
