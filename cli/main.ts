@@ -10,6 +10,7 @@ import { decodeCommand, UsageError } from './commands/decode-command.ts';
 import { gatewayCommand } from './commands/gateway-command.ts';
 import { ingestCommand } from './commands/ingest-command.ts';
 import { profilesCommand } from './commands/profiles-command.ts';
+import { registryCommand } from './commands/registry-command.ts';
 import { simulateCommand } from './commands/simulate-command.ts';
 import { upCommand } from './commands/up-command.ts';
 import { StartupError } from './startup-error.ts';
@@ -26,6 +27,7 @@ const COMMANDS: Command[] = [
   analyzeCommand,
   clubCommand,
   athletesCommand,
+  registryCommand,
   userCommand,
   serviceCommand,
   mosquittoConfigCommand,

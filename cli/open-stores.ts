@@ -94,7 +94,7 @@ export async function openStores(dataDir: string, config: StoreConfig, logger: L
 }
 
 /** The registry's database on PostgreSQL, migrated; an unreachable server is a StartupError naming DATABASE_URL. */
-function openPostgresRegistry(url: string): PostgresDatabase {
+export function openPostgresRegistry(url: string): PostgresDatabase {
   const db = new PostgresDatabase(url);
   try {
     migratePostgres(db);

@@ -86,7 +86,7 @@ export class MqttAccounts {
   changedSince(sinceMs: number): { username: string; changedMs: number }[] {
     return this.db
       .prepare(
-        'SELECT username, CASE WHEN revoked_ms > created_ms THEN revoked_ms ELSE created_ms END AS "changedMs" FROM mqtt_accounts WHERE revoked_ms >= ? OR created_ms >= ?',
+        'SELECT username, CASE WHEN revoked_ms > created_ms THEN revoked_ms ELSE created_ms END AS "changedMs" FROM mqtt_accounts WHERE revoked_ms >= ? OR created_ms >= ? ORDER BY username',
       )
       .all(sinceMs, sinceMs) as { username: string; changedMs: number }[];
   }

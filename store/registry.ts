@@ -94,7 +94,9 @@ export class Registry {
 
   /** Clubs that keep samples for a limited time, with how many months. */
   clubsWithRetention(): { club: ClubId; months: number }[] {
-    return this.db.prepare('SELECT id AS club, retention_months AS months FROM clubs WHERE retention_months IS NOT NULL').all() as {
+    return this.db
+      .prepare('SELECT id AS club, retention_months AS months FROM clubs WHERE retention_months IS NOT NULL ORDER BY id')
+      .all() as {
       club: ClubId;
       months: number;
     }[];
@@ -298,7 +300,9 @@ export class Registry {
 
   erasedIntervals(club: ClubId): { device: DeviceId; fromMs: number; toMs: number }[] {
     return this.db
-      .prepare('SELECT device_id AS device, from_ms AS "fromMs", to_ms AS "toMs" FROM erased_intervals WHERE club_id = ?')
+      .prepare(
+        'SELECT device_id AS device, from_ms AS "fromMs", to_ms AS "toMs" FROM erased_intervals WHERE club_id = ? ORDER BY device_id, from_ms',
+      )
       .all(club) as { device: DeviceId; fromMs: number; toMs: number }[];
   }
 
@@ -339,7 +343,9 @@ export class Registry {
     // Sorted as people read names (Élodie among the Es), not by code point.
     rows.sort((a, b) => NAME_ORDER.compare(a.name, b.name) || NAME_ORDER.compare(a.id, b.id));
     const pairings = this.db
-      .prepare('SELECT device_id, member_id FROM pairings WHERE club_id = ? AND from_ms <= ? AND (to_ms IS NULL OR to_ms > ?)')
+      .prepare(
+        'SELECT device_id, member_id FROM pairings WHERE club_id = ? AND from_ms <= ? AND (to_ms IS NULL OR to_ms > ?) ORDER BY device_id',
+      )
       .all(club, nowMs, nowMs) as { device_id: string; member_id: string }[];
     const year = new Date(nowMs).getUTCFullYear();
     return rows.map((row) => {

@@ -146,6 +146,9 @@ export function describeRegistryContract(engine: string, make: () => RegistryEng
         expect(athletes[2]).toMatchObject({ devices: ['belt-1'], weightKg: 61.5, maxHrEstimated: true, screenHideKcal: false });
         expect(athletes[2]!.maxHrBpm).toBeTypeOf('number');
         expect(athletes[3]).toMatchObject({ maxHrBpm: 188, maxHrEstimated: false, consentMs: null, devices: [] });
+        // What an athlete wears, in the order of the devices' ids, whatever order they were put on in.
+        for (const id of ['z-strap', 'a-strap']) registry.createDevice('club', { id, profile: 'heart_rate', owner: 'zoe' }, T0);
+        expect(registry.getAthlete('club', 'zoe', T0 + MINUTE)?.devices).toEqual(['a-strap', 'z-strap']);
       });
 
       it('updates only the fields given, booleans included, and imports a roster in one transaction', () => {
