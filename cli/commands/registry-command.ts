@@ -39,7 +39,7 @@ export const registryCommand: Command = {
     const to = openPostgresRegistry(config.DATABASE_URL);
     const progress = createProgressReporter('copying the registry');
     try {
-      const counts = copyRegistry(from, to, ({ table, done, total }) => progress.update({ done, total, unit: 'items', counters: {} }));
+      const counts = copyRegistry(from, to, ({ done, total }) => progress.update({ done, total, unit: 'items', counters: {} }));
       progress.finish();
       console.log(JSON.stringify({ copied: counts }));
       return 0;
