@@ -65,7 +65,16 @@ export async function openStores(dataDir: string, config: StoreConfig, logger: L
     const timeSeries = influxOptions
       ? await reaching('InfluxDB', influxOptions.url, 'INFLUX_URL', () => InfluxTimeSeriesStore.connect(influxOptions, logger))
       : new SqliteTimeSeriesStore(local);
-    if (registryDb) logger.info({ database: redactedUrl(config.DATABASE_URL!) }, 'registry on PostgreSQL');
+    if (registryDb) {
+      logger.info({ database: redactedUrl(config.DATABASE_URL!) }, 'registry on PostgreSQL');
+      // A club moving onto PostgreSQL that forgot to bring its registry: its logins and pairings would seem gone.
+      const hasClubs = (db: SqlDatabase) => db.prepare('SELECT 1 FROM clubs LIMIT 1').get() !== undefined;
+      if (hasClubs(local) && !hasClubs(registryDb))
+        logger.warn(
+          { dataDir },
+          'the SQLite file in DATA_DIR holds a registry that PostgreSQL does not: stop the services and copy it with `sport-connect registry copy-to-postgres`',
+        );
+    }
     return {
       db: local,
       registryDb: shared,

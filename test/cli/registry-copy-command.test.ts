@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../cli/main.ts';
 import { openStores, type Stores } from '../../cli/open-stores.ts';
@@ -68,6 +69,17 @@ describe.skipIf(!hasPostgres())('sport-connect registry copy-to-postgres', () =>
     await file.close();
 
     const databaseUrl = await server.createDatabase('copied');
+    // Started on the empty database before the copy: a warning says what is missing and how to bring it.
+    const logged: string[] = [];
+    const forgetful = await openStores(
+      dataDir,
+      { STORE: 'sqlite', INFLUX_WRITE_API: 'auto', DATABASE_URL: databaseUrl },
+      pino({ level: 'warn' }, { write: (line: string) => void logged.push(line) }),
+    );
+    await forgetful.close();
+    expect(logged.join('')).toContain(
+      'holds a registry that PostgreSQL does not: stop the services and copy it with `sport-connect registry copy-to-postgres`',
+    );
     const out: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((line: string) => void out.push(line));
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
