@@ -216,11 +216,12 @@ export class IngestService {
   /** For /health: disconnected and stalled are the states an orchestrator or an operator acts on. */
   health(): IngestHealth {
     const nowMs = this.now();
-    // Without the registry nothing can be tagged with its wearer: messages wait at the broker, unacknowledged.
-    const status = !this.session?.connected
-      ? 'disconnected'
-      : !this.deps.registry.reachable()
-        ? 'registry unreachable'
+    // Without the registry nothing can be tagged with its wearer: messages wait at the broker, unacknowledged
+    // (and ingest reconnects to have them delivered again, so the registry is the reason to give first).
+    const status = !this.deps.registry.reachable()
+      ? 'registry unreachable'
+      : !this.session?.connected
+        ? 'disconnected'
         : this.watch.isStalled(nowMs)
           ? 'stalled'
           : 'ok';

@@ -59,6 +59,8 @@ export class PostgresDatabase implements SqlDatabase {
   private unreachableUntilMs = 0;
   /** Unreachable findings in a row: the pause before the next try doubles with each, up to 30 s. */
   private unreachableInARow = 0;
+  /** Why it was found unreachable last, for the errors of the calls that fail at once meanwhile. */
+  private lastUnreachable = '';
   private readonly statementTimeoutMs: number;
   private readonly connectTimeoutMs: number;
   private readonly retryAfterMs: number;
@@ -184,14 +186,15 @@ export class PostgresDatabase implements SqlDatabase {
     if (!answer.ok) {
       // Found by a call that tried to connect; a transaction's statements after its connection went say
       // nothing new about the server.
-      if (answer.error.unreachable && (tx === undefined || tx === 'begin')) this.foundUnreachable();
+      if (answer.error.unreachable && (tx === undefined || tx === 'begin')) this.foundUnreachable(answer.error.message);
       throw new PostgresError(answer.error.message, answer.error.code, answer.error.detail, answer.error.unreachable);
     }
     this.unreachableInARow = 0;
     return answer;
   }
 
-  private foundUnreachable(): void {
+  private foundUnreachable(why: string): void {
+    this.lastUnreachable = why;
     const pauseMs = Math.min(30_000, this.retryAfterMs * 2 ** Math.min(this.unreachableInARow, 10));
     this.unreachableInARow++;
     this.unreachableUntilMs = Date.now() + pauseMs;
@@ -207,7 +210,7 @@ export class PostgresDatabase implements SqlDatabase {
     // Found unreachable a moment ago: fail at once (a transaction's own statements and its end still go to
     // the worker, which knows whether their connection is alive).
     if (request.op === 'query' && !this.available && (request.tx === undefined || request.tx === 'begin'))
-      throw new PostgresError('PostgreSQL is unreachable (retrying shortly)', null, null, true);
+      throw new PostgresError(`PostgreSQL is unreachable (retrying shortly): ${this.lastUnreachable}`, null, null, true);
     const bridge = this.connection();
     const id = ++this.nextId;
     Atomics.store(bridge.flag, 0, 0);
@@ -219,7 +222,7 @@ export class PostgresDatabase implements SqlDatabase {
     if (!answer || answer.id !== id) {
       // Its connection, and any transaction on it, goes with it.
       this.drop(bridge);
-      this.foundUnreachable();
+      this.foundUnreachable('it did not answer in time');
       throw new PostgresError('PostgreSQL did not answer in time', null, null, true);
     }
     return answer;

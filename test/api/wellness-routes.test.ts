@@ -35,6 +35,9 @@ describe('a member’s page, readiness, workouts from files and challenges', () 
   const nowMs = Date.now();
   const today = Date.UTC(new Date(nowMs).getUTCFullYear(), new Date(nowMs).getUTCMonth(), new Date(nowMs).getUTCDate());
   const mondayThisWeek = today - ((new Date(today).getUTCDay() + 6) % 7) * DAY;
+  // The daily session's time of day, twelve hours from now: the workouts uploaded below (in the last two
+  // hours) never overlap one, whatever the hour the tests run at (at a fixed 07:00 they did, from 07:00 to 07:05).
+  const sessionAtMs = ((new Date(nowMs).getUTCHours() + 12) % 24) * 3_600_000;
 
   beforeAll(async () => {
     stores = await openTestStores();
@@ -54,9 +57,9 @@ describe('a member’s page, readiness, workouts from files and challenges', () 
     });
     registry.createAthlete('riverside', { id: 'bob', name: 'Bob', maxHrBpm: 185 });
     registry.createDevice('riverside', { id: 'hrm-ann', profile: 'heart_rate', owner: 'ann' }, 0);
-    // Four full weeks and this week so far, a session a day at 07:00: 10 points and a TRIMP of 50 each.
+    // Four full weeks and this week so far, a session a day: 10 points and a TRIMP of 50 each.
     for (let day = mondayThisWeek - 28 * DAY; day <= today; day += DAY) {
-      const startMs = day + 7 * 3_600_000;
+      const startMs = day + sessionAtMs;
       if (startMs > nowMs) continue;
       stores.trainingLog.record('riverside', 'ann', {
         source: 'session',
@@ -95,7 +98,7 @@ describe('a member’s page, readiness, workouts from files and challenges', () 
       const wellness = response.json();
       const daysThisWeek =
         wellness.recent[0].startMs >= mondayThisWeek
-          ? Math.round((today - mondayThisWeek) / DAY) + (nowMs >= today + 7 * 3_600_000 ? 1 : 0)
+          ? Math.round((today - mondayThisWeek) / DAY) + (nowMs >= today + sessionAtMs ? 1 : 0)
           : 0;
       expect(wellness.weeks).toHaveLength(8);
       expect(wellness.weeks.map((week: { weekStartMs: number }) => week.weekStartMs).at(-1)).toBe(mondayThisWeek);
