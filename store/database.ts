@@ -281,6 +281,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE ingest_queue ADD COLUMN worker TEXT NOT NULL DEFAULT '';
   CREATE INDEX ingest_queue_by_worker ON ingest_queue (worker, id);
   `,
+  // API replicas share pending erasures: the one running an erasure holds it until this time, renewing it
+  // as it goes; when it dies, another takes the erasure over once that time has passed.
+  `
+  ALTER TABLE erasure_requests ADD COLUMN claimed_until_ms INTEGER;
+  `,
 ];
 
 /** Opens (creating and migrating when needed) the embedded database file; ':memory:' for tests. */

@@ -280,7 +280,27 @@ export class Registry {
       .run(club, athlete, requestedBy, nowMs);
   }
 
-  /** Erasures asked for and not finished (an API restart resumes them). */
+  /**
+   * Takes a pending erasure to run until `untilMs`, unless another process holds it still; true when taken.
+   * The runner renews its hold as it goes; a runner that died lets it go at its time, for another to resume.
+   */
+  claimErasure(club: ClubId, athlete: AthleteId, untilMs: number, nowMs = Date.now()): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE erasure_requests SET claimed_until_ms = ? WHERE club_id = ? AND athlete_id = ?
+           AND (claimed_until_ms IS NULL OR claimed_until_ms <= ?)`,
+        )
+        .run(untilMs, club, athlete, nowMs).changes > 0
+    );
+  }
+
+  /** The runner of an erasure keeps it a while longer. */
+  renewErasureClaim(club: ClubId, athlete: AthleteId, untilMs: number): void {
+    this.db.prepare('UPDATE erasure_requests SET claimed_until_ms = ? WHERE club_id = ? AND athlete_id = ?').run(untilMs, club, athlete);
+  }
+
+  /** Erasures asked for and not finished (an API replica resumes those nobody runs). */
   pendingErasures(): { club: ClubId; athlete: AthleteId; requestedBy: string }[] {
     return this.db
       .prepare('SELECT club_id AS club, athlete_id AS athlete, requested_by AS "requestedBy" FROM erasure_requests ORDER BY requested_ms')

@@ -53,7 +53,14 @@ const viewOf = (job: Job) => ({
  * the archive also streams at once from GET /api/v1/me/export. An erasure is recorded before it starts,
  * so an API that stops halfway resumes it at its next start.
  */
-export function registerDataRightsRoutes(app: Api, deps: ApiDeps, settings: ApiSettings & { erasureSettleMs: number }): void {
+/** How long a replica holds an erasure it runs before another may take it over (renewed every quarter of it). */
+const ERASURE_CLAIM_MS = 120_000;
+
+export function registerDataRightsRoutes(
+  app: Api,
+  deps: ApiDeps,
+  settings: ApiSettings & { erasureSettleMs: number; erasureResumeEveryMs?: number },
+): void {
   const jobs = new Jobs(deps.logger.child({ module: 'jobs' }));
   app.addHook('onClose', () => jobs.close());
   const limit = { rateLimit: { max: settings.writesPerMinute, timeWindow: 60_000 } };
@@ -68,16 +75,28 @@ export function registerDataRightsRoutes(app: Api, deps: ApiDeps, settings: ApiS
   const archiveName = () => `sport-connect-${new Date().toISOString().slice(0, 10)}.zip`;
   /** Archives being streamed now, per person: one at a time (each reads a whole history). */
   const streaming = new Set<string>();
-  /** `owner` follows the job; `actor` is who the audit names: an admin's id, or "the athlete" (never their login). */
+  /**
+   * `owner` follows the job; `actor` is who the audit names: an admin's id, or "the athlete" (never their
+   * login). The caller has claimed the erasure; the job renews the claim while it runs, so other API
+   * replicas leave it alone, and takes it over if this one dies.
+   */
   const startErasure = (club: string, athlete: string, owner: string, actor: string) =>
     startJob('erasure', owner, async (progress) => {
+      const renewal = setInterval(() => {
+        try {
+          deps.registry.renewErasureClaim(club, athlete, Date.now() + ERASURE_CLAIM_MS);
+        } catch (error) {
+          deps.logger.warn({ err: error, club }, 'erasure claim not renewed; tried again shortly');
+        }
+      }, ERASURE_CLAIM_MS / 4);
+      renewal.unref();
       const result = await eraseAthlete(
         deps,
         club,
         athlete,
         ({ done, total, step }) => progress(done, total, step),
         settings.erasureSettleMs,
-      );
+      ).finally(() => clearInterval(renewal));
       // That it happened, and how much went: never who, nor what.
       deps.accounts.audit({
         actor,
@@ -87,12 +106,27 @@ export function registerDataRightsRoutes(app: Api, deps: ApiDeps, settings: ApiS
       });
       return null;
     });
-  // Erasures an earlier run did not finish go on (their requester may follow them again if still logged in).
-  app.addHook('onReady', async () => {
-    for (const pending of deps.registry.pendingErasures()) {
-      deps.logger.warn({ club: pending.club }, 'resuming an unfinished erasure');
-      startErasure(pending.club, pending.athlete, pending.requestedBy, pending.requestedBy);
+  // Erasures nobody runs go on: left by an earlier run of this process or by a replica that died (their
+  // requester may follow them again if still logged in). Checked at start and every minute.
+  const resumeErasures = () => {
+    try {
+      for (const pending of deps.registry.pendingErasures()) {
+        if (!deps.registry.claimErasure(pending.club, pending.athlete, Date.now() + ERASURE_CLAIM_MS)) continue;
+        deps.logger.warn({ club: pending.club }, 'resuming an unfinished erasure');
+        startErasure(pending.club, pending.athlete, pending.requestedBy, pending.requestedBy);
+      }
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'pending erasures not checked; tried again in a minute');
     }
+  };
+  let resumer: NodeJS.Timeout | null = null;
+  app.addHook('onReady', async () => {
+    resumeErasures();
+    resumer = setInterval(resumeErasures, settings.erasureResumeEveryMs ?? 60_000);
+    resumer.unref();
+  });
+  app.addHook('onClose', async () => {
+    if (resumer) clearInterval(resumer);
   });
 
   app.get('/api/v1/me/export', { config: limit, schema: { querystring: ArchiveQuery } }, async (request, reply) => {
@@ -176,6 +210,9 @@ export function registerDataRightsRoutes(app: Api, deps: ApiDeps, settings: ApiS
       const { user } = requireUser(request);
       const actor = access.athlete === athlete ? 'the athlete' : user.id;
       deps.registry.requestErasure(club, athlete, actor);
+      // Asked twice (a second click, or on another replica): the first is under way, and it is the one that counts.
+      if (!deps.registry.claimErasure(club, athlete, Date.now() + ERASURE_CLAIM_MS))
+        throw new ApiError('SC_ERR_CONFLICT', 'an erasure of this athlete is under way already');
       return reply.status(202).send(viewOf(startErasure(club, athlete, user.id, actor)));
     },
   );

@@ -225,6 +225,10 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'pairings'; RETURN NULL; END $$;
   CREATE TRIGGER pairings_changed AFTER INSERT OR UPDATE OR DELETE ON pairings FOR EACH ROW EXECUTE FUNCTION pairings_changed();
   `,
+  // The embedded file's migration 10: which API replica runs a pending erasure, until when.
+  `
+  ALTER TABLE erasure_requests ADD COLUMN claimed_until_ms BIGINT;
+  `,
 ];
 
 /**

@@ -286,6 +286,54 @@ function dataRights(storeName: string, openTheStores: () => Promise<Stores>): vo
       expect(audited().at(-1)).toEqual({ actor: 'the athlete' });
     });
 
+    it('runs a pending erasure once however many API replicas start, and takes over one whose runner died', async () => {
+      /** Another replica of the API on the same registry. */
+      const replica = () =>
+        buildApp(
+          { DASHBOARD_DIR: '/nonexistent', ERASURE_SETTLE: 0 },
+          {
+            ...stores,
+            metricsRegistry: new MetricsRegistry(),
+            live: new LiveHub({
+              brokerUrl: 'mqtt://127.0.0.1:1',
+              registry: stores.registry,
+              logger: testLogger,
+              staleAfterMs: 10_000,
+              windowMs: 60_000,
+            }),
+            logger: testLogger,
+          },
+        );
+      const erasures = () =>
+        stores.registryDb.prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'athlete-erased'").pluck().get() as number;
+      for (const id of ['eve', 'fay']) {
+        stores.registry.createAthlete('riverside', { id, name: id });
+        stores.registry.createDevice('riverside', { id: `hrm-${id}`, profile: 'heart_rate', owner: id }, T);
+        stores.registry.requestErasure('riverside', id, 'u_admin');
+      }
+      // Fay's is being run by a replica that holds it for a while yet.
+      expect(stores.registry.claimErasure('riverside', 'fay', Date.now() + 600_000)).toBe(true);
+      const before = erasures();
+      const replicas = [replica(), replica(), replica()];
+      try {
+        await Promise.all(replicas.map((one) => one.ready()));
+        await waitFor(() => !stores.registry.hasTraces('riverside', 'eve'), { what: 'Eve erased' });
+        expect(erasures()).toBe(before + 1); // once, not once per replica
+        expect(stores.registry.hasTraces('riverside', 'fay')).toBe(true);
+        // Asked again meanwhile: the erasure under way is the one that counts.
+        expect((await call('admin', 'POST', '/api/v1/clubs/riverside/athletes/fay/erasure', { confirm: 'fay' })).statusCode).toBe(409);
+        // Its runner died: its hold runs out, and the next replica to look takes it over.
+        stores.registry.renewErasureClaim('riverside', 'fay', Date.now() - 1);
+        const next = replica();
+        replicas.push(next);
+        await next.ready();
+        await waitFor(() => !stores.registry.hasTraces('riverside', 'fay'), { what: 'Fay erased' });
+        expect(erasures()).toBe(before + 2);
+      } finally {
+        await Promise.all(replicas.map((one) => one.close()));
+      }
+    });
+
     it('erases an athlete already removed from the roster, whose log stayed', async () => {
       stores.registry.createAthlete('riverside', { id: 'cleo', name: 'Cleo' });
       stores.registry.createDevice('riverside', { id: 'hrm-cleo', profile: 'heart_rate', owner: 'cleo' }, T);

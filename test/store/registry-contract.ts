@@ -231,6 +231,17 @@ export function describeRegistryContract(engine: string, make: () => RegistryEng
         expect(registry.erasedIntervals('club')).toEqual([{ device: 'belt-1', fromMs: T0, toMs: T0 + 2 * MINUTE }]);
       });
 
+      it('lets one process at a time run a pending erasure, until its hold runs out', () => {
+        registry.requestErasure('club', 'ann', 'u_admin', T0);
+        const elsewhere = new Registry(opened.second());
+        expect(registry.claimErasure('club', 'ann', T0 + 2 * MINUTE, T0)).toBe(true);
+        expect(elsewhere.claimErasure('club', 'ann', T0 + 3 * MINUTE, T0 + MINUTE)).toBe(false);
+        registry.renewErasureClaim('club', 'ann', T0 + 4 * MINUTE);
+        expect(elsewhere.claimErasure('club', 'ann', T0 + 5 * MINUTE, T0 + 3 * MINUTE)).toBe(false);
+        expect(elsewhere.claimErasure('club', 'ann', T0 + 6 * MINUTE, T0 + 4 * MINUTE)).toBe(true);
+        expect(registry.claimErasure('club', 'bob', T0 + MINUTE, T0)).toBe(false); // nothing asked for Bob
+      });
+
       it('removes every row about the athlete, their own login, and their name from the audit log', () => {
         const { accounts } = stores;
         const login = accounts.createUser({ email: 'ann@example.org', name: 'Ann', passwordHash: 'h' }, T0);
