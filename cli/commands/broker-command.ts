@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { EMBEDDED_BROKER_ENV, EmbeddedBrokerConfigShape } from '../../broker/config.ts';
 import { startEmbeddedBroker } from '../../broker/embedded-broker.ts';
-import { LogLevel, parseEnv } from '../../protocol/env.ts';
+import { LogLevel, PortNumber, parseEnv } from '../../protocol/env.ts';
 import { RegistryConfigShape } from '../../store/store-config.ts';
 import { type Command, untilSignal } from '../command.ts';
 import { createLogger } from '../logger.ts';
+import { createMetricsRegistry, serveMetrics } from '../metrics-registry.ts';
 import { openStores } from '../open-stores.ts';
 import { refuseUnsafeProduction } from '../production-checks.ts';
 import { listening } from '../startup-error.ts';
@@ -15,6 +16,8 @@ const BrokerConfig = z.object({
   /** Where the registry is: the broker reads gateway and service accounts from it. */
   DATA_DIR: z.string().min(1).default('./data'),
   ...RegistryConfigShape,
+  /** Port of /metrics and /health (live; ready while it listens and the registry with its accounts answers); 0: none. */
+  BROKER_METRICS_PORT: PortNumber.default(0),
   LOG_LEVEL: LogLevel.default('info'),
 });
 
@@ -30,7 +33,7 @@ export const brokerCommand: Command = {
       description: 'where the registry (SQLite) with the MQTT accounts lives, unless DATABASE_URL names a PostgreSQL',
     },
   },
-  env: [...EMBEDDED_BROKER_ENV, 'DATA_DIR', 'DATABASE_URL', 'LOG_LEVEL'],
+  env: [...EMBEDDED_BROKER_ENV, 'DATA_DIR', 'DATABASE_URL', 'BROKER_METRICS_PORT', 'LOG_LEVEL'],
   async run(env) {
     const config = parseEnv(BrokerConfig, env);
     const logger = createLogger(config.LOG_LEVEL);
@@ -53,7 +56,12 @@ export const brokerCommand: Command = {
           logger,
         }),
       );
+      // Ready while it listens (it does from here on) and can read the accounts clients log in with.
+      const metrics = serveMetrics(createMetricsRegistry(), config.BROKER_METRICS_PORT, () => ({
+        status: stores.registry.reachable() ? 'ok' : 'registry unreachable',
+      }));
       await untilSignal();
+      metrics.close();
       await broker.close();
     } finally {
       await stores.close();
