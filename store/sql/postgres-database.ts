@@ -33,6 +33,9 @@ type Answer =
 /** Where a statement stands to a transaction: the worker runs a transaction's statements on its connection only. */
 type Transactional = 'begin' | 'within' | 'commit' | 'rollback';
 
+/** Something to wait a millisecond on. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
 /** Every registry transaction holds this advisory lock: writers take turns across processes, as on SQLite. */
 const REGISTRY_LOCK = 0x5c_7e_61_57;
 
@@ -215,17 +218,35 @@ export class PostgresDatabase implements SqlDatabase {
     const id = ++this.nextId;
     Atomics.store(bridge.flag, 0, 0);
     bridge.port.postMessage({ ...request, id });
-    // Beyond the server's own timeouts, the worker or the connection is stuck: start afresh.
-    const waited = Atomics.wait(bridge.flag, 0, 0, this.statementTimeoutMs + this.connectTimeoutMs + 5_000);
-    const received = waited === 'timed-out' ? undefined : receiveMessageOnPort(bridge.port);
-    const answer = received?.message as Answer | undefined;
-    if (!answer || answer.id !== id) {
-      // Its connection, and any transaction on it, goes with it.
+    const answer = this.answerTo(bridge, id);
+    if (!answer) {
+      // Beyond the server's own timeouts, the worker or the connection is stuck: its connection, and any
+      // transaction on it, goes with it, and the next call starts afresh.
       this.drop(bridge);
       this.foundUnreachable('it did not answer in time');
       throw new PostgresError('PostgreSQL did not answer in time', null, null, true);
     }
     return answer;
+  }
+
+  /**
+   * Waits for the answer to request `id`: the worker posts it, then raises the flag. An answer to an
+   * earlier request (there should be none) is passed over rather than taken for this one's; a raised flag
+   * with nothing to read yet is looked at again a millisecond later, until the deadline.
+   */
+  private answerTo(bridge: Bridge, id: number): Answer | null {
+    const deadline = Date.now() + this.statementTimeoutMs + this.connectTimeoutMs + 5_000;
+    for (;;) {
+      const received = receiveMessageOnPort(bridge.port);
+      if (received) {
+        const answer = received.message as Answer;
+        if (answer.id === id) return answer;
+        continue;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) return null;
+      if (Atomics.wait(bridge.flag, 0, 0, left) === 'not-equal') Atomics.wait(PAUSE, 0, 0, 1);
+    }
   }
 
   private drop(bridge: Bridge): void {
