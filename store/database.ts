@@ -285,6 +285,7 @@ export const MIGRATIONS: readonly string[] = [
   // as it goes; when it dies, another takes the erasure over once that time has passed.
   `
   ALTER TABLE erasure_requests ADD COLUMN claimed_until_ms INTEGER;
+  ALTER TABLE erasure_requests ADD COLUMN claimed_by TEXT;
   `,
 ];
 

@@ -281,23 +281,35 @@ export class Registry {
   }
 
   /**
-   * Takes a pending erasure to run until `untilMs`, unless another process holds it still; true when taken.
-   * The runner renews its hold as it goes; a runner that died lets it go at its time, for another to resume.
+   * Takes a pending erasure for `runner` (an API replica) until `untilMs`, unless another runner holds it
+   * still; true when taken. The runner renews its hold as it goes and lets it go when done or failed; a
+   * runner that died lets it go at its time, for another to resume.
    */
-  claimErasure(club: ClubId, athlete: AthleteId, untilMs: number, nowMs = Date.now()): boolean {
+  claimErasure(club: ClubId, athlete: AthleteId, runner: string, untilMs: number, nowMs = Date.now()): boolean {
     return (
       this.db
         .prepare(
-          `UPDATE erasure_requests SET claimed_until_ms = ? WHERE club_id = ? AND athlete_id = ?
-           AND (claimed_until_ms IS NULL OR claimed_until_ms <= ?)`,
+          `UPDATE erasure_requests SET claimed_until_ms = ?, claimed_by = ? WHERE club_id = ? AND athlete_id = ?
+           AND (claimed_until_ms IS NULL OR claimed_until_ms <= ? OR claimed_by = ?)`,
         )
-        .run(untilMs, club, athlete, nowMs).changes > 0
+        .run(untilMs, runner, club, athlete, nowMs, runner).changes > 0
     );
   }
 
-  /** The runner of an erasure keeps it a while longer. */
-  renewErasureClaim(club: ClubId, athlete: AthleteId, untilMs: number): void {
-    this.db.prepare('UPDATE erasure_requests SET claimed_until_ms = ? WHERE club_id = ? AND athlete_id = ?').run(untilMs, club, athlete);
+  /** The runner keeps its erasure a while longer; false when it is no longer its own (taken over, or done). */
+  renewErasureClaim(club: ClubId, athlete: AthleteId, runner: string, untilMs: number): boolean {
+    return (
+      this.db
+        .prepare('UPDATE erasure_requests SET claimed_until_ms = ? WHERE club_id = ? AND athlete_id = ? AND claimed_by = ?')
+        .run(untilMs, club, athlete, runner).changes > 0
+    );
+  }
+
+  /** The runner lets its erasure go (it failed, or the runner stops): any runner may take it at once. */
+  releaseErasureClaim(club: ClubId, athlete: AthleteId, runner: string): void {
+    this.db
+      .prepare('UPDATE erasure_requests SET claimed_until_ms = NULL, claimed_by = NULL WHERE club_id = ? AND athlete_id = ? AND claimed_by = ?')
+      .run(club, athlete, runner);
   }
 
   /** Erasures asked for and not finished (an API replica resumes those nobody runs). */

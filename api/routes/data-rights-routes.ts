@@ -10,7 +10,7 @@ import { TimeZone } from '../../protocol/reports.ts';
 import type { Api, ApiDeps, ApiSettings } from '../app.ts';
 import { requireClubAccess, requireUser } from '../auth/club-access.ts';
 import { writeArchive } from '../data-rights/archive.ts';
-import { eraseAthlete } from '../data-rights/erasure.ts';
+import { ErasureRunner } from '../data-rights/erasure-runner.ts';
 import { type Job, Jobs, TooManyJobs } from '../data-rights/jobs.ts';
 import { ApiError } from '../errors.ts';
 import { meOf } from './auth-routes.ts';
@@ -53,9 +53,6 @@ const viewOf = (job: Job) => ({
  * the archive also streams at once from GET /api/v1/me/export. An erasure is recorded before it starts,
  * so an API that stops halfway resumes it at its next start.
  */
-/** How long a replica holds an erasure it runs before another may take it over (renewed every quarter of it). */
-const ERASURE_CLAIM_MS = 120_000;
-
 export function registerDataRightsRoutes(
   app: Api,
   deps: ApiDeps,
@@ -75,58 +72,32 @@ export function registerDataRightsRoutes(
   const archiveName = () => `sport-connect-${new Date().toISOString().slice(0, 10)}.zip`;
   /** Archives being streamed now, per person: one at a time (each reads a whole history). */
   const streaming = new Set<string>();
-  /**
-   * `owner` follows the job; `actor` is who the audit names: an admin's id, or "the athlete" (never their
-   * login). The caller has claimed the erasure; the job renews the claim while it runs, so other API
-   * replicas leave it alone, and takes it over if this one dies.
-   */
-  const startErasure = (club: string, athlete: string, owner: string, actor: string) =>
-    startJob('erasure', owner, async (progress) => {
-      const renewal = setInterval(() => {
-        try {
-          deps.registry.renewErasureClaim(club, athlete, Date.now() + ERASURE_CLAIM_MS);
-        } catch (error) {
-          deps.logger.warn({ err: error, club }, 'erasure claim not renewed; tried again shortly');
-        }
-      }, ERASURE_CLAIM_MS / 4);
-      renewal.unref();
-      const result = await eraseAthlete(
-        deps,
-        club,
-        athlete,
-        ({ done, total, step }) => progress(done, total, step),
-        settings.erasureSettleMs,
-      ).finally(() => clearInterval(renewal));
-      // That it happened, and how much went: never who, nor what.
+  // `actor` is who the audit names: an admin's id, or "the athlete" (never their login). That it happened,
+  // and how much went: never who, nor what.
+  const erasures = new ErasureRunner(
+    deps,
+    jobs,
+    deps.logger.child({ module: 'erasure' }),
+    settings.erasureSettleMs,
+    (club, result, actor) =>
       deps.accounts.audit({
         actor,
         action: 'athlete-erased',
         club,
         subject: `${result.intervals} wear intervals, ${result.queuedPoints} queued points, ${result.deadLetters} dead letters, ${result.logins} logins`,
-      });
-      return null;
-    });
+      }),
+  );
   // Erasures nobody runs go on: left by an earlier run of this process or by a replica that died (their
   // requester may follow them again if still logged in). Checked at start and every minute.
-  const resumeErasures = () => {
-    try {
-      for (const pending of deps.registry.pendingErasures()) {
-        if (!deps.registry.claimErasure(pending.club, pending.athlete, Date.now() + ERASURE_CLAIM_MS)) continue;
-        deps.logger.warn({ club: pending.club }, 'resuming an unfinished erasure');
-        startErasure(pending.club, pending.athlete, pending.requestedBy, pending.requestedBy);
-      }
-    } catch (error) {
-      deps.logger.warn({ err: error }, 'pending erasures not checked; tried again in a minute');
-    }
-  };
   let resumer: NodeJS.Timeout | null = null;
   app.addHook('onReady', async () => {
-    resumeErasures();
-    resumer = setInterval(resumeErasures, settings.erasureResumeEveryMs ?? 60_000);
+    erasures.resume();
+    resumer = setInterval(() => erasures.resume(), settings.erasureResumeEveryMs ?? 60_000);
     resumer.unref();
   });
   app.addHook('onClose', async () => {
     if (resumer) clearInterval(resumer);
+    erasures.close();
   });
 
   app.get('/api/v1/me/export', { config: limit, schema: { querystring: ArchiveQuery } }, async (request, reply) => {
@@ -210,10 +181,16 @@ export function registerDataRightsRoutes(
       const { user } = requireUser(request);
       const actor = access.athlete === athlete ? 'the athlete' : user.id;
       deps.registry.requestErasure(club, athlete, actor);
+      let job: Job | null;
+      try {
+        job = erasures.start(club, athlete, user.id, actor);
+      } catch (error) {
+        if (error instanceof TooManyJobs) throw new ApiError('SC_ERR_RATE_LIMITED', error.message);
+        throw error;
+      }
       // Asked twice (a second click, or on another replica): the first is under way, and it is the one that counts.
-      if (!deps.registry.claimErasure(club, athlete, Date.now() + ERASURE_CLAIM_MS))
-        throw new ApiError('SC_ERR_CONFLICT', 'an erasure of this athlete is under way already');
-      return reply.status(202).send(viewOf(startErasure(club, athlete, user.id, actor)));
+      if (!job) throw new ApiError('SC_ERR_CONFLICT', 'an erasure of this athlete is under way already');
+      return reply.status(202).send(viewOf(job));
     },
   );
 }

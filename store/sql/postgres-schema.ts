@@ -228,6 +228,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   // The embedded file's migration 10: which API replica runs a pending erasure, until when.
   `
   ALTER TABLE erasure_requests ADD COLUMN claimed_until_ms BIGINT;
+  ALTER TABLE erasure_requests ADD COLUMN claimed_by TEXT COLLATE "C";
   `,
 ];
 

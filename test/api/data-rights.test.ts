@@ -312,7 +312,7 @@ function dataRights(storeName: string, openTheStores: () => Promise<Stores>): vo
         stores.registry.requestErasure('riverside', id, 'u_admin');
       }
       // Fay's is being run by a replica that holds it for a while yet.
-      expect(stores.registry.claimErasure('riverside', 'fay', Date.now() + 600_000)).toBe(true);
+      expect(stores.registry.claimErasure('riverside', 'fay', 'api-elsewhere', Date.now() + 600_000)).toBe(true);
       const before = erasures();
       const replicas = [replica(), replica(), replica()];
       try {
@@ -323,7 +323,7 @@ function dataRights(storeName: string, openTheStores: () => Promise<Stores>): vo
         // Asked again meanwhile: the erasure under way is the one that counts.
         expect((await call('admin', 'POST', '/api/v1/clubs/riverside/athletes/fay/erasure', { confirm: 'fay' })).statusCode).toBe(409);
         // Its runner died: its hold runs out, and the next replica to look takes it over.
-        stores.registry.renewErasureClaim('riverside', 'fay', Date.now() - 1);
+        stores.registry.renewErasureClaim('riverside', 'fay', 'api-elsewhere', Date.now() - 1);
         const next = replica();
         replicas.push(next);
         await next.ready();

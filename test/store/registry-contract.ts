@@ -231,15 +231,22 @@ export function describeRegistryContract(engine: string, make: () => RegistryEng
         expect(registry.erasedIntervals('club')).toEqual([{ device: 'belt-1', fromMs: T0, toMs: T0 + 2 * MINUTE }]);
       });
 
-      it('lets one process at a time run a pending erasure, until its hold runs out', () => {
+      it('lets one runner at a time hold a pending erasure, until its hold runs out or it lets go', () => {
         registry.requestErasure('club', 'ann', 'u_admin', T0);
         const elsewhere = new Registry(opened.second());
-        expect(registry.claimErasure('club', 'ann', T0 + 2 * MINUTE, T0)).toBe(true);
-        expect(elsewhere.claimErasure('club', 'ann', T0 + 3 * MINUTE, T0 + MINUTE)).toBe(false);
-        registry.renewErasureClaim('club', 'ann', T0 + 4 * MINUTE);
-        expect(elsewhere.claimErasure('club', 'ann', T0 + 5 * MINUTE, T0 + 3 * MINUTE)).toBe(false);
-        expect(elsewhere.claimErasure('club', 'ann', T0 + 6 * MINUTE, T0 + 4 * MINUTE)).toBe(true);
-        expect(registry.claimErasure('club', 'bob', T0 + MINUTE, T0)).toBe(false); // nothing asked for Bob
+        expect(registry.claimErasure('club', 'ann', 'api-a', T0 + 2 * MINUTE, T0)).toBe(true);
+        expect(elsewhere.claimErasure('club', 'ann', 'api-b', T0 + 3 * MINUTE, T0 + MINUTE)).toBe(false);
+        expect(registry.renewErasureClaim('club', 'ann', 'api-a', T0 + 4 * MINUTE)).toBe(true);
+        expect(elsewhere.renewErasureClaim('club', 'ann', 'api-b', T0 + 9 * MINUTE)).toBe(false); // not b's to renew
+        expect(elsewhere.claimErasure('club', 'ann', 'api-b', T0 + 5 * MINUTE, T0 + 3 * MINUTE)).toBe(false);
+        // a stalled past its hold: b takes it over, and a's renewal says it is no longer a's.
+        expect(elsewhere.claimErasure('club', 'ann', 'api-b', T0 + 6 * MINUTE, T0 + 4 * MINUTE)).toBe(true);
+        expect(registry.renewErasureClaim('club', 'ann', 'api-a', T0 + 8 * MINUTE)).toBe(false);
+        registry.releaseErasureClaim('club', 'ann', 'api-a'); // not a's any more: nothing happens
+        expect(registry.claimErasure('club', 'ann', 'api-a', T0 + 7 * MINUTE, T0 + 5 * MINUTE)).toBe(false);
+        elsewhere.releaseErasureClaim('club', 'ann', 'api-b');
+        expect(registry.claimErasure('club', 'ann', 'api-a', T0 + 7 * MINUTE, T0 + 5 * MINUTE)).toBe(true);
+        expect(registry.claimErasure('club', 'bob', 'api-a', T0 + MINUTE, T0)).toBe(false); // nothing asked for Bob
       });
 
       it('removes every row about the athlete, their own login, and their name from the audit log', () => {
