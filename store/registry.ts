@@ -308,7 +308,9 @@ export class Registry {
   /** The runner lets its erasure go (it failed, or the runner stops): any runner may take it at once. */
   releaseErasureClaim(club: ClubId, athlete: AthleteId, runner: string): void {
     this.db
-      .prepare('UPDATE erasure_requests SET claimed_until_ms = NULL, claimed_by = NULL WHERE club_id = ? AND athlete_id = ? AND claimed_by = ?')
+      .prepare(
+        'UPDATE erasure_requests SET claimed_until_ms = NULL, claimed_by = NULL WHERE club_id = ? AND athlete_id = ? AND claimed_by = ?',
+      )
       .run(club, athlete, runner);
   }
 

@@ -86,6 +86,9 @@ export class PostgresDatabase implements SqlDatabase {
     return this.statement(sql, false);
   }
 
+  /** Closed, it answers nothing more (as better-sqlite3 does), rather than connect again. */
+  private closed = false;
+
   // biome-ignore lint/suspicious/noExplicitAny: as SqlDatabase says
   transaction<Work extends (...args: any[]) => unknown>(work: Work): (...args: ArgumentsOf<Work>) => ReturnType<Work> {
     return (...args) => {
@@ -122,6 +125,7 @@ export class PostgresDatabase implements SqlDatabase {
   }
 
   close(): void {
+    this.closed = true;
     const bridge = this.bridge;
     if (!bridge) return;
     try {
@@ -212,11 +216,13 @@ export class PostgresDatabase implements SqlDatabase {
   }): Answer {
     // Found unreachable a moment ago: fail at once (a transaction's own statements and its end still go to
     // the worker, which knows whether their connection is alive).
+    if (this.closed && request.op === 'query') throw new TypeError('the registry database is closed');
     if (request.op === 'query' && !this.available && (request.tx === undefined || request.tx === 'begin'))
       throw new PostgresError(`PostgreSQL is unreachable (retrying shortly): ${this.lastUnreachable}`, null, null, true);
     const bridge = this.connection();
-    const id = ++this.nextId;
-    Atomics.store(bridge.flag, 0, 0);
+    // Ids stay within the flag's 32 bits (a wrap is harmless: only the latest request is ever waited for).
+    this.nextId = (this.nextId % 0x7fff_ffff) + 1;
+    const id = this.nextId;
     bridge.port.postMessage({ ...request, id });
     const answer = this.answerTo(bridge, id);
     if (!answer) {
@@ -230,12 +236,13 @@ export class PostgresDatabase implements SqlDatabase {
   }
 
   /**
-   * Waits for the answer to request `id`: the worker posts it, then raises the flag. An answer to an
-   * earlier request (there should be none) is passed over rather than taken for this one's; a raised flag
-   * with nothing to read yet is looked at again a millisecond later, until the deadline.
+   * Waits for the answer to request `id`: the worker posts it, then sets the flag to `id`. An answer to an
+   * earlier request (there should be none) is passed over rather than taken for this one's; the flag at
+   * `id` with nothing to read yet is looked at again a millisecond later, until the deadline (the worst
+   * case: connecting, then a statement run twice, each up to its timeout).
    */
   private answerTo(bridge: Bridge, id: number): Answer | null {
-    const deadline = Date.now() + this.statementTimeoutMs + this.connectTimeoutMs + 5_000;
+    const deadline = Date.now() + 2 * this.statementTimeoutMs + this.connectTimeoutMs + 5_000;
     for (;;) {
       const received = receiveMessageOnPort(bridge.port);
       if (received) {
@@ -245,7 +252,10 @@ export class PostgresDatabase implements SqlDatabase {
       }
       const left = deadline - Date.now();
       if (left <= 0) return null;
-      if (Atomics.wait(bridge.flag, 0, 0, left) === 'not-equal') Atomics.wait(PAUSE, 0, 0, 1);
+      const raised = Atomics.load(bridge.flag, 0);
+      // Not yet this request's: wait for the flag to move on from what it shows now.
+      if (raised !== id) Atomics.wait(bridge.flag, 0, raised, left);
+      else Atomics.wait(PAUSE, 0, 0, 1); // raised, and its answer a moment from readable
     }
   }
 
@@ -269,6 +279,10 @@ export class PostgresDatabase implements SqlDatabase {
         connectTimeoutMs: this.connectTimeoutMs,
       },
       transferList: [port2],
+    });
+    // A worker that dies (it should not) is replaced by the next call, after this one's deadline.
+    worker.on('error', () => {
+      if (this.bridge?.worker === worker) this.bridge = null;
     });
     // The registry is closed with the process's stores; a forgotten one must not keep the process alive.
     worker.unref();

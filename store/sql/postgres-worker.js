@@ -36,14 +36,19 @@ async function connected() {
   fresh.on('error', () => {
     if (client === fresh) client = null;
   });
-  await fresh.connect();
-  // Set as statements, not as start-up parameters, so a pooler in between (PgBouncer) accepts them. A lock
-  // is waited for at most half a statement's time; a session left idle in a transaction (its process gone
-  // without a word) is ended by the server, and the registry's lock with it.
-  await fresh.query(
-    `SET statement_timeout = ${Number(statementTimeoutMs)}; SET lock_timeout = ${Math.floor(statementTimeoutMs / 2)};` +
-      ` SET idle_in_transaction_session_timeout = ${Math.max(60_000, 2 * Number(statementTimeoutMs))}`,
-  );
+  try {
+    await fresh.connect();
+    // Set as statements, not as start-up parameters, so a pooler in between (PgBouncer) accepts them. A lock
+    // is waited for at most half a statement's time; a session left idle in a transaction (its process gone
+    // without a word) is ended by the server, and the registry's lock with it.
+    await fresh.query(
+      `SET statement_timeout = ${Number(statementTimeoutMs)}; SET lock_timeout = ${Math.floor(statementTimeoutMs / 2)};` +
+        ` SET idle_in_transaction_session_timeout = ${Math.max(60_000, 2 * Number(statementTimeoutMs))}`,
+    );
+  } catch (error) {
+    fresh.end().catch(() => {});
+    throw error;
+  }
   client = fresh;
   return fresh;
 }
@@ -56,6 +61,8 @@ async function connected() {
  * @param {unknown} error
  */
 function isConnectionFailure(error) {
+  // A mistake of ours (a value pg cannot send) is not the server's absence.
+  if (error instanceof TypeError || error instanceof RangeError) return false;
   if (!(error instanceof pg.DatabaseError)) return true;
   const code = error.code ?? '';
   return code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(code);
@@ -77,9 +84,10 @@ function statementName(sql) {
   return name;
 }
 
+/** Posts the answer, then raises the flag to its request's id: the caller waits for that id, not for "some answer". */
 function answer(message) {
   port.postMessage(message);
-  Atomics.store(flag, 0, 1);
+  Atomics.store(flag, 0, message.id);
   Atomics.notify(flag, 0);
 }
 
@@ -139,6 +147,18 @@ port.on('message', async (request) => {
       result = await run(connection, request);
     }
     if (tx === 'begin') transactionClient = connection;
+    // A transaction a failed statement had aborted answers COMMIT with ROLLBACK: none of it was kept.
+    if (tx === 'commit' && result.command === 'ROLLBACK')
+      return answer({
+        id,
+        ok: false,
+        error: {
+          message: 'the transaction had failed: it was rolled back, not committed',
+          code: '25P02',
+          detail: null,
+          unreachable: false,
+        },
+      });
     // A multi-statement script answers with one result per statement; only the count of rows matters then.
     const last = Array.isArray(result) ? result[result.length - 1] : result;
     answer({ id, ok: true, rows: last?.rows ?? [], rowCount: last?.rowCount ?? 0 });

@@ -58,7 +58,8 @@ describe.skipIf(!hasPostgres())('PostgreSQL under the registry, when things go w
           killer.prepare('SELECT pg_terminate_backend(CAST(? AS INTEGER))').get(pid);
           // Long enough for the worker to see its connection go before the next statement.
           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
-          registry.createAthlete('club', { id: 'bob', name: 'Bob' });
+          // A plain statement, not a nested transaction: only the fence can stop it committing on a new connection.
+          db.prepare('INSERT INTO athletes (club_id, id, name, created_ms) VALUES (?, ?, ?, ?)').run('club', 'bob', 'Bob', 0);
         }),
       ).toThrow(/lost during a transaction|terminat/);
       expect(registry.hasMember('club', 'ann')).toBe(false);
@@ -102,6 +103,37 @@ describe.skipIf(!hasPostgres())('PostgreSQL under the registry, when things go w
     const message = await opening.catch((error: Error) => error.message);
     expect(message).toMatch(/refused: database "no_such_database" does not exist: check the user, password and database in DATABASE_URL/);
     expect(message).not.toContain('s3cret-word');
+  });
+
+  it('says a transaction whose failed statement was caught and passed over was rolled back, not committed', async () => {
+    const url = await server.createDatabase('aborted');
+    const db = new PostgresDatabase(url);
+    try {
+      migratePostgres(db);
+      const registry = new Registry(db);
+      registry.upsertClub('club', 'Club');
+      // SQLite would go on and commit the rest; PostgreSQL has aborted the transaction: it must not look committed.
+      expect(() =>
+        registry.atomically(() => {
+          registry.createAthlete('club', { id: 'ann', name: 'Ann' });
+          try {
+            db.prepare('INSERT INTO clubs (id, name, created_ms) VALUES (?, NULL, 0)').run('other');
+          } catch {
+            // passed over
+          }
+        }),
+      ).toThrow('the transaction had failed: it was rolled back, not committed');
+      expect(registry.hasMember('club', 'ann')).toBe(false);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('answers nothing once closed, rather than connecting again', async () => {
+    const db = new PostgresDatabase(await server.createDatabase('closed'));
+    migratePostgres(db);
+    db.close();
+    expect(() => db.prepare('SELECT 1').get()).toThrow('the registry database is closed');
   });
 
   it('refuses a database whose schema is newer than this Sport Connect', async () => {
