@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { LogLevel, parseEnv } from '../../protocol/env.ts';
 import { openDatabase } from '../../store/database.ts';
-import { copyRegistry, RegistryCopyError } from '../../store/sql/copy-registry.ts';
+import { copyRegistry, emptyRegistry, RegistryCopyError } from '../../store/sql/copy-registry.ts';
 import { RegistryConfigShape } from '../../store/store-config.ts';
 import type { Command } from '../command.ts';
 import { DATABASE_FILE, openPostgresRegistry } from '../open-stores.ts';
@@ -13,6 +13,7 @@ import { UsageError } from './decode-command.ts';
 const CopyConfig = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: RegistryConfigShape.DATABASE_URL.unwrap(),
+  SC_REGISTRY_EMPTY_SOURCE: z.stringbool().default(false),
   LOG_LEVEL: LogLevel.default('warn'),
 });
 
@@ -26,6 +27,11 @@ export const registryCommand: Command = {
   summary: 'registry copy-to-postgres: copies the registry of the SQLite file in DATA_DIR into an empty PostgreSQL (DATABASE_URL)',
   flags: {
     'data-dir': { env: 'DATA_DIR', description: 'the folder of the SQLite file to copy from' },
+    'empty-source': {
+      env: 'SC_REGISTRY_EMPTY_SOURCE',
+      description: 'once copied, empty the registry in the SQLite file (its personal data would escape erasures on PostgreSQL)',
+      boolean: true,
+    },
   },
   positionals: 'copy-to-postgres',
   env: ['DATA_DIR', 'DATABASE_URL'],
@@ -41,7 +47,13 @@ export const registryCommand: Command = {
     try {
       const counts = copyRegistry(from, to, ({ done, total }) => progress.update({ done, total, unit: 'items', counters: {} }));
       progress.finish();
-      console.log(JSON.stringify({ copied: counts }));
+      if (config.SC_REGISTRY_EMPTY_SOURCE) emptyRegistry(from);
+      else
+        console.error(
+          `${file} still holds the registry (logins, athletes, personal data), which erasures on PostgreSQL will not reach: ` +
+            'copy with --empty-source (into a new database) to empty it there, once you no longer need it to go back.',
+        );
+      console.log(JSON.stringify({ copied: counts, sourceEmptied: config.SC_REGISTRY_EMPTY_SOURCE }));
       return 0;
     } catch (error) {
       if (error instanceof RegistryCopyError) throw new UsageError(error.message);
