@@ -30,11 +30,22 @@ describe.skipIf(!hasPostgres())('the embedded broker’s health', () => {
           MQTT_PORT: String(await freePort()),
           MQTT_HOST: '127.0.0.1',
           BROKER_METRICS_PORT: String(metricsPort),
-          LOG_LEVEL: 'silent',
+          LOG_LEVEL: 'warn',
         },
-        stdio: 'ignore',
+        stdio: ['ignore', 'ignore', 'pipe'],
       });
-      await waitFor(async () => (await health('/health/ready'))?.status === 200, { what: 'the broker ready' });
+      let log = '';
+      broker.stderr!.on('data', (chunk: Buffer) => {
+        log = (log + chunk.toString()).slice(-4000);
+      });
+      const running = broker;
+      await waitFor(
+        async () => {
+          if (running.exitCode !== null) throw new Error(`the broker exited: ${log}`);
+          return (await health('/health/ready'))?.status === 200;
+        },
+        { what: 'the broker ready', timeoutMs: 60_000 },
+      );
       expect((await health('/health/ready'))?.body).toEqual({ status: 'ok' });
       await postgres.stop();
       await waitFor(async () => (await health('/health/ready'))?.status === 503, { what: 'the broker not ready' });
