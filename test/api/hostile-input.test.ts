@@ -7,6 +7,7 @@ import type { Stores } from '../../cli/open-stores.ts';
 import { IngestService } from '../../ingest/ingest-service.ts';
 import { TelemetryMessage } from '../../protocol/mqtt/telemetry.ts';
 import { RejectionReason, validateTelemetry } from '../../protocol/mqtt/validate-telemetry.ts';
+import { REGISTRY_TABLES } from '../../store/sql/copy-registry.ts';
 import { sessionCookie } from '../helpers/sessions.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
 import { openTestStores } from '../helpers/test-stores.ts';
@@ -51,28 +52,6 @@ const hostileBody = fc.oneof(
   // A roster upload: CSV text with hostile cells.
   fc.array(fc.array(hostileText, { maxLength: 5 }), { maxLength: 4 }).map((rows) => rows.map((row) => row.join(',')).join('\n')),
 );
-
-const REGISTRY_TABLES = [
-  'users',
-  'memberships',
-  'invitations',
-  'mqtt_accounts',
-  'login_sessions',
-  'clubs',
-  'athletes',
-  'devices',
-  'pairings',
-  'athlete_groups',
-  'group_members',
-  'sessions',
-  'session_participants',
-  'training_log',
-  'readiness_checks',
-  'challenges',
-  'challenge_entries',
-  'uploads',
-  'audit_log',
-];
 
 /** Routes with their path built from hostile parameters. */
 const ROUTES: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; path: (a: string, b: string) => string; body?: boolean }[] = [

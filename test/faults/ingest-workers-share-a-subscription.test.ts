@@ -11,6 +11,7 @@ import { startIngestProcess } from '../helpers/ingest-process.ts';
 import { hasMosquitto, startMosquitto } from '../helpers/mosquitto.ts';
 import { hasPostgres, startPostgres } from '../helpers/postgres.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
+import { publishSteadily } from '../helpers/steady-telemetry.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const MESSAGES = 600;
@@ -92,24 +93,7 @@ describe.each([oneHost, hostEach])('ingest workers on a shared subscription, $na
       const workers = await Promise.all([0, 1, 2].map((index) => startIngestProcess(envOf(index))));
       const gateway = await mqtt.connectAsync(broker.url, { clientId: 'gw-share-group' });
       try {
-        const publishing = (async () => {
-          for (let seq = 0; seq < MESSAGES; seq++) {
-            const samples = Array.from({ length: SAMPLES }, (_, device) => ({
-              device: `strap-${device}`,
-              timeMs: startMs + seq * 1000,
-              kind: 'heart_rate',
-              values: { heartRateBpm: 60 + (seq % 100) },
-            }));
-            await gateway.publishAsync(
-              'sc/v1/share-club/gw/telemetry',
-              JSON.stringify({ v: 1, gateway: 'gw', seq, sentAtMs: Date.now(), samples }),
-              {
-                qos: 1,
-              },
-            );
-            await new Promise((resolve) => setTimeout(resolve, 10));
-          }
-        })();
+        const publishing = publishSteadily(gateway, { club: 'share-club', messages: MESSAGES, straps: SAMPLES, startMs, pauseMs: 10 });
         // With all three up, each takes a part.
         await waitFor(
           async () => {

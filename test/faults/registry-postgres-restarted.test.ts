@@ -11,6 +11,7 @@ import { startIngestProcess } from '../helpers/ingest-process.ts';
 import { hasMosquitto, startMosquitto } from '../helpers/mosquitto.ts';
 import { hasPostgres, startPostgres } from '../helpers/postgres.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
+import { publishSteadily } from '../helpers/steady-telemetry.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const MESSAGES = 300;
@@ -61,25 +62,16 @@ describe.skipIf(!hasMosquitto() || !hasPostgres())('the registry’s PostgreSQL 
       const me = () => fetch(`${api.url}/api/v1/auth/me`, { headers: { cookie } });
 
       let published = 0;
-      const publishing = (async () => {
-        for (let seq = 0; seq < MESSAGES; seq++) {
-          const samples = Array.from({ length: SAMPLES }, (_, device) => ({
-            device: `strap-${device}`,
-            timeMs: startMs + seq * 1000,
-            kind: 'heart_rate',
-            values: { heartRateBpm: 60 + (seq % 100) },
-          }));
-          await gateway.publishAsync(
-            'sc/v1/outage-club/gw/telemetry',
-            JSON.stringify({ v: 1, gateway: 'gw', seq, sentAtMs: Date.now(), samples }),
-            {
-              qos: 1,
-            },
-          );
-          published = seq + 1;
-          await new Promise((resolve) => setTimeout(resolve, 15));
-        }
-      })();
+      const publishing = publishSteadily(gateway, {
+        club: 'outage-club',
+        messages: MESSAGES,
+        straps: SAMPLES,
+        startMs,
+        pauseMs: 15,
+        onPublished: (count) => {
+          published = count;
+        },
+      });
 
       await waitFor(async () => published >= MESSAGES / 4, { what: 'a quarter published' });
       await postgres.stop();
