@@ -59,6 +59,8 @@ export class PostgresDatabase implements SqlDatabase {
   private readonly translated = new Map<string, { text: string; names: string[] | null }>();
   private depth = 0;
   private nextId = 0;
+  /** Closed, it answers nothing more (as better-sqlite3 does), rather than connect again. */
+  private closed = false;
   private unreachableUntilMs = 0;
   /** Unreachable findings in a row: the pause before the next try doubles with each, up to 30 s. */
   private unreachableInARow = 0;
@@ -85,9 +87,6 @@ export class PostgresDatabase implements SqlDatabase {
   prepare(sql: string): SqlStatement {
     return this.statement(sql, false);
   }
-
-  /** Closed, it answers nothing more (as better-sqlite3 does), rather than connect again. */
-  private closed = false;
 
   // biome-ignore lint/suspicious/noExplicitAny: as SqlDatabase says
   transaction<Work extends (...args: any[]) => unknown>(work: Work): (...args: ArgumentsOf<Work>) => ReturnType<Work> {
