@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStores } from '../../cli/open-stores.ts';
 import { StartupError } from '../../cli/startup-error.ts';
 import { Registry } from '../../store/registry.ts';
-import { PostgresDatabase } from '../../store/sql/postgres-database.ts';
+import { PostgresDatabase, type PostgresOptions } from '../../store/sql/postgres-database.ts';
 import { migratePostgres } from '../../store/sql/postgres-schema.ts';
 import { hasPostgres, type RunningPostgres, startPostgres } from '../helpers/postgres.ts';
 import { testLogger } from '../helpers/silent-logger.ts';
@@ -42,15 +42,20 @@ describe.skipIf(!hasPostgres())('PostgreSQL under the registry, when things go w
     server = await startPostgres();
   }, 60_000);
   afterAll(() => server?.dispose());
+  /** A new database on the server, migrated, with the registry on it and its club. */
+  const registryOn = async (name: string, options: PostgresOptions = {}) => {
+    const url = await server.createDatabase(name);
+    const db = new PostgresDatabase(url, options);
+    migratePostgres(db);
+    const registry = new Registry(db);
+    registry.upsertClub('club', 'Club');
+    return { url, db, registry };
+  };
 
   it('fails the rest of a transaction whose connection went, committing none of it, and connects again after', async () => {
-    const url = await server.createDatabase('connection_lost');
-    const db = new PostgresDatabase(url, { retryAfterMs: 300 });
+    const { url, db, registry } = await registryOn('connection_lost', { retryAfterMs: 300 });
     const killer = new PostgresDatabase(url);
     try {
-      migratePostgres(db);
-      const registry = new Registry(db);
-      registry.upsertClub('club', 'Club');
       expect(() =>
         registry.atomically(() => {
           registry.createAthlete('club', { id: 'ann', name: 'Ann' });
@@ -73,11 +78,8 @@ describe.skipIf(!hasPostgres())('PostgreSQL under the registry, when things go w
   });
 
   it('fails calls at once for a moment after finding the server unreachable, then connects again', async () => {
-    const url = await server.createDatabase('server_away');
-    const db = new PostgresDatabase(url, { retryAfterMs: 300 });
+    const { db, registry } = await registryOn('server_away', { retryAfterMs: 300 });
     try {
-      migratePostgres(db);
-      const registry = new Registry(db);
       await server.stop();
       expect(() => registry.hasClub('club')).toThrow(expect.objectContaining({ unreachable: true }));
       // Rather than each call waiting to connect again: the process goes on answering (503s, its health).
@@ -87,8 +89,8 @@ describe.skipIf(!hasPostgres())('PostgreSQL under the registry, when things go w
       await server.start();
       await new Promise((resolve) => setTimeout(resolve, 350));
       expect(registry.reachable()).toBe(true);
-      registry.upsertClub('club', 'Club');
-      expect(registry.hasClub('club')).toBe(true);
+      registry.upsertClub('other', 'Other');
+      expect(registry.hasClub('other')).toBe(true);
     } finally {
       db.close();
     }
@@ -106,12 +108,8 @@ describe.skipIf(!hasPostgres())('PostgreSQL under the registry, when things go w
   });
 
   it('says a transaction whose failed statement was caught and passed over was rolled back, not committed', async () => {
-    const url = await server.createDatabase('aborted');
-    const db = new PostgresDatabase(url);
+    const { db, registry } = await registryOn('aborted');
     try {
-      migratePostgres(db);
-      const registry = new Registry(db);
-      registry.upsertClub('club', 'Club');
       // SQLite would go on and commit the rest; PostgreSQL has aborted the transaction: it must not look committed.
       expect(() =>
         registry.atomically(() => {
@@ -130,17 +128,14 @@ describe.skipIf(!hasPostgres())('PostgreSQL under the registry, when things go w
   });
 
   it('answers nothing once closed, rather than connecting again', async () => {
-    const db = new PostgresDatabase(await server.createDatabase('closed'));
-    migratePostgres(db);
+    const { db } = await registryOn('closed');
     db.close();
     expect(() => db.prepare('SELECT 1').get()).toThrow('the registry database is closed');
   });
 
   it('refuses a database whose schema is newer than this Sport Connect', async () => {
-    const url = await server.createDatabase('newer_schema');
-    const db = new PostgresDatabase(url);
+    const { db } = await registryOn('newer_schema');
     try {
-      migratePostgres(db);
       db.prepare('UPDATE schema_version SET version = version + 1').run();
       expect(() => migratePostgres(db)).toThrow(/newer than this Sport Connect knows/);
     } finally {
