@@ -19,6 +19,12 @@ const SESSION_RECHECK_MS = 5000;
  */
 export function registerLiveRoutes(app: Api, deps: ApiDeps, settings: ApiSettings): void {
   const openStreams = new Map<string, number>();
+  /** Every stream open now: a stopping API ends them (EventSource reconnects, to another replica). */
+  const streams = new Set<NodeJS.WritableStream & { end(): void }>();
+  // Otherwise the server's close waits for them: a coach watching live would keep a SIGTERMed replica up.
+  app.addHook('preClose', async () => {
+    for (const stream of streams) stream.end();
+  });
 
   app.get('/api/v1/clubs/:club/live', { schema: { params: ClubParams, querystring: NoQuery } }, (request, reply) => {
     const { club } = request.params;
@@ -43,6 +49,7 @@ export function registerLiveRoutes(app: Api, deps: ApiDeps, settings: ApiSetting
       connection: 'keep-alive',
       'x-accel-buffering': 'no', // nginx in front must not buffer the stream
     });
+    streams.add(stream);
     const events = new SseStream(stream, snapshotNow);
     const unsubscribe = deps.live.subscribe(club, (frame: LiveFrame) =>
       events.sendUpdate(athlete ? frameForAthlete(frame, athlete) : frame),
@@ -59,6 +66,7 @@ export function registerLiveRoutes(app: Api, deps: ApiDeps, settings: ApiSetting
     }, SESSION_RECHECK_MS);
     // The response closes when the client goes (the request may have closed long before: it had no body).
     stream.on('close', () => {
+      streams.delete(stream);
       clearInterval(heartbeat);
       clearInterval(recheck);
       unsubscribe();

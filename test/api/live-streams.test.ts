@@ -66,6 +66,22 @@ describe('live streams', () => {
     expect(live.clubsHeld).toBe(0);
   });
 
+  it('end when the API stops (SIGTERM), so a replica watched live still stops', async () => {
+    const stopping = buildApp(
+      { DASHBOARD_DIR: '/nonexistent' },
+      { ...stores, metricsRegistry: new MetricsRegistry(), live, logger: testLogger },
+    );
+    const url = await stopping.listen({ port: 0, host: '127.0.0.1' });
+    const cookie = sessionCookie(stores, { membership: { club: 'big', role: 'coach', athlete: null } });
+    const response = await openStream(`${url}/api/v1/clubs/big/live`, cookie);
+    expect(response.statusCode).toBe(200);
+    response.resume();
+    const ended = new Promise((resolve) => response.once('end', resolve));
+    // Without the streams ended, close waits for the client to go: this test would time out.
+    await stopping.close();
+    await ended;
+  });
+
   it('end within seconds of the session they were opened with (logout, password change)', async () => {
     const cookie = sessionCookie(stores, { membership: { club: 'big', role: 'coach', athlete: null } });
     const response = await openStream(`${baseUrl}/api/v1/clubs/big/live`, cookie);
