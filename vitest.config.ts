@@ -1,20 +1,13 @@
-import { existsSync, readdirSync } from 'node:fs';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { hasPostgres } from './test/helpers/postgres.ts';
 
 /**
  * Every API suite once more with the registry on PostgreSQL (test/helpers/test-stores.ts), when the
  * server is installed; under CI=true it must be.
  */
 function apiOnPostgres(): TestProjectInlineConfiguration[] {
-  const installed =
-    existsSync('/usr/lib/postgresql') &&
-    readdirSync('/usr/lib/postgresql').some((version) => existsSync(`/usr/lib/postgresql/${version}/bin/postgres`));
-  if (!installed) {
-    const message = 'PostgreSQL is not installed: apt-get install postgresql (the API suites then run on it too)';
-    if (process.env.CI === 'true') throw new Error(`${message} (CI must install it; see .ci/run)`);
-    console.warn(`skipping the API suites on PostgreSQL: ${message}`);
-    return [];
-  }
+  // Not installed: the project is left out, with a message (under CI=true it throws: CI must install it).
+  if (!hasPostgres()) return [];
   return [
     {
       extends: true,

@@ -37,7 +37,7 @@ import type { MqttAccounts } from '../store/mqtt-accounts.ts';
 import type { ReadinessChecks } from '../store/readiness-checks.ts';
 import type { Registry } from '../store/registry.ts';
 import { RosterError } from '../store/registry.ts';
-import { PostgresError } from '../store/sql/postgres-database.ts';
+import { isRegistryUnavailable, isUniqueViolation } from '../store/sql/postgres-database.ts';
 import { StoreQueryError } from '../store/store-errors.ts';
 import type { TimeSeriesStore } from '../store/time-series-store.ts';
 import type { TrainingLog } from '../store/training-log.ts';
@@ -303,8 +303,7 @@ function replyWithCodedError(error: FastifyError, request: FastifyRequest, reply
     void reply.status(409).send({ code: 'SC_ERR_CONFLICT', message: 'it exists already' });
     return;
   }
-  // Unreachable, or too busy to answer in time (a lock not granted, a statement cancelled by its timeout).
-  if (error instanceof PostgresError && (error.unreachable || error.code === '55P03' || error.code === '57014')) {
+  if (isRegistryUnavailable(error)) {
     reply.log.warn({ err: error }, 'registry unreachable');
     void reply.status(503).send({ code: 'SC_ERR_REGISTRY_UNAVAILABLE', message: API_ERRORS.SC_ERR_REGISTRY_UNAVAILABLE.message });
     return;
@@ -353,10 +352,4 @@ function holdsNul(value: unknown, depth = 0): boolean {
   if (value === null || typeof value !== 'object' || Buffer.isBuffer(value) || depth > 32) return false;
   for (const [key, item] of Object.entries(value)) if (key.includes('\u0000') || holdsNul(item, depth + 1)) return true;
   return false;
-}
-
-/** A unique key taken, on either registry engine. */
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return error instanceof PostgresError ? code === '23505' : code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }

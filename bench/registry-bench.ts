@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStores, type Stores } from '../cli/open-stores.ts';
 import { startPostgres } from '../test/helpers/postgres.ts';
-import { progress, quietLogger } from './lib.ts';
+import { progress, quietLogger, round } from './lib.ts';
 
 export interface RegistryRun {
   operation: string;
@@ -92,7 +92,7 @@ export async function benchRegistry(quick: boolean): Promise<RegistryRun[]> {
           operation,
           engine,
           perSecond,
-          ...(baseline ? { ratio: Math.round((100 * perSecond) / baseline.perSecond) / 100 } : {}),
+          ...(baseline ? { ratio: round(perSecond / baseline.perSecond, 2) } : {}),
         });
         progress(`registry on ${engine}: ${perSecond.toLocaleString('en')} per second`);
       }

@@ -1,6 +1,6 @@
 import type { DeadLetterReason } from '../protocol/api.ts';
 import { parseTopic } from '../protocol/mqtt/topics.ts';
-import type { SqlDatabase } from './sql/sql-database.ts';
+import { escapeNul, type SqlDatabase } from './sql/sql-database.ts';
 
 export interface DeadLetter {
   id: number;
@@ -71,10 +71,11 @@ export class DeadLetters {
     // Detail is capped: a zod report on a 1,000-sample message can be long.
     this.insert.run(
       letter.receivedMs,
-      storableText(letter.topic.slice(0, 512)),
+      // A rejection's text may quote the bad bytes, NUL among them (a payload of zeros).
+      escapeNul(letter.topic.slice(0, 512)),
       club,
       letter.reason,
-      storableText(letter.detail.slice(0, 4000)),
+      escapeNul(letter.detail.slice(0, 4000)),
       kept,
       letter.payload.byteLength,
     );
@@ -98,7 +99,8 @@ export class DeadLetters {
           `SELECT id, received_ms AS "receivedMs", topic, club_id AS club, reason, detail, payload, payload_bytes AS "payloadBytes" FROM dead_letters
            WHERE club_id = ? AND id > ? ORDER BY id LIMIT 1000`,
         )
-        .all(club, after) as DeadLetter[];
+        .all(club, after)
+        .map(withPayloadBuffer);
       if (letters.length === 0) return removed;
       const doomed = letters.filter(matches).map((letter) => letter.id);
       for (const id of doomed) this.db.prepare('DELETE FROM dead_letters WHERE id = ?').run(id);
@@ -109,7 +111,7 @@ export class DeadLetters {
   }
 
   list(options: { limit: number; reason?: DeadLetterReason; club?: string }): DeadLetter[] {
-    return this.recent.all({ reason: options.reason ?? null, club: options.club ?? null, limit: options.limit }) as DeadLetter[];
+    return this.recent.all({ reason: options.reason ?? null, club: options.club ?? null, limit: options.limit }).map(withPayloadBuffer);
   }
 
   countByReason(club?: string): Partial<Record<DeadLetterReason, number>> {
@@ -118,10 +120,9 @@ export class DeadLetters {
   }
 }
 
-/**
- * A rejection's text may quote the bad bytes, NUL among them (a payload of zeros). PostgreSQL's text
- * cannot hold NUL: written as the escape JSON would show, on both engines alike.
- */
-function storableText(text: string): string {
-  return text.includes('\u0000') ? text.replaceAll('\u0000', '\\u0000') : text;
+/** From PostgreSQL (through its worker thread) BYTEA arrives as a Uint8Array: a Buffer, as SQLite gives. */
+function withPayloadBuffer(row: unknown): DeadLetter {
+  const letter = row as DeadLetter;
+  const payload = letter.payload as Uint8Array;
+  return Buffer.isBuffer(payload) ? letter : { ...letter, payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength) };
 }

@@ -115,24 +115,22 @@ export class Registry {
   /** Creates an athlete; a RosterError('conflict') when the id is taken. */
   createAthlete(club: ClubId, athlete: AthleteCreate, nowMs = Date.now()): Athlete {
     // Checked and written in one transaction: two API replicas creating the same id, one gets the conflict.
-    return this.db.transaction(() => this.createAthleteNow(club, athlete, nowMs))();
-  }
-
-  private createAthleteNow(club: ClubId, athlete: AthleteCreate, nowMs: number): Athlete {
-    if (this.hasMember(club, athlete.id)) throw new RosterError('conflict', `athlete "${athlete.id}" exists already`);
-    // The pairing log of a removed athlete stays (those samples are still theirs): a new person under the
-    // same id would inherit their history.
-    if (
-      this.db
-        .prepare(
-          'SELECT 1 FROM pairings WHERE club_id = ? AND member_id = ? UNION ALL SELECT 1 FROM uploads WHERE club_id = ? AND athlete_id = ? LIMIT 1',
-        )
-        .get(club, athlete.id, club, athlete.id)
-    )
-      throw new RosterError('conflict', `id "${athlete.id}" belonged to an athlete removed earlier: choose another`);
-    const { id, ...profile } = athlete;
-    this.db.prepare('INSERT INTO athletes (club_id, id, name, created_ms) VALUES (?, ?, ?, ?)').run(club, id, athlete.name, nowMs);
-    return this.updateAthlete(club, id, profile, nowMs)!;
+    return this.db.transaction(() => {
+      if (this.hasMember(club, athlete.id)) throw new RosterError('conflict', `athlete "${athlete.id}" exists already`);
+      // The pairing log of a removed athlete stays (those samples are still theirs): a new person under the
+      // same id would inherit their history.
+      if (
+        this.db
+          .prepare(
+            'SELECT 1 FROM pairings WHERE club_id = ? AND member_id = ? UNION ALL SELECT 1 FROM uploads WHERE club_id = ? AND athlete_id = ? LIMIT 1',
+          )
+          .get(club, athlete.id, club, athlete.id)
+      )
+        throw new RosterError('conflict', `id "${athlete.id}" belonged to an athlete removed earlier: choose another`);
+      const { id, ...profile } = athlete;
+      this.db.prepare('INSERT INTO athletes (club_id, id, name, created_ms) VALUES (?, ?, ?, ?)').run(club, id, athlete.name, nowMs);
+      return this.updateAthlete(club, id, profile, nowMs)!;
+    })();
   }
 
   /** Creates the athlete, or updates the fields given (a roster re-import). */

@@ -5,7 +5,7 @@ import { type ErasureResult, eraseAthlete } from './erasure.ts';
 import type { Job, Jobs } from './jobs.ts';
 
 /** How long a replica holds an erasure it runs before another may take it over (renewed every quarter of it). */
-export const ERASURE_CLAIM_MS = 120_000;
+const ERASURE_CLAIM_MS = 120_000;
 
 type ErasureDeps = Parameters<typeof eraseAthlete>[0] & { registry: Registry };
 

@@ -1,5 +1,6 @@
 import { extensionKind } from '../../protocol/device-kit/extension-kinds.ts';
 import { type ActivitySecond, encodeFitActivity } from '../../protocol/fit-activity.ts';
+import { isExtensionKind } from '../../protocol/mqtt/telemetry.ts';
 import { computeSessionMetrics, physiologyOf } from '../../sport-science/session-metrics.ts';
 import { type RawSample, rrIntervalsOf } from '../../store/time-series-store.ts';
 import type { ApiDeps } from '../app.ts';
@@ -42,7 +43,7 @@ function addSamples(seconds: Map<number, ActivitySecond>, samples: readonly RawS
     seconds.set(timeMs, second);
     const fields = sample.fields;
     const number = (name: string) => (typeof fields[name] === 'number' ? (fields[name] as number) : undefined);
-    if (sample.kind.includes('.')) {
+    if (isExtensionKind(sample.kind)) {
       // A plugin's kind: its own columns, never mistaken for the built-in ones even where names agree.
       second.extensions ??= {};
       for (const [name, value] of Object.entries(fields))

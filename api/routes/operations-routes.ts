@@ -25,7 +25,8 @@ export function registerOperationsRoutes(app: Api, deps: ApiDeps, settings: ApiS
   const readiness = () => {
     const ingest = deps.ingestHealth?.();
     const live = deps.live.connected;
-    const registry = deps.registry.reachable();
+    // In `up`, ingest has just asked the registry: once per probe is enough.
+    const registry = ingest ? ingest.status !== 'registry unreachable' : deps.registry.reachable();
     const status = !registry
       ? 'registry unreachable'
       : ingest && ingest.status !== 'ok'

@@ -57,6 +57,8 @@ function enter(me: Me): void {
         () => true,
         () => false,
       ));
+    // Another club chosen while the answer came: its own watch shows its tabs.
+    if (clubSelect.value !== club) return;
     showPages(context, {
       live: { open: () => undefined },
       screen: screenPage,

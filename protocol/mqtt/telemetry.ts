@@ -161,7 +161,7 @@ export type Sample = BuiltInSample | ExtensionSample;
  */
 export const Sample = z.unknown().transform((input, context): Sample => {
   const kind = (input as { kind?: unknown } | null)?.kind;
-  const schema = typeof kind === 'string' && kind.includes('.') ? ExtensionSample : BuiltInSample;
+  const schema = typeof kind === 'string' && isExtensionKind(kind) ? ExtensionSample : BuiltInSample;
   const checked = schema.safeParse(input);
   if (checked.success) return checked.data;
   for (const issue of checked.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path, input });
@@ -171,7 +171,12 @@ export type SampleKind = Sample['kind'];
 /** Any kind name the contract can carry: a built-in one or a plugin's. */
 export const SampleKindSchema = z.union([BuiltInSampleKindSchema, ExtensionKindName]);
 
-export const isExtensionSample = (sample: Sample): sample is ExtensionSample => sample.kind.includes('.');
+/** A plugin's kind is `<vendor>.<kind>`: the dot tells it from the built-in ones. */
+export function isExtensionKind(kind: string): boolean {
+  return kind.includes('.');
+}
+
+export const isExtensionSample = (sample: Sample): sample is ExtensionSample => isExtensionKind(sample.kind);
 
 export const TelemetryMessage = z
   .object({

@@ -1,5 +1,6 @@
 import type { SqliteDatabase } from '../database.ts';
 import type { PostgresDatabase } from './postgres-database.ts';
+import { escapeNul } from './sql-database.ts';
 
 /** The registry's tables, parents before the tables that refer to them. */
 export const REGISTRY_TABLES = [
@@ -77,7 +78,7 @@ export function copyRegistry(
           onProgress({ table, done, total });
         };
         for (const row of rows.iterate() as Iterable<unknown[]>) {
-          batch.push(row.map(storable));
+          batch.push(row.map(escapeNul));
           if (batch.length === ROWS_PER_INSERT) flush();
         }
         flush();
@@ -129,8 +130,4 @@ function sameColumns(from: SqliteDatabase, to: PostgresDatabase, table: string):
   if (differ.length > 0)
     throw new RegistryCopyError(`${table} has columns on one side only (${differ.join(', ')}): use the same Sport Connect on both`);
   return inPostgres;
-}
-
-function storable(value: unknown): unknown {
-  return typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '\\u0000') : value;
 }

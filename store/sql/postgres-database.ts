@@ -154,11 +154,7 @@ export class PostgresDatabase implements SqlDatabase {
       return names.map((name) => named[name]);
     };
     const rowsOf = (params: unknown[]) => this.query(text, values(params), pluck ? 'array' : undefined, this.within()).rows;
-    const shape = (row: unknown) => {
-      if (row === undefined) return row;
-      withBuffers(row as Record<string, unknown>);
-      return pluck ? (row as unknown[])[0] : row;
-    };
+    const shape = (row: unknown) => (pluck && row !== undefined ? (row as unknown[])[0] : row);
     return {
       get: (...params) => shape(rowsOf(params)[0]),
       all: (...params) => rowsOf(params).map(shape),
@@ -291,9 +287,13 @@ export class PostgresDatabase implements SqlDatabase {
   }
 }
 
-/** BYTEA values cross from the worker as Uint8Array (structured clone); the callers expect Buffers, as from SQLite. */
-function withBuffers(row: Record<string, unknown> | unknown[]): void {
-  for (const [key, value] of Object.entries(row))
-    if (value instanceof Uint8Array && !Buffer.isBuffer(value))
-      (row as Record<string, unknown>)[key] = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+/** The registry cannot answer now: unreachable, or too busy (a lock not granted, a statement cancelled by its timeout). */
+export function isRegistryUnavailable(error: unknown): boolean {
+  return error instanceof PostgresError && (error.unreachable || error.code === '55P03' || error.code === '57014');
+}
+
+/** A unique key taken, on either registry engine. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof PostgresError ? code === '23505' : code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }

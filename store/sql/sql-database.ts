@@ -4,6 +4,14 @@
  * placeholders (or `@name` with one object of values); the SQL is written to mean the same on both
  * engines (no INSERT OR …, no scalar MIN/MAX, camelCase aliases quoted, untyped `? IS NULL` cast).
  */
+/**
+ * Text as both engines can store it: PostgreSQL's text cannot hold NUL, written instead as the escape
+ * JSON would show (`\u0000`), on SQLite alike.
+ */
+export function escapeNul<Value>(value: Value): Value {
+  return (typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '\\u0000') : value) as Value;
+}
+
 export interface SqlStatement {
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];

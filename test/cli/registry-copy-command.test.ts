@@ -25,7 +25,9 @@ function dump(stores: Stores): Record<string, Record<string, unknown>[]> {
   return Object.fromEntries(
     REGISTRY_TABLES.map((table) => {
       const rows = (stores.registryDb.prepare(`SELECT * FROM ${table}`).all() as Record<string, unknown>[]).map((row) =>
-        Object.fromEntries(Object.entries(row).map(([column, value]) => [column, Buffer.isBuffer(value) ? value.toString('hex') : value])),
+        Object.fromEntries(
+          Object.entries(row).map(([column, value]) => [column, value instanceof Uint8Array ? Buffer.from(value).toString('hex') : value]),
+        ),
       );
       return [table, rows.sort((a, b) => key(a).localeCompare(key(b)))];
     }),

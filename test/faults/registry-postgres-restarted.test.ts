@@ -5,7 +5,7 @@ import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { openStores } from '../../cli/open-stores.ts';
 import { hashPassword } from '../../store/secrets.ts';
-import { startApiProcess } from '../helpers/api-process.ts';
+import { logIn, startApiProcess } from '../helpers/api-process.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { startIngestProcess } from '../helpers/ingest-process.ts';
 import { hasMosquitto, startMosquitto } from '../helpers/mosquitto.ts';
@@ -52,13 +52,7 @@ describe.skipIf(!hasMosquitto() || !hasPostgres())('the registry’s PostgreSQL 
     });
     const gateway = await mqtt.connectAsync(broker.url, { clientId: 'gw-registry-outage' });
     try {
-      const login = await fetch(`${api.url}/api/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', origin: api.url },
-        body: JSON.stringify(COACH),
-      });
-      expect(login.status).toBe(200);
-      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const cookie = await logIn(api.url, COACH);
       const me = () => fetch(`${api.url}/api/v1/auth/me`, { headers: { cookie } });
 
       let published = 0;

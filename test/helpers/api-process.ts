@@ -37,3 +37,17 @@ export async function startApiProcess(
           }),
   };
 }
+
+/**
+ * Logs in through the API's login route (at `baseUrl`: a replica, or a proxy in front), as the page
+ * would; its session cookie, or an error naming the status.
+ */
+export async function logIn(baseUrl: string, credentials: { email: string; password: string }): Promise<string> {
+  const login = await fetch(`${baseUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: baseUrl },
+    body: JSON.stringify(credentials),
+  });
+  if (login.status !== 200) throw new Error(`login answered ${login.status}: ${await login.text()}`);
+  return login.headers.get('set-cookie')!.split(';')[0]!;
+}

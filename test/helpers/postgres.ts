@@ -82,15 +82,20 @@ export async function startPostgres(): Promise<RunningPostgres> {
   return {
     ...service,
     adminUrl,
-    async createDatabase(name: string) {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(`CREATE DATABASE "${name.replaceAll('"', '')}"`);
-      } finally {
-        await client.end();
-      }
-      return `postgres://postgres@127.0.0.1:${port}/${encodeURIComponent(name)}`;
-    },
+    createDatabase: (name: string) => createDatabaseOn(adminUrl, name),
   };
+}
+
+/** A new empty database on the server of `adminUrl`, and its URL. */
+export async function createDatabaseOn(adminUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE "${name.replaceAll('"', '')}"`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${encodeURIComponent(name)}`;
+  return url.toString();
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStores } from '../../cli/open-stores.ts';
 import { hashPassword } from '../../store/secrets.ts';
-import { startApiProcess } from '../helpers/api-process.ts';
+import { logIn, startApiProcess } from '../helpers/api-process.ts';
 import { hasMosquitto, type RunningMosquitto, startMosquitto } from '../helpers/mosquitto.ts';
 import { hasNginx, startNginxProxy } from '../helpers/nginx.ts';
 import { hasPostgres, startPostgres } from '../helpers/postgres.ts';
@@ -87,13 +87,7 @@ describe.each([sharedFolder, postgres])('API replicas $name', (shared) => {
     'accept on one replica the login made on the other, and end it on both at logout',
     async () => {
       const [first, second] = [replicas[0]!, replicas[1]!];
-      const login = await fetch(`${first.url}/api/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', origin: first.url },
-        body: JSON.stringify(COACH),
-      });
-      expect(login.status).toBe(200);
-      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const cookie = await logIn(first.url, COACH);
       const me = await fetch(`${second.url}/api/v1/auth/me`, { headers: { cookie } });
       expect(me.status).toBe(200);
       expect(((await me.json()) as { user: { name: string } }).user.name).toBe('Replica Coach');
@@ -107,13 +101,7 @@ describe.each([sharedFolder, postgres])('API replicas $name', (shared) => {
     it('keeps a person logged in whichever replica answers, follows a job on the replica running it, streams the live view, and survives a replica going away', async () => {
       const proxy = await startNginxProxy(replicas.map((replica) => new URL(replica.url).host));
       try {
-        const login = await fetch(`${proxy.url}/api/v1/auth/login`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', origin: proxy.url },
-          body: JSON.stringify(COACH),
-        });
-        expect(login.status).toBe(200);
-        const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+        const cookie = await logIn(proxy.url, COACH);
         // Round robin without stickiness: these go to both replicas in turn, and every one knows the login.
         const answers = await Promise.all(
           Array.from({ length: 12 }, () => fetch(`${proxy.url}/api/v1/clubs/replica-club/athletes`, { headers: { cookie } })),

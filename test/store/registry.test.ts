@@ -8,7 +8,6 @@ import { Registry } from '../../store/registry.ts';
 import { describeRegistryContract } from './registry-contract.ts';
 
 const T0 = Date.UTC(2026, 10, 3, 18, 0, 0);
-const _MINUTE = 60_000;
 
 describe('a club’s file from before the roster (schema 3)', () => {
   let dir = '';
